@@ -1,0 +1,56 @@
+"""Process settings: every `AUDIENSI_*` environment variable, read once per process."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULT_PORTS = {"intake": 8001, "disposition": 8002, "sla": 8003, "reporting": 8004}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="AUDIENSI_", extra="ignore")
+
+    data_dir: Path = Field(default=ROOT / ".data", description="Kafka data, key store, logs")
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    redis_url: str = "redis://127.0.0.1:6380/0"
+    host: str = "127.0.0.1"
+    lang: str = "id"  # user-facing language: id | en
+
+    jwt_secret: str = "audiensi-dev-secret-change-me-in-production"
+    jwt_algorithm: str = "HS256"
+    jwt_jwks_url: str | None = None
+    jwt_issuer: str = "audiensi"
+    jwt_audience: str | None = None
+
+    org_file: Path = ROOT / "config" / "org.yaml"
+    sla_policies: Path = ROOT / "config" / "sla-policies.yaml"
+    calendar_dir: Path = ROOT / "config" / "calendar"
+    keystore_url: str | None = None  # default: sqlite file under data_dir
+
+    intake_port: int = DEFAULT_PORTS["intake"]
+    disposition_port: int = DEFAULT_PORTS["disposition"]
+    sla_port: int = DEFAULT_PORTS["sla"]
+    reporting_port: int = DEFAULT_PORTS["reporting"]
+
+    topic_partitions: int = 6
+    replication_factor: int = 1
+    session_timeout: float = 10.0
+    heartbeat_interval: float = 1.0
+    table_store: str = "memory://"
+    command_timeout: float = 10.0
+    sla_tick_interval: float = 0.25
+    log_level: str = "INFO"
+
+    def port_for(self, service: str) -> int:
+        return int(getattr(self, f"{service}_port"))
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,64 @@
+"""One codec for every event: envelope <-> bytes, with upcasters for old schema versions."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import ValidationError
+
+from .envelope import EVENT_TYPES, Envelope
+
+Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+
+#: (type, schemaversion) -> function turning that version's data into the next version's
+UPCASTERS: dict[tuple[str, int], Upcaster] = {}
+
+
+class DecodeError(ValueError):
+    """The bytes are not an Audiensi event this codec understands."""
+
+
+def upcaster(event_type: str, from_version: int) -> Callable[[Upcaster], Upcaster]:
+    """Register a function that turns `event_type` data of `from_version` into the next one."""
+
+    def register(fn: Upcaster) -> Upcaster:
+        UPCASTERS[(event_type, from_version)] = fn
+        return fn
+
+    return register
+
+
+def encode(env: Envelope) -> bytes:
+    body = env.model_dump(mode="json", exclude={"data"}, exclude_none=True)
+    body["data"] = env.data.model_dump(mode="json", exclude={"type"}, exclude_none=True)
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def decode(raw: bytes | str | dict) -> Envelope:
+    try:
+        body = raw if isinstance(raw, dict) else json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise DecodeError(f"not JSON: {exc}") from exc
+    if not isinstance(body, dict) or body.get("specversion") != "1.0":
+        raise DecodeError("not a CloudEvents 1.0 structured event")
+    event_type = body.get("type")
+    cls = EVENT_TYPES.get(event_type)
+    if cls is None:
+        raise DecodeError(f"unknown event type {event_type!r}")
+    data = dict(body.get("data") or {})
+    version = int(body.get("schemaversion", 1))
+    while version < cls.SCHEMA_VERSION:
+        step = UPCASTERS.get((event_type, version))
+        if step is None:
+            raise DecodeError(f"no upcaster for {event_type} v{version}")
+        data = step(data)
+        version += 1
+    if version > cls.SCHEMA_VERSION:
+        raise DecodeError(f"{event_type} v{version} is newer than this code (v{cls.SCHEMA_VERSION})")
+    data["type"] = event_type
+    try:
+        return Envelope.model_validate({**body, "schemaversion": version, "data": data})
+    except ValidationError as exc:
+        raise DecodeError(f"invalid {event_type}: {exc.errors(include_url=False)}") from exc

@@ -1,0 +1,56 @@
+"""Events of `audiensi.complaints.v1` (writer: intake). Pengaduan."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AwareDatetime
+
+from .base import Event
+from .intake import Identity
+from .topics import COMPLAINTS
+
+ComplaintChannel = Literal["in_person", "letter", "website", "sp4n_lapor"]
+
+
+class ComplaintFiled(Event):
+    TOPIC = COMPLAINTS
+    type: Literal["ComplaintFiled"] = "ComplaintFiled"
+    complaint_id: str
+    tracking_id: str
+    channel: ComplaintChannel
+    identity: Identity | None = None
+    anonymous: bool = False
+    confidential: bool = False
+    subject: str
+    content: str
+    about_case_id: str | None = None
+    lapor_tracking_id: str | None = None
+    filed_at: AwareDatetime
+
+
+class ComplaintVerified(Event):
+    TOPIC = COMPLAINTS
+    type: Literal["ComplaintVerified"] = "ComplaintVerified"
+    complaint_id: str
+    verified_by: str
+    verified_at: AwareDatetime
+
+
+class ComplaintResponded(Event):
+    TOPIC = COMPLAINTS
+    type: Literal["ComplaintResponded"] = "ComplaintResponded"
+    complaint_id: str
+    response: str
+    responded_at: AwareDatetime
+
+
+class ComplaintClosed(Event):
+    TOPIC = COMPLAINTS
+    type: Literal["ComplaintClosed"] = "ComplaintClosed"
+    complaint_id: str
+    closed_at: AwareDatetime
+    resolution: str
+
+
+COMPLAINT_EVENTS = (ComplaintFiled, ComplaintVerified, ComplaintResponded, ComplaintClosed)

@@ -1,0 +1,72 @@
+"""One valid example of every event: used by codec tests, docs and the CLI's self-check."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from . import complaints as c
+from . import disposition as d
+from . import intake as i
+from . import sla as s
+from .deadletter import DeadLettered
+
+T = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)
+CASE = "c-0001"
+IDENTITY = i.Identity(
+    kind="KTP", masked="1971**********01", ref="hmac:abc", sealed="c2VhbGVk", key_id="k-1",
+    valid_until=date(2030, 1, 1),
+)
+
+
+def samples() -> list:
+    clock = dict(clock_id="clk-1", case_id=CASE)
+    return [
+        i.VisitorCheckedIn(visit_id="v-1", name="Budi", purpose="audiensi", identity=IDENTITY,
+                           checked_in_at=T),
+        i.AudienceRequested(
+            case_id=CASE, channel="letter", applicant=i.Applicant(name="Budi", identity=IDENTITY),
+            purpose="bantuan sosial", form=i.RequestForm(subject="PKH", topics=["PKH"],
+                                                         participants=2),
+            letter=i.Letter(number="001/2026", dated=date(2026, 3, 1), addressed_to="Kadis",
+                            sender="Desa Air Itam"),
+            requested_at=T,
+        ),
+        i.RequestRegistered(case_id=CASE, agenda_number="AUD/2026/000001", registered_at=T),
+        i.RequestWithdrawn(case_id=CASE, reason="selesai", withdrawn_at=T),
+        c.ComplaintFiled(complaint_id="cp-1", tracking_id="ADU-2026-ABCD", channel="sp4n_lapor",
+                         subject="layanan", content="lambat", lapor_tracking_id="LAPOR-1",
+                         filed_at=T),
+        c.ComplaintVerified(complaint_id="cp-1", verified_by="sekretariat", verified_at=T),
+        c.ComplaintResponded(complaint_id="cp-1", response="ditindaklanjuti", responded_at=T),
+        c.ComplaintClosed(complaint_id="cp-1", closed_at=T, resolution="selesai"),
+        d.CaseDisposed(case_id=CASE, division="rehsos", instructions="tindak lanjuti",
+                       priority="segera", disposed_by="kadis"),
+        d.DispositionReceived(case_id=CASE, division="rehsos", received_by="kabid-rehsos"),
+        d.OfficerAssigned(case_id=CASE, officer_id="petugas-rehsos-1", assigned_by="kabid-rehsos"),
+        d.PreparationRecorded(case_id=CASE, administration="ok", materials="ok", equipment="ok"),
+        d.StaffReviewSubmitted(case_id=CASE, summary="telaahan", involves_agencies=["Dinsos Kab"]),
+        d.ApplicantInformed(case_id=CASE, channel="phone", message="jadwal", scheduled_for=T,
+                            informed_by="petugas-rehsos-1"),
+        d.WalkInDirected(case_id=CASE, officer_id="petugas-rehsos-1", directed_by="frontdesk"),
+        d.AudienceHeld(case_id=CASE, held_at=T, attendees=["Budi"]),
+        d.ResultReportSubmitted(case_id=CASE, summary="hasil", advice="saran",
+                                recommendations=["r1"], submitted_by="petugas-rehsos-1"),
+        d.ResultReportForwarded(case_id=CASE, forwarded_by="kabid-rehsos"),
+        d.CaseClosed(case_id=CASE, closed_by="kadis", outcome="selesai"),
+        d.CaseCancelled(case_id=CASE, reason="duplikat", cancelled_by="kadis"),
+        s.ClockStarted(**clock, policy_id="inform-applicant", started_at=T, due_at=T,
+                       calendar_id="office"),
+        s.ClockPaused(**clock, at=T, reason="menunggu berkas"),
+        s.ClockResumed(**clock, at=T, reason="berkas lengkap", due_at=T),
+        s.ClockAtRisk(**clock, policy_id="inform-applicant", threshold_pct=75, due_at=T),
+        s.ClockBreached(**clock, policy_id="inform-applicant", due_at=T, breached_at=T),
+        s.ClockStopped(**clock, policy_id="inform-applicant", outcome="met", stopped_at=T,
+                       elapsed_working_seconds=3600),
+        s.EscalationRaised(escalation_id="e-1", **clock, policy_id="inform-applicant", level=1,
+                           reason="at_risk", to_role="division_head", to_division="rehsos",
+                           due_at=T, raised_at=T),
+        s.EscalationAcknowledged(escalation_id="e-1", case_id=CASE, acknowledged_by="ops"),
+        s.EscalationResolved(escalation_id="e-1", case_id=CASE, resolution="clock_stopped"),
+        DeadLettered(original_topic="audiensi.intake.v1", partition=0, offset=1, key=CASE,
+                     error="bad", payload="eA==", consumer="reporting"),
+    ]

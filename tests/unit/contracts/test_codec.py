@@ -1,0 +1,74 @@
+import json
+
+import pytest
+
+from contracts import ALL_EVENTS, DecodeError, decode, encode, envelope, upcaster
+from contracts.codec import UPCASTERS
+from contracts.disposition import CaseDisposed
+from contracts.samples import samples
+
+SAMPLES = samples()
+
+
+def test_there_is_a_sample_for_every_event():
+    assert {type(e) for e in SAMPLES} == set(ALL_EVENTS)
+
+
+@pytest.mark.parametrize("event", SAMPLES, ids=lambda e: e.type)
+def test_every_event_round_trips_through_bytes(event):
+    env = envelope(event, source="test", sequence=7, actorid="u1", correlationid="corr")
+    raw = encode(env)
+    back = decode(raw)
+    assert back == env
+    assert type(back.data) is type(event)
+    body = json.loads(raw)
+    assert body["specversion"] == "1.0" and body["type"] == event.type
+    assert body["subject"] == event.subject_id()
+    assert "type" not in body["data"]
+
+
+def test_models_are_frozen_and_reject_unknown_fields():
+    event = SAMPLES[8]
+    with pytest.raises(Exception):
+        event.division = "other"  # type: ignore[misc]
+    with pytest.raises(Exception):
+        CaseDisposed(case_id="c", division="d", instructions="i", disposed_by="k", extra=1)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b"not json", b"[]", b'{"specversion":"0.3"}',
+     b'{"specversion":"1.0","type":"Nope","data":{}}',
+     b'{"specversion":"1.0","type":"CaseClosed","id":"x","source":"s","subject":"c",'
+     b'"time":"2026-01-01T00:00:00Z","sequence":1,"data":{"case_id":"c"}}'],
+)
+def test_undecodable_bytes_raise_decode_error(raw):
+    with pytest.raises(DecodeError):
+        decode(raw)
+
+
+def test_an_old_schema_version_is_upcast(monkeypatch):
+    monkeypatch.setattr(CaseDisposed, "SCHEMA_VERSION", 2)
+
+    @upcaster("CaseDisposed", 1)
+    def rename(data):
+        data = dict(data)
+        data["instructions"] = data.pop("note")
+        return data
+
+    try:
+        old = {"specversion": "1.0", "id": "e1", "type": "CaseDisposed", "source": "disposition",
+               "subject": "c1", "time": "2026-01-01T00:00:00Z", "schemaversion": 1,
+               "sequence": 1, "data": {"case_id": "c1", "division": "rehsos", "note": "go",
+                                       "disposed_by": "kadis"}}
+        env = decode(json.dumps(old).encode())
+        assert env.data.instructions == "go" and env.schemaversion == 2
+    finally:
+        UPCASTERS.pop(("CaseDisposed", 1))
+
+
+def test_a_newer_schema_version_than_the_code_is_refused():
+    env = json.loads(encode(envelope(SAMPLES[8], source="t", sequence=1)))
+    env["schemaversion"] = 9
+    with pytest.raises(DecodeError, match="newer"):
+        decode(json.dumps(env).encode())
