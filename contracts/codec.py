@@ -56,7 +56,9 @@ def decode(raw: bytes | str | dict) -> Envelope:
         data = step(data)
         version += 1
     if version > cls.SCHEMA_VERSION:
-        raise DecodeError(f"{event_type} v{version} is newer than this code (v{cls.SCHEMA_VERSION})")
+        raise DecodeError(
+            f"{event_type} v{version} is newer than this code (v{cls.SCHEMA_VERSION})"
+        )
     data["type"] = event_type
     try:
         return Envelope.model_validate({**body, "schemaversion": version, "data": data})
