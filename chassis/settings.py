@@ -48,7 +48,7 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
 
     def port_for(self, service: str) -> int:
-        return int(getattr(self, f"{service}_port"))
+        return int(getattr(self, f"{service}_port", DEFAULT_PORTS.get(service, 0)))
 
 
 @lru_cache

@@ -1,0 +1,118 @@
+"""Commands over Kafka with replies over Redis: the single-writer command path.
+
+The HTTP side (any worker) sends a `CommandMessage` to the service's command topic, keyed by
+the case id; the agent that owns that partition applies it (decide -> publish -> evolve) and
+pushes a `Reply` onto a Redis list named in the message, which the HTTP side pops (BLPOP).
+Redis replies avoid faust's reply topics (one per worker, a rebalance on first use).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from contracts import Envelope, encode
+
+from .auth import Principal
+from .i18n import Text
+from .problems import Unavailable
+
+REPLY_TTL = 120
+
+
+class CommandMessage(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    command_id: str
+    name: str
+    subject: str
+    payload: dict[str, Any] = {}
+    actor: Principal
+    at: datetime
+    correlation_id: str
+    reply_to: str | None = None
+
+    def to_bytes(self) -> bytes:
+        return self.model_dump_json().encode()
+
+    @classmethod
+    def from_bytes(cls, raw: bytes) -> CommandMessage:
+        return cls.model_validate_json(raw)
+
+
+class Reply(BaseModel):
+    """What the owning agent answers: an HTTP status and body (already user-facing)."""
+
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str] = {}
+
+
+class CommandBus:
+    """HTTP side: send a command to the owning agent and wait for its reply."""
+
+    def __init__(self, topic, redis, timeout: float) -> None:
+        self.topic = topic
+        self.redis = redis
+        self.timeout = timeout
+
+    async def ask(self, msg: CommandMessage) -> Reply:
+        reply_to = f"audiensi:reply:{msg.command_id}:{uuid.uuid4().hex[:8]}"
+        msg = msg.model_copy(update={"reply_to": reply_to})
+        try:
+            fut = await self.topic.send(key=msg.subject.encode(), value=msg.to_bytes(),
+                                        force=True)
+            await fut
+        except Exception as exc:  # broker down, metadata timeout
+            raise Unavailable(Text("Broker tidak tersedia, coba lagi",
+                                   "The broker is unavailable, try again")) from exc
+        got = await self.redis.blpop([reply_to], timeout=self.timeout)
+        if got is None:
+            raise Unavailable(Text("Perintah belum dijawab tepat waktu, coba lagi",
+                                   "The command was not answered in time, try again"))
+        return Reply.model_validate_json(got[1])
+
+
+async def send_reply(redis, msg: CommandMessage, reply: Reply) -> None:
+    if not msg.reply_to:
+        return
+    async with redis.pipeline(transaction=True) as pipe:
+        pipe.rpush(msg.reply_to, reply.model_dump_json())
+        pipe.expire(msg.reply_to, REPLY_TTL)
+        await pipe.execute()
+
+
+class Publisher:
+    """Agent side: publish envelopes now (not attached to the current event) and wait for
+    the broker's acknowledgement, so a reply is only sent for events that are durable."""
+
+    def __init__(self, app, partitions: int) -> None:
+        self.app = app
+        self.partitions = partitions
+        self._topics: dict[str, Any] = {}
+
+    def _topic(self, name: str):
+        if name not in self._topics:
+            self._topics[name] = self.app.topic(
+                name, partitions=self.partitions, key_serializer="raw", value_serializer="raw")
+        return self._topics[name]
+
+    async def publish(self, envelopes: list[Envelope]) -> None:
+        futures = []
+        for env in envelopes:
+            fut = await self._topic(env.topic).send(
+                key=env.subject.encode(), value=encode(env), force=True)
+            futures.append(fut)
+        for fut in futures:
+            await fut
+
+
+def event_refs(envelopes: list[Envelope]) -> list[dict[str, str]]:
+    return [{"id": e.id, "type": e.type} for e in envelopes]
+
+
+def dumps(obj: Any) -> str:
+    return json.dumps(obj, default=str)

@@ -1,0 +1,77 @@
+"""`Idempotency-Key`: the same key with the same body returns the first response and writes
+nothing new; the same key with a different body is refused (422)."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from contracts import deterministic_id
+
+from .commands import Reply
+from .i18n import Text
+from .problems import Invalid, Problem, field_error
+
+TTL = 24 * 3600
+PENDING_WAIT = 15.0
+
+
+def body_hash(payload: Any) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def command_id_for(service: str, principal: str, key: str | None) -> str | None:
+    """With a key, the command id is stable: a retried command is recognised by the agent."""
+    return deterministic_id("idem", service, principal, key) if key else None
+
+
+async def run_idempotent(
+    redis, *, service: str, principal: str, key: str | None, payload: Any,
+    run: Callable[[], Awaitable[Reply]],
+) -> Reply:
+    if not key:
+        return await run()
+    rkey = f"audiensi:idem:{service}:{principal}:{key}"
+    digest = body_hash(payload)
+    pending = json.dumps({"state": "pending", "hash": digest})
+    if not await redis.set(rkey, pending, nx=True, ex=TTL):
+        return await _replay(redis, rkey, digest)
+    try:
+        reply = await run()
+    except Problem as problem:
+        if problem.status >= 500:
+            await redis.delete(rkey)
+            raise
+        reply = Reply(status=problem.status, body={"__problem__": True, **problem.body()},
+                      headers=problem.headers)
+    except BaseException:
+        await redis.delete(rkey)
+        raise
+    await redis.set(rkey, json.dumps({"state": "done", "hash": digest,
+                                      "reply": reply.model_dump()}), ex=TTL)
+    return reply
+
+
+async def _replay(redis, rkey: str, digest: str) -> Reply:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + PENDING_WAIT
+    while True:
+        raw = await redis.get(rkey)
+        if raw is None:
+            raise Invalid(Text("Idempotency-Key kedaluwarsa, kirim ulang",
+                               "Idempotency-Key expired, send again"))
+        stored = json.loads(raw)
+        if stored["hash"] != digest:
+            raise Invalid(
+                Text("Idempotency-Key sudah dipakai untuk isi permintaan yang berbeda",
+                     "Idempotency-Key was already used with a different request body"),
+                errors=[field_error("Idempotency-Key", "reused with a different body")],
+            )
+        if stored["state"] == "done":
+            return Reply.model_validate(stored["reply"])
+        if loop.time() > deadline:
+            return Reply(status=409, body={"detail": "request with this key still in progress"})
+        await asyncio.sleep(0.05)

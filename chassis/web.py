@@ -1,0 +1,133 @@
+"""The FastAPI factory: the faust worker runs in the same process and event loop
+(`faust.contrib.asgi`), errors are problem+json, and every service serves
+`/healthz`, `/readyz` and `/metrics`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import JSONResponse
+from faust.contrib.asgi import faust_app_running
+
+from contracts.topics import TOPICS, command_topic
+
+from .kafka import broker_reachable, ensure_topics
+from .metrics import install_metrics
+from .problems import install_problem_handlers
+from .redis import make_redis
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+Hook = Callable[["ServiceContext"], Awaitable[None]]
+
+
+@dataclass
+class ServiceContext:
+    """What a running service holds: settings, its faust app, Redis, and extras."""
+
+    service: str
+    settings: Settings
+    faust_app: Any
+    redis: Any = None
+    extras: dict[str, Any] = field(default_factory=dict)
+    started: bool = False
+
+
+def agents_healthy(faust_app) -> tuple[bool, str]:
+    for agent in faust_app.agents.values():
+        if getattr(agent, "crashed", False) or getattr(agent, "_crash_reason", None):
+            return False, f"agent {agent.name} crashed: {agent._crash_reason!r}"
+        if not agent.started:
+            return False, f"agent {agent.name} not started"
+    return True, "ok"
+
+
+async def readiness(ctx: ServiceContext) -> dict[str, Any]:
+    checks: dict[str, Any] = {}
+    checks["broker"] = await broker_reachable(ctx.settings.kafka_bootstrap)
+    try:
+        checks["redis"] = bool(await ctx.redis.ping())
+    except Exception:  # noqa: BLE001 - any failure means not ready
+        checks["redis"] = False
+    ok, why = agents_healthy(ctx.faust_app)
+    checks["agents"] = ok if ok else why
+    app = ctx.faust_app
+    assigned = app.consumer.assignment() if ctx.started and app.consumer else set()
+    checks["partitions"] = len(assigned)
+    checks["rebalancing"] = bool(getattr(app, "rebalancing", True))
+    checks["recovering"] = bool(getattr(app, "in_recovery", False))
+    checks["ready"] = (
+        ctx.started and checks["broker"] is True and checks["redis"] is True and ok
+        and len(assigned) > 0 and not checks["rebalancing"] and not checks["recovering"]
+    )
+    return checks
+
+
+def create_service_app(
+    ctx: ServiceContext,
+    routers: Iterable[APIRouter],
+    *,
+    on_start: Iterable[Hook] = (),
+    on_stop: Iterable[Hook] = (),
+    extra_topics: dict[str, int] | None = None,
+) -> FastAPI:
+    settings = ctx.settings
+
+    @asynccontextmanager
+    async def lifespan(api: FastAPI):
+        topics = {**TOPICS, command_topic(ctx.service): settings.topic_partitions,
+                  **(extra_topics or {})}
+        topics = {name: (settings.topic_partitions if n == 6 else n) for name, n in topics.items()}
+        await ensure_topics(settings.kafka_bootstrap, topics, settings.replication_factor)
+        ctx.redis = make_redis(settings.redis_url)
+        ctx.faust_app.conf.datadir.parent.mkdir(parents=True, exist_ok=True)
+        async with faust_app_running(ctx.faust_app, stop_timeout=15):
+            ctx.started = True
+            for hook in on_start:
+                await hook(ctx)
+            try:
+                yield
+            finally:
+                ctx.started = False
+                for hook in on_stop:
+                    await hook(ctx)
+        await ctx.redis.aclose()
+
+    api = FastAPI(title=f"Audiensi — {ctx.service}", lifespan=lifespan, version="0.1.0")
+    api.state.ctx = ctx
+    api.state.lang = settings.lang
+    install_problem_handlers(api)
+    install_metrics(api, ctx.service)
+
+    @api.get("/healthz", tags=["ops"])
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": ctx.service}
+
+    @api.get("/readyz", tags=["ops"])
+    async def readyz() -> JSONResponse:
+        checks = await readiness(ctx)
+        return JSONResponse(checks, status_code=200 if checks["ready"] else 503)
+
+    for router in routers:
+        api.include_router(router)
+    return api
+
+
+def run(service: str, build: Callable[[Settings], FastAPI]) -> None:
+    """Entry point of `python -m services.<service>`."""
+    import uvicorn
+
+    from .logs import setup_logging
+    from .settings import get_settings
+
+    settings = get_settings()
+    setup_logging(service, settings.log_level)
+    api = build(settings)
+    uvicorn.run(api, host=settings.host, port=settings.port_for(service), log_config=None,
+                lifespan="on", timeout_graceful_shutdown=10)
