@@ -1,0 +1,64 @@
+"""Read what is really on a topic (for assertions against the real broker)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from contracts import Envelope, decode
+
+
+async def end_offsets(bootstrap: str, topic: str) -> dict[int, int]:
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        parts = consumer.partitions_for_topic(topic) or set()
+        if not parts:
+            await consumer._client.force_metadata_update()
+            parts = consumer.partitions_for_topic(topic) or set()
+        tps = [TopicPartition(topic, p) for p in sorted(parts)]
+        offsets = await consumer.end_offsets(tps)
+        return {tp.partition: off for tp, off in offsets.items()}
+    finally:
+        await consumer.stop()
+
+
+async def total_messages(bootstrap: str, topic: str) -> int:
+    return sum((await end_offsets(bootstrap, topic)).values())
+
+
+Record = tuple[int, int, bytes | None, bytes]
+
+
+async def read_raw(bootstrap: str, topic: str, timeout: float = 10.0) -> list[Record]:
+    """Every record on `topic` from offset 0 to the current end: (partition, offset, key, value)."""
+    ends = await end_offsets(bootstrap, topic)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
+                                auto_offset_reset="earliest")
+    await consumer.start()
+    out = []
+    try:
+        tps = [TopicPartition(topic, p) for p in ends]
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        remaining = {p for p, end in ends.items() if end > 0}
+        deadline = asyncio.get_running_loop().time() + timeout
+        while remaining and asyncio.get_running_loop().time() < deadline:
+            batch = await consumer.getmany(timeout_ms=500)
+            for tp, records in batch.items():
+                for r in records:
+                    if r.offset < ends[tp.partition]:
+                        out.append((tp.partition, r.offset, r.key, r.value))
+                    if r.offset >= ends[tp.partition] - 1:
+                        remaining.discard(tp.partition)
+        return out
+    finally:
+        await consumer.stop()
+
+
+async def read_events(bootstrap: str, topic: str, subject: str | None = None) -> list[Envelope]:
+    envs = [decode(v) for _, _, _, v in sorted(await read_raw(bootstrap, topic))]
+    if subject is not None:
+        envs = [e for e in envs if e.subject == subject]
+    return sorted(envs, key=lambda e: (e.subject, e.sequence)) if subject is None else envs
