@@ -18,6 +18,7 @@ Pure: `load_calendars` is the only function that reads files.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -108,16 +109,18 @@ class WallClock:
 Interval = tuple[timedelta, timedelta]  # offsets from local midnight, [from, to)
 
 
+_CLOCK = re.compile(r"(\d{1,2}):([0-5]\d)(?::([0-5]\d))?")
+
+
 def _offset(text: object) -> timedelta:
-    if not isinstance(text, str):
-        raise ValueError(f"time {text!r} must be a quoted 'HH:MM'")
-    try:
-        if text.strip() == "24:00":
-            return timedelta(hours=24)
-        t = time.fromisoformat(text.strip())
-    except ValueError:
-        raise ValueError(f"time {text!r} is not 'HH:MM'") from None
-    return timedelta(hours=t.hour, minutes=t.minute, seconds=t.second)
+    """'07:30' (or '07:30:00', or '24:00' for midnight at the end of the day) -> offset."""
+    match = _CLOCK.fullmatch(text.strip()) if isinstance(text, str) else None
+    if match is None:
+        raise ValueError(f"time {text!r} is not 'HH:MM'")
+    offset = timedelta(hours=int(match[1]), minutes=int(match[2]), seconds=int(match[3] or 0))
+    if offset > timedelta(hours=24):
+        raise ValueError(f"time {text!r} is past '24:00'")
+    return offset
 
 
 def _hours(value: object) -> tuple[Interval, ...]:

@@ -150,7 +150,10 @@ def _value(loader: yaml.SafeLoader, node: yaml.Node, path: Path, lines: Lines, s
         return [_value(loader, item, (*path, i), lines, source) for i, item in items]
     if node.tag == "tag:yaml.org,2002:int" and ":" in node.value:
         return node.value  # a sexagesimal "13:00": keep the text
-    return loader.construct_object(node)
+    try:
+        return loader.construct_object(node)
+    except (ValueError, yaml.YAMLError):
+        return node.value  # e.g. a date like 2026-13-01: the validator names the problem
 
 
 def line_of(lines: Lines, path: Iterable[str | int]) -> int | None:
@@ -168,7 +171,11 @@ def config_error_from_validation(error: ValidationError, lines: Lines, source: s
     loc = tuple(first["loc"])
     field = next((str(p) for p in reversed(loc) if isinstance(p, str)), "value")
     kind, ctx = first["type"], first.get("ctx") or {}
-    if kind == "missing":
+    if loc and loc[-1] == "[key]":  # a bad key of a dict field, e.g. weekday 'fry'
+        loc = loc[:-1]
+        expected = f" (expected {ctx['expected']})" if "expected" in ctx else ""
+        problem = f"unknown key {loc[-1]!r}{expected}"
+    elif kind == "missing":
         problem = f"missing {field!r}"
     elif kind == "extra_forbidden":
         problem = f"unknown key {field!r}"
