@@ -1,0 +1,263 @@
+"""`audiensi`: run the whole system locally and look inside it.
+
+    audiensi up            Kafka + Redis + topics + every service, in the foreground
+    audiensi down          stop what `audiensi up` started (from another shell)
+    audiensi token USER    a development JWT for a user of config/org.yaml
+    audiensi topics        create missing topics, show partitions and end offsets
+    audiensi tail TOPIC    follow a topic, decoded, personal data masked
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+import click
+
+from stack.messages import StackError, text
+
+# Commands other rooms add without editing this file's logic: name -> "module:attribute".
+LAZY_COMMANDS: dict[str, str] = {}
+
+
+class _Group(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in LAZY_COMMANDS and name not in self.commands:
+            module, _, attr = LAZY_COMMANDS[name].partition(":")
+            return getattr(importlib.import_module(module), attr)
+        return super().get_command(ctx, name)
+
+
+class _Stop(Exception):
+    """Raised by the signal handlers of `up`: stop everything, in order."""
+
+
+def _settings():
+    from chassis.settings import get_settings
+
+    return get_settings()
+
+
+def _pid_file() -> Path:
+    return Path(_settings().data_dir).resolve() / "audiensi.pid"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    stat = Path(f"/proc/{pid}/stat")
+    return not (stat.exists() and stat.read_text().split(")")[-1].split()[0] == "Z")
+
+
+def _running_pid() -> int | None:
+    try:
+        pid = int(_pid_file().read_text().strip())
+    except (OSError, ValueError):
+        return None
+    return pid if pid != os.getpid() and _alive(pid) else None
+
+
+@click.group(cls=_Group, help=__doc__)
+def cli() -> None:
+    pass
+
+
+@cli.command()
+@click.option("--kafka-port", type=int, envvar="AUDIENSI_KAFKA_PORT", show_envvar=True,
+              help="Port of the local Kafka (default: the port of AUDIENSI_KAFKA_BOOTSTRAP).")
+@click.option("--kafka-controller-port", type=int, envvar="AUDIENSI_KAFKA_CONTROLLER_PORT",
+              show_envvar=True, help="KRaft controller port (default: Kafka port + 1).")
+@click.option("--redis-port", type=int, envvar="AUDIENSI_REDIS_PORT", show_envvar=True,
+              help="Port of the local Redis (default: the port of AUDIENSI_REDIS_URL).")
+@click.option("--service", "services", multiple=True, help="Start only these services.")
+@click.option("--timeout", type=float, default=180.0, show_default=True,
+              help="Seconds to wait for each part to become ready.")
+def up(kafka_port: int | None, kafka_controller_port: int | None, redis_port: int | None,
+       services: tuple[str, ...], timeout: float) -> None:
+    """Start Kafka, Redis, the topics and every service; stay in the foreground."""
+    from stack.kafka import KafkaServer
+    from stack.redis import RedisServer
+    from stack.supervisor import SERVICES, Supervisor, default_specs
+
+    settings = _settings()
+    data_dir = Path(settings.data_dir).resolve()
+    if (pid := _running_pid()) is not None:
+        raise StackError("already_running", pid=pid)
+    began = time.monotonic()
+    kafka = redis = supervisor = None
+    previous = {sig: signal.signal(sig, _raise_stop)
+                for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    data_dir.mkdir(parents=True, exist_ok=True)
+    _pid_file().write_text(f"{os.getpid()}\n")
+    try:
+        env = {"AUDIENSI_DATA_DIR": str(data_dir)}
+        if os.environ.get("AUDIENSI_KAFKA_BOOTSTRAP"):
+            bootstrap = settings.kafka_bootstrap
+            click.echo(text("using_external", what="Kafka", where=bootstrap))
+        else:
+            port = kafka_port or urlparse(f"//{settings.kafka_bootstrap}").port or 9092
+            kafka = KafkaServer(data_dir, port, kafka_controller_port)
+            click.echo(text("starting", what=f"Kafka {kafka.bootstrap}"))
+            kafka.start(timeout)
+            bootstrap = kafka.bootstrap
+        env["AUDIENSI_KAFKA_BOOTSTRAP"] = bootstrap
+        if os.environ.get("AUDIENSI_REDIS_URL"):
+            env["AUDIENSI_REDIS_URL"] = settings.redis_url
+            click.echo(text("using_external", what="Redis", where=settings.redis_url))
+        else:
+            redis = RedisServer(data_dir, redis_port or urlparse(settings.redis_url).port or 6380)
+            click.echo(text("starting", what=f"Redis {redis.url}"))
+            redis.start(timeout)
+            env["AUDIENSI_REDIS_URL"] = redis.url
+        _create_topics(bootstrap)
+        names = services or SERVICES
+        supervisor = Supervisor(default_specs({n: settings.port_for(n) for n in names}, names),
+                                data_dir, env, settings.host)
+        supervisor.start_all()
+        supervisor.wait_ready(timeout)
+        click.echo(text("ready", seconds=time.monotonic() - began))
+        for name in names:
+            click.echo(f"  {name:<12} {supervisor.url(name)}  ({supervisor.url(name, '/docs')})")
+        click.echo(f"  {'kafka':<12} {bootstrap}")
+        click.echo(f"  {'redis':<12} {env['AUDIENSI_REDIS_URL']}")
+        click.echo(f"  {'logs':<12} {data_dir / 'logs'}")
+        click.echo(text("stop_hint"))
+        _watch(supervisor)
+    except _Stop:
+        pass
+    finally:
+        with contextlib.suppress(_Stop):
+            for sig in previous:  # a second Ctrl-C must not cut the clean stop short
+                signal.signal(sig, signal.SIG_IGN)
+            click.echo(text("stopping"))
+            if supervisor is not None:
+                supervisor.stop_all()
+            if redis is not None:
+                redis.stop()
+            if kafka is not None:
+                kafka.stop()
+            _pid_file().unlink(missing_ok=True)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            click.echo(text("stopped"))
+
+
+def _raise_stop(signum: int, frame: object) -> None:
+    raise _Stop(signum)
+
+
+def _watch(supervisor) -> None:
+    reported: set[str] = set()
+    while True:
+        time.sleep(1.0)
+        for name, code in supervisor.exited().items():
+            if name not in reported:
+                reported.add(name)
+                click.echo(text("service_died", name=name, code=code,
+                                log=supervisor.log_file(name)), err=True)
+
+
+def _create_topics(bootstrap: str) -> list[str]:
+    from stack.topics import ensure_topics, load_topics
+
+    try:
+        topics = load_topics()
+    except ImportError as exc:
+        click.echo(text("topics_missing_module", error=exc), err=True)
+        return []
+    created = asyncio.run(ensure_topics(bootstrap, topics, _settings().replication_factor))
+    if created:
+        click.echo(text("topics_created", names=", ".join(created)))
+    return created
+
+
+@cli.command()
+@click.option("--timeout", type=float, default=60.0, show_default=True)
+def down(timeout: float) -> None:
+    """Stop what `audiensi up` started."""
+    pid = _running_pid()
+    if pid is None:
+        click.echo(text("not_running"))
+        return
+    os.kill(pid, signal.SIGTERM)
+    click.echo(text("down_waiting", pid=pid))
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not _alive(pid):
+            click.echo(text("stopped"))
+            return
+        time.sleep(0.2)
+    raise StackError("down_timeout", pid=pid, timeout=timeout)
+
+
+@cli.command()
+@click.argument("user")
+@click.option("--hours", type=float, default=12.0, show_default=True, help="Lifetime.")
+def token(user: str, hours: float) -> None:
+    """Print a signed development JWT for USER (an id in config/org.yaml)."""
+    from stack.tokens import make_token
+
+    click.echo(make_token(user, ttl_hours=hours))
+
+
+_bootstrap_option = click.option(
+    "--bootstrap", default=None, help="Kafka bootstrap (default: AUDIENSI_KAFKA_BOOTSTRAP).")
+
+
+@cli.command()
+@_bootstrap_option
+def topics(bootstrap: str | None) -> None:
+    """Create missing topics, then show each topic's partitions and end offsets."""
+    from stack.topics import describe_topics
+
+    bootstrap = bootstrap or _settings().kafka_bootstrap
+    _create_topics(bootstrap)
+    infos = asyncio.run(describe_topics(bootstrap))
+    width = max([len(i.name) for i in infos] + [5])
+    click.echo(f"{'topic':<{width}}  partitions  messages  end offsets")
+    for info in infos:
+        ends = " ".join(f"{p}:{o}" for p, o in sorted(info.end_offsets.items()))
+        click.echo(f"{info.name:<{width}}  {info.partitions:>10}  {info.messages:>8}  {ends}")
+
+
+@cli.command()
+@click.argument("topic")
+@click.option("--from-end", is_flag=True, help="Only messages produced from now on.")
+@click.option("--limit", type=int, default=None, help="Stop after this many messages.")
+@click.option("--idle", type=float, default=None, help="Stop after this many quiet seconds.")
+@_bootstrap_option
+def tail(topic: str, from_end: bool, limit: int | None, idle: float | None,
+         bootstrap: str | None) -> None:
+    """Follow TOPIC from the beginning (or --from-end); personal data is shown as ***."""
+    from stack.tail import follow
+
+    bootstrap = bootstrap or _settings().kafka_bootstrap
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(follow(bootstrap, topic, from_end=from_end, limit=limit, idle_timeout=idle,
+                           out=click.echo))
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        cli.main(args=argv, prog_name="audiensi", standalone_mode=True)
+    except StackError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,132 @@
+"""Run every service as its own process (`python -m services.<name>`), watch its readiness, and
+stop or restart any one of them (the fault tests kill and start single services)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from stack.messages import StackError
+from stack.proc import ROOT, spawn, tail, terminate
+
+SERVICES = ("intake", "disposition", "sla", "reporting")
+
+
+@dataclass
+class ServiceSpec:
+    name: str
+    port: int
+    argv: list[str] = field(default_factory=list)  # default: python -m services.<name>
+
+    def command(self) -> list[str]:
+        return self.argv or [sys.executable, "-m", f"services.{self.name}"]
+
+
+def default_specs(ports: Mapping[str, int], names: Iterable[str] = SERVICES) -> list[ServiceSpec]:
+    return [ServiceSpec(name, int(ports[name])) for name in names]
+
+
+class Supervisor:
+    """Children run in their own sessions with logs in `<data_dir>/logs/<name>.log`; every child
+    gets `env` on top of this process's environment, plus `AUDIENSI_<NAME>_PORT`."""
+
+    def __init__(self, specs: Iterable[ServiceSpec], data_dir: Path | str,
+                 env: Mapping[str, str] | None = None, host: str = "127.0.0.1") -> None:
+        self.specs = {spec.name: spec for spec in specs}
+        self.data_dir = Path(data_dir)
+        self.env = dict(env or {})
+        self.host = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+
+    def log_file(self, name: str) -> Path:
+        return self.data_dir / "logs" / f"{name}.log"
+
+    def url(self, name: str, path: str = "") -> str:
+        return f"http://{self.host}:{self.specs[name].port}{path}"
+
+    def child_env(self) -> dict[str, str]:
+        env = {**os.environ, **self.env, "PYTHONUNBUFFERED": "1"}
+        env.setdefault("AUDIENSI_DATA_DIR", str(self.data_dir))
+        for spec in self.specs.values():
+            env[f"AUDIENSI_{spec.name.upper()}_PORT"] = str(spec.port)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+        return env
+
+    def is_running(self, name: str) -> bool:
+        proc = self.procs.get(name)
+        return proc is not None and proc.poll() is None
+
+    def start(self, name: str) -> None:
+        if self.is_running(name):
+            return
+        log = self.log_file(name)
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with open(log, "a") as handle:
+            handle.write(f"\n--- start {time.strftime('%Y-%m-%d %H:%M:%S')} ---\n")
+        self.procs[name] = spawn(self.specs[name].command(), log, env=self.child_env(), cwd=ROOT)
+
+    def start_all(self) -> None:
+        for name in self.specs:
+            self.start(name)
+
+    def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
+        """Send `sig` to one service (SIGKILL for a crash, SIGTERM for a clean stop)."""
+        proc = self.procs.get(name)
+        if proc is not None and proc.poll() is None:
+            proc.send_signal(sig)
+            if sig == signal.SIGKILL:
+                proc.wait(10)
+
+    def stop(self, name: str, timeout: float = 15.0) -> int | None:
+        return terminate(self.procs.pop(name, None), timeout)
+
+    def stop_all(self, timeout: float = 15.0) -> None:
+        for proc in self.procs.values():  # ask all at once, then wait for each
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for name in list(self.procs):
+            self.stop(name, timeout)
+
+    def exited(self) -> dict[str, int]:
+        """Services whose process has ended: name -> exit code."""
+        return {name: proc.returncode for name, proc in self.procs.items()
+                if proc.poll() is not None}
+
+    def wait_ready(self, timeout: float = 120.0, names: Iterable[str] | None = None) -> float:
+        """Poll `/readyz` of each service until 200. Returns the seconds it took."""
+        import httpx
+
+        began = time.monotonic()
+        deadline = began + timeout
+        pending = list(names or self.specs)
+        with httpx.Client(timeout=2.0) as client:
+            while pending:
+                name = pending[0]
+                proc = self.procs.get(name)
+                if proc is None or proc.poll() is not None:
+                    raise StackError("service_exited", name=name, log=self.log_file(name),
+                                     code=None if proc is None else proc.returncode,
+                                     tail=tail(self.log_file(name)))
+                try:
+                    if client.get(self.url(name, "/readyz")).status_code == 200:
+                        pending.pop(0)
+                        continue
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise StackError("service_not_ready", name=name, timeout=timeout,
+                                     url=self.url(name, "/readyz"), log=self.log_file(name),
+                                     tail=tail(self.log_file(name)))
+                time.sleep(0.2)
+        return time.monotonic() - began
+
+    async def await_ready(self, timeout: float = 120.0,
+                          names: Iterable[str] | None = None) -> float:
+        return await asyncio.to_thread(self.wait_ready, timeout, names)
