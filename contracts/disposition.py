@@ -74,6 +74,7 @@ class WalkInDirected(Event):
     case_id: str
     officer_id: str
     directed_by: str
+    division: str | None = None  # the officer's division: its head forwards the report
 
 
 class AudienceHeld(Event):
