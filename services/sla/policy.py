@@ -143,6 +143,9 @@ class Trigger(_Model):
     def key(self) -> tuple[str, str]:
         return self.event, repr(sorted(self.when.items()))
 
+    def __hash__(self) -> int:  # `when` is a dict: hash its canonical form
+        return hash(self.key())
+
 
 def _same(value: Any, expected: Scalar | list[Scalar]) -> bool:
     if isinstance(expected, list):
