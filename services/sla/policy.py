@@ -32,7 +32,7 @@ from pydantic import (
 from chassis.org import STAFF_ROLES
 from contracts import EVENT_TYPES
 from contracts.sla import EscalationReason
-from services.sla.calendar import WALL, Calendar, load_calendars
+from services.sla.calendar import WALL, Calendar, WallClock, load_calendars
 from services.sla.durations import (
     ConfigError,
     IsoDuration,
@@ -305,7 +305,7 @@ class PolicySet:
 
     def __init__(self, policies: tuple[Policy, ...], calendars: Mapping[str, Calendar]) -> None:
         self.policies = policies
-        self.calendars = dict(calendars)
+        self.calendars: dict[str, Calendar] = {WALL: WallClock(), **calendars}
         self._by_id = {p.id: p for p in policies}
         self._by_event: dict[str, list[Policy]] = {}
         for policy in policies:
@@ -372,6 +372,7 @@ def load_policies(path: str | Path, calendars: Mapping[str, Calendar] | None = N
 
 
 def parse_policies(text: str, source: str, calendars: Mapping[str, Calendar]) -> PolicySet:
+    calendars = {WALL: WallClock(), **calendars}
     data, lines = load_yaml_with_lines(text, source)
     if not isinstance(data, dict):
         raise ConfigError(source, 1, "a policy file is a mapping with a 'policies' list")

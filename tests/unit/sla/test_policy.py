@@ -162,6 +162,11 @@ def test_the_base_of_the_invalid_files_is_valid():
     assert parse_policies(BASE, SOURCE, CALENDARS).ids == ("inform-applicant", "direct-walk-in")
 
 
+def test_the_wall_clock_is_always_there():
+    policies = parse_policies(BASE, SOURCE, {"office": CALENDARS["office"]})
+    assert policies.calendar_for("direct-walk-in").id == "wall"
+
+
 INVALID = [
     # (what is wrong, replace this, with that, line, problem)
     ("bad duration", "duration: P1D", "duration: P1X", 6,
