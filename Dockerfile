@@ -1,0 +1,28 @@
+# One image for every Audiensi service: `python -m services.<name>` (see docker-compose.yml).
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY contracts ./contracts
+COPY chassis ./chassis
+COPY services ./services
+COPY stack ./stack
+COPY config ./config
+RUN pip install . && useradd --system --uid 10001 --home-dir /app audiensi \
+    && mkdir -p /data && chown audiensi /data
+
+# config files live in the image; state (key store, logs) under /data
+ENV AUDIENSI_DATA_DIR=/data \
+    AUDIENSI_ORG_FILE=/app/config/org.yaml \
+    AUDIENSI_SLA_POLICIES=/app/config/sla-policies.yaml \
+    AUDIENSI_CALENDAR_DIR=/app/config/calendar \
+    AUDIENSI_HOST=0.0.0.0
+
+USER audiensi
+EXPOSE 8001 8002 8003 8004
+CMD ["python", "-m", "services.intake"]
