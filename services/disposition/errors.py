@@ -1,0 +1,214 @@
+"""Domain refusals of the case workflow: one class per reason, each with its message in
+Bahasa Indonesia and English. Pure: mapped to HTTP in one place (`replies.py`).
+
+`kind` says what sort of refusal it is (the HTTP side maps it):
+unknown -> 404, forbidden -> 403, refused -> 409, invalid -> 422 (with `field`).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+Kind = Literal["unknown", "forbidden", "refused", "invalid"]
+
+STATUS_ID = {
+    "requested": "diajukan", "registered": "diagendakan", "disposed": "didisposisikan",
+    "received": "diterima Kepala Bidang", "assigned": "petugas ditugaskan",
+    "prepared": "dipersiapkan", "informed": "pemohon diinformasikan",
+    "directed": "diarahkan ke petugas", "held": "audiensi dilaksanakan",
+    "reported": "laporan disampaikan", "forwarded": "laporan diteruskan",
+    "closed": "selesai", "withdrawn": "dibatalkan pemohon", "cancelled": "dibatalkan",
+}
+
+
+class DomainError(Exception):
+    """A command the workflow refuses. Subclasses set `kind`, `code`, and the texts."""
+
+    kind: ClassVar[Kind] = "refused"
+    code: ClassVar[str] = "refused"
+    field: ClassVar[str | None] = None
+
+    def __init__(self, text_id: str, text_en: str) -> None:
+        super().__init__(text_en)
+        self.text_id = text_id
+        self.text_en = text_en
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"code": self.code, "kind": self.kind, "id": self.text_id, "en": self.text_en,
+                "field": self.field}
+
+
+# --- 404 -----------------------------------------------------------------------------------
+class CaseUnknown(DomainError):
+    kind = "unknown"
+    code = "case-unknown"
+
+    def __init__(self, case_id: str) -> None:
+        super().__init__(f"Kasus {case_id} tidak ditemukan", f"case {case_id} is unknown")
+
+
+# --- 403 -----------------------------------------------------------------------------------
+class WrongRole(DomainError):
+    kind = "forbidden"
+    code = "wrong-role"
+
+    def __init__(self, roles: tuple[str, ...]) -> None:
+        need = ", ".join(roles)
+        super().__init__(f"Peran Anda tidak diizinkan untuk langkah ini; diperlukan: {need}",
+                         f"your role may not take this step; required: {need}")
+
+
+class NotYourDivision(DomainError):
+    kind = "forbidden"
+    code = "not-your-division"
+
+    def __init__(self, division: str | None) -> None:
+        super().__init__(
+            f"Hanya Kepala Bidang {division} yang dapat melakukan langkah ini",
+            f"only the head of division {division} may take this step")
+
+
+class NotTheAssignedOfficer(DomainError):
+    kind = "forbidden"
+    code = "not-the-assigned-officer"
+
+    def __init__(self) -> None:
+        super().__init__("Hanya petugas yang ditugaskan untuk kasus ini yang dapat melakukannya",
+                         "only the officer assigned to this case may take this step")
+
+
+# --- 409 -----------------------------------------------------------------------------------
+class CaseFinished(DomainError):
+    code = "case-finished"
+
+    def __init__(self, status: str) -> None:
+        super().__init__(f"Kasus sudah berakhir (status: {STATUS_ID.get(status, status)})",
+                         f"the case is already finished (status: {status})")
+
+
+class StepOutOfOrder(DomainError):
+    """The step comes too early: a previous step of the standard is missing."""
+
+    code = "step-out-of-order"
+
+
+class NotRegistered(StepOutOfOrder):
+    code = "not-registered"
+
+    def __init__(self) -> None:
+        super().__init__("Permohonan belum diagendakan oleh Sekretariat",
+                         "the request has not been registered by the secretariat yet")
+
+
+class NotDisposed(StepOutOfOrder):
+    code = "not-disposed"
+
+    def __init__(self) -> None:
+        super().__init__("Permohonan belum didisposisikan oleh Kepala Dinas",
+                         "the request has not been disposed by the Head of Office yet")
+
+
+class NotReceived(StepOutOfOrder):
+    code = "not-received"
+
+    def __init__(self) -> None:
+        super().__init__("Disposisi belum diterima oleh Kepala Bidang",
+                         "the disposition has not been received by the division head yet")
+
+
+class NoOfficer(StepOutOfOrder):
+    code = "no-officer"
+
+    def __init__(self) -> None:
+        super().__init__("Belum ada petugas yang ditugaskan atau diarahkan",
+                         "no officer has been assigned or directed yet")
+
+
+class NotInformed(StepOutOfOrder):
+    code = "not-informed"
+
+    def __init__(self) -> None:
+        super().__init__("Pemohon belum diberi informasi jadwal audiensi",
+                         "the applicant has not been informed of the audience yet")
+
+
+class StaffReviewMissing(StepOutOfOrder):
+    code = "staff-review-missing"
+
+    def __init__(self) -> None:
+        super().__init__("Telaahan staf diperlukan sebelum pemohon diinformasikan",
+                         "a staff review is required before the applicant is informed")
+
+
+class NotHeld(StepOutOfOrder):
+    code = "not-held"
+
+    def __init__(self) -> None:
+        super().__init__("Audiensi belum dilaksanakan", "the audience has not been held yet")
+
+
+class NotReported(StepOutOfOrder):
+    code = "not-reported"
+
+    def __init__(self) -> None:
+        super().__init__("Laporan hasil audiensi belum disampaikan",
+                         "the result report has not been submitted yet")
+
+
+class NotForwarded(StepOutOfOrder):
+    code = "not-forwarded"
+
+    def __init__(self) -> None:
+        super().__init__("Laporan hasil audiensi belum diteruskan oleh Kepala Bidang",
+                         "the result report has not been forwarded by the division head yet")
+
+
+class StepAlreadyDone(DomainError):
+    """The step (or a later one) was already taken."""
+
+    code = "step-already-done"
+
+    def __init__(self, step_id: str, step_en: str) -> None:
+        super().__init__(f"Langkah ini sudah dilakukan: {step_id}",
+                         f"this step was already taken: {step_en}")
+
+
+class AlreadyReceived(StepAlreadyDone):
+    code = "already-received"
+
+    def __init__(self) -> None:
+        DomainError.__init__(
+            self, "Disposisi sudah diterima oleh Kepala Bidang; tidak dapat didisposisikan ulang",
+            "the disposition was already received by the division head; it cannot be "
+            "re-disposed")
+
+
+class UrgentWalkInPath(DomainError):
+    """An urgent walk-in is directed to an officer: no letter, no disposition."""
+
+    code = "urgent-walk-in"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Audiensi mendesak tanpa surat diarahkan langsung ke petugas, tanpa disposisi",
+            "an urgent walk-in is directed straight to an officer, without a disposition")
+
+
+class NotUrgentWalkIn(DomainError):
+    code = "not-urgent-walk-in"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Hanya audiensi mendesak tanpa surat yang diarahkan langsung ke petugas",
+            "only urgent walk-ins are directed straight to an officer")
+
+
+# --- 422 -----------------------------------------------------------------------------------
+class OfficerNotInDivision(DomainError):
+    kind = "invalid"
+    code = "officer-not-in-division"
+    field = "officer_id"
+
+    def __init__(self, officer_id: str, division: str | None) -> None:
+        super().__init__(f"{officer_id} bukan petugas Bidang {division}",
+                         f"{officer_id} is not an officer of division {division}")
