@@ -101,7 +101,11 @@ def find_java(java: str | None = None) -> str:
 
 
 def new_cluster_id() -> str:
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    """A Kafka cluster id (base64url UUID); like Kafka's own, never starting with '-'."""
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id
 
 
 class KafkaServer:
@@ -224,7 +228,7 @@ class KafkaServer:
         if (self.home / "data" / "meta.properties").exists():
             return
         id_file = self.home / "cluster.id"
-        if not id_file.exists():
+        if not id_file.exists() or id_file.read_text().strip().startswith("-"):
             id_file.write_text(new_cluster_id())
         done = subprocess.run(
             [java, *self._log_opts(), "-cp", classpath, "kafka.tools.StorageTool", "format",

@@ -35,7 +35,7 @@ def decode(raw: bytes | None) -> Any:
         try:
             event = contract_decode(raw)
             if hasattr(event, "model_dump"):
-                return event.model_dump(mode="json")
+                return event.model_dump(mode="json", exclude_none=True)
             return event
         except Exception:  # not an event of ours: fall back to JSON
             pass

@@ -232,3 +232,11 @@ def test_mask_hides_personal_fields_at_any_depth():
     assert mask(event) == {"data": {"visitor": {"name": "A", "phone": "***", "contact": "***"},
                                     "letter": {"number": "***", "ref": "***"},
                                     "items": [{"sealed": "***"}]}}
+
+
+def test_cluster_ids_never_look_like_an_option():
+    from stack.kafka import new_cluster_id
+
+    ids = {new_cluster_id() for _ in range(3000)}
+    assert len(ids) == 3000
+    assert not any(cid.startswith("-") or len(cid) != 22 for cid in ids)
