@@ -68,7 +68,12 @@ def _running_pid() -> int | None:
         pid = int(_pid_file().read_text().strip())
     except (OSError, ValueError):
         return None
-    return pid if pid != os.getpid() and _alive(pid) else None
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return None
+    ours = b"audiensi" in cmdline or b"stack.cli" in cmdline
+    return pid if pid != os.getpid() and ours and _alive(pid) else None
 
 
 @click.group(cls=_Group, help=__doc__)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from stack.messages import StackError
-from stack.proc import ROOT, spawn, tail, terminate
+from stack.proc import ROOT, reap_stale, require_free_port, spawn, tail, terminate, write_pid
 
 SERVICES = ("intake", "disposition", "sla", "reporting")
 
@@ -48,6 +48,9 @@ class Supervisor:
     def log_file(self, name: str) -> Path:
         return self.data_dir / "logs" / f"{name}.log"
 
+    def pid_file(self, name: str) -> Path:
+        return self.data_dir / "run" / f"{name}.pid"
+
     def url(self, name: str, path: str = "") -> str:
         return f"http://{self.host}:{self.specs[name].port}{path}"
 
@@ -66,11 +69,15 @@ class Supervisor:
     def start(self, name: str) -> None:
         if self.is_running(name):
             return
+        spec = self.specs[name]
+        reap_stale(self.pid_file(name), " ".join(spec.command()))  # left by a killed `up`
+        require_free_port(spec.port, name, f"AUDIENSI_{name.upper()}_PORT", self.host)
         log = self.log_file(name)
         log.parent.mkdir(parents=True, exist_ok=True)
         with open(log, "a") as handle:
             handle.write(f"\n--- start {time.strftime('%Y-%m-%d %H:%M:%S')} ---\n")
-        self.procs[name] = spawn(self.specs[name].command(), log, env=self.child_env(), cwd=ROOT)
+        self.procs[name] = spawn(spec.command(), log, env=self.child_env(), cwd=ROOT)
+        write_pid(self.pid_file(name), self.procs[name].pid)
 
     def start_all(self) -> None:
         for name in self.specs:
@@ -85,7 +92,9 @@ class Supervisor:
                 proc.wait(10)
 
     def stop(self, name: str, timeout: float = 15.0) -> int | None:
-        return terminate(self.procs.pop(name, None), timeout)
+        code = terminate(self.procs.pop(name, None), timeout)
+        self.pid_file(name).unlink(missing_ok=True)
+        return code
 
     def stop_all(self, timeout: float = 15.0) -> None:
         for proc in self.procs.values():  # ask all at once, then wait for each

@@ -240,3 +240,27 @@ def test_cluster_ids_never_look_like_an_option():
     ids = {new_cluster_id() for _ in range(3000)}
     assert len(ids) == 3000
     assert not any(cid.startswith("-") or len(cid) != 22 for cid in ids)
+
+
+def test_supervisor_reaps_a_service_left_by_a_killed_run_and_checks_ports(tmp_path, monkeypatch):
+    monkeypatch.setenv("AUDIENSI_LANG", "en")
+    port = free_port()
+    orphaned = Supervisor([_static_server(port, tmp_path)], tmp_path)
+    orphaned.start_all()
+    orphaned.wait_ready(timeout=30)
+    old = orphaned.procs["static"]
+    again = Supervisor([_static_server(port, tmp_path)], tmp_path)  # same data dir
+    try:
+        again.start_all()
+        again.wait_ready(timeout=30)
+        assert old.wait(10) is not None and again.procs["static"].pid != old.pid
+    finally:
+        again.stop_all()
+        orphaned.stop_all()
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        busy_port = busy.getsockname()[1]
+        taken = Supervisor([ServiceSpec("static", busy_port, ["true"])], tmp_path)
+        with pytest.raises(StackError, match=f"Port {busy_port} .*AUDIENSI_STATIC_PORT"):
+            taken.start("static")
