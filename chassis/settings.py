@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -48,7 +49,11 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
 
     def port_for(self, service: str) -> int:
-        return int(getattr(self, f"{service}_port", DEFAULT_PORTS.get(service, 0)))
+        if hasattr(self, f"{service}_port"):
+            return int(getattr(self, f"{service}_port"))
+        # a service without its own field (e.g. a test service): AUDIENSI_<NAME>_PORT
+        default = DEFAULT_PORTS.get(service, 0)
+        return int(os.environ.get(f"AUDIENSI_{service.upper()}_PORT", default))
 
 
 @lru_cache
