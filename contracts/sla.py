@@ -87,6 +87,8 @@ class EscalationRaised(Event):
     to_division: str | None = None
     due_at: AwareDatetime
     raised_at: AwareDatetime
+    #: when this ladder step fell due (raised_at - scheduled_at = the engine's delay)
+    scheduled_at: AwareDatetime | None = None
 
 
 class EscalationAcknowledged(Event):
