@@ -1,0 +1,104 @@
+"""The whole system as real processes: a fresh Kafka and Redis of its own (so no other test's
+events are counted), the four services under the supervisor `audiensi up` uses, and SLA
+policies measured in seconds."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from stack.kafka import KafkaServer
+from stack.proc import free_port
+from stack.redis import RedisServer
+from stack.supervisor import SERVICES, Supervisor, default_specs
+
+#: inform-applicant and direct-walk-in in seconds: at-risk, breach and the next level all
+#: happen within a test; complaint clocks long enough to be met.
+FAST_POLICIES = """
+policies:
+  - id: inform-applicant
+    starts_on: [DispositionReceived]
+    stops_on: [ApplicantInformed]
+    cancels_on: [CaseCancelled, RequestWithdrawn]
+    duration: PT{inform}S
+    time: calendar
+    escalations:
+      - {{at: "50%", reason: at_risk, to_role: division_head}}
+      - {{at: "100%", reason: breached, to_role: division_head}}
+      - {{at: "100% + PT2S", reason: breached, to_role: head_of_office}}
+  - id: direct-walk-in
+    starts_on:
+      - {{event: AudienceRequested, when: {{channel: walk_in, urgent: true}}}}
+    stops_on: [WalkInDirected]
+    cancels_on: [CaseCancelled, RequestWithdrawn]
+    duration: PT{walkin}S
+    time: calendar
+    escalations:
+      - {{at: "50%", reason: at_risk, to_role: secretariat}}
+      - {{at: "100%", reason: breached, to_role: head_of_office}}
+  - id: complaint-verify
+    starts_on: [ComplaintFiled]
+    stops_on: [ComplaintVerified]
+    cancels_on: [ComplaintClosed]
+    duration: PT120S
+    time: calendar
+    escalations:
+      - {{at: "100%", reason: breached, to_role: secretariat}}
+  - id: complaint-respond
+    starts_on: [ComplaintVerified]
+    stops_on: [ComplaintResponded]
+    cancels_on: [ComplaintClosed]
+    duration: PT120S
+    time: calendar
+    escalations:
+      - {{at: "100%", reason: breached, to_role: head_of_office}}
+"""
+
+INFORM_SECONDS = 6
+WALKIN_SECONDS = 4
+
+
+@dataclass
+class System:
+    supervisor: Supervisor
+    kafka: KafkaServer
+    redis: RedisServer
+    data_dir: Path
+
+    def url(self, service: str) -> str:
+        return self.supervisor.url(service)
+
+    @property
+    def bootstrap(self) -> str:
+        return self.kafka.bootstrap
+
+
+@pytest.fixture(scope="session")
+def system(tmp_path_factory) -> Iterator[System]:
+    data_dir = tmp_path_factory.mktemp("e2e")
+    policies = data_dir / "sla-policies.yaml"
+    policies.write_text(FAST_POLICIES.format(inform=INFORM_SECONDS, walkin=WALKIN_SECONDS))
+    kafka = KafkaServer(data_dir, free_port(), free_port())
+    redis = RedisServer(data_dir, free_port())
+    redis.start()
+    kafka.start(timeout=180)
+    env = {
+        "AUDIENSI_KAFKA_BOOTSTRAP": kafka.bootstrap,
+        "AUDIENSI_REDIS_URL": redis.url,
+        "AUDIENSI_DATA_DIR": str(data_dir),
+        "AUDIENSI_SLA_POLICIES": str(policies),
+        "AUDIENSI_SLA_TICK_INTERVAL": "0.2",
+    }
+    ports = {name: free_port() for name in SERVICES}
+    supervisor = Supervisor(default_specs(ports), data_dir, env=env)
+    try:
+        supervisor.start_all()
+        supervisor.wait_ready(timeout=180)
+        yield System(supervisor, kafka, redis, data_dir)
+    finally:
+        supervisor.stop_all()
+        kafka.stop()
+        redis.stop()
