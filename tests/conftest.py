@@ -7,8 +7,13 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from stack.kafka import KafkaServer
+    from stack.redis import RedisServer
 
 TESTS = Path(__file__).resolve().parent
 KINDS = ("unit", "integration", "e2e", "chaos")
@@ -20,8 +25,14 @@ class StackEnv:
     bootstrap: str  # "127.0.0.1:<port>"
     redis_url: str  # "redis://127.0.0.1:<port>/0"
     data_dir: Path  # this session's AUDIENSI_DATA_DIR (Kafka data under <data_dir>/kafka)
-    kafka: object  # stack.kafka.KafkaServer: .stop() / .start() / .restart() / .is_running
-    redis: object  # stack.redis.RedisServer: .stop() / .start() / .ping()
+    kafka: KafkaServer  # .stop() / .start() / .restart() / .astop() / .astart() / .is_running
+    redis: RedisServer  # .stop() / .start() / .ping()
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The AUDIENSI_* variables a child process (a service) needs to use this stack."""
+        return {"AUDIENSI_KAFKA_BOOTSTRAP": self.bootstrap, "AUDIENSI_REDIS_URL": self.redis_url,
+                "AUDIENSI_DATA_DIR": str(self.data_dir)}
 
 
 def _clear_settings_cache() -> None:
