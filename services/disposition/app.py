@@ -1,0 +1,41 @@
+"""`build(settings)`: the faust app (topics, the `cases` table, the agent) and the FastAPI app
+around it. Nothing is created at import time; nothing connects until the app starts."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from chassis.clock import SystemClock
+from chassis.commands import CommandBus, Publisher
+from chassis.faust_app import commands_topic, make_faust_app
+from chassis.settings import Settings
+from chassis.web import ServiceContext, create_service_app
+from contracts.topics import INTAKE, command_topic
+
+from .agents import SERVICE, CaseAgent
+from .api import router
+
+TABLE = "cases"
+
+
+def build(settings: Settings, *, instance: str | None = None, clock=None) -> FastAPI:
+    app = make_faust_app(SERVICE, settings, instance=instance)
+    partitions = settings.topic_partitions
+    commands = commands_topic(app, SERVICE, partitions)  # what the HTTP side sends to
+    inbox = app.topic(command_topic(SERVICE), INTAKE, partitions=partitions, key_type=bytes,
+                      value_type=bytes, key_serializer="raw", value_serializer="raw")
+    cases = app.Table(TABLE, default=None, partitions=partitions,
+                      help="case id -> CaseRecord (single writer: the agent below)")
+    ctx = ServiceContext(SERVICE, settings, app)
+    ctx.extras["clock"] = clock or SystemClock()
+    worker = CaseAgent(ctx, cases, Publisher(app, partitions))
+
+    @app.agent(inbox, name=f"{SERVICE}-cases")
+    async def process(stream):
+        async for event in stream.events():
+            await worker.on_event(event)
+
+    async def start_bus(ctx: ServiceContext) -> None:
+        ctx.extras["bus"] = CommandBus(commands, ctx.redis, settings.command_timeout)
+
+    return create_service_app(ctx, [router], on_start=[start_bus])

@@ -1,0 +1,100 @@
+"""HTTP side of the command path: send a command (or query) to the agent owning the case,
+honour `Idempotency-Key`, and turn the agent's reply into an HTTP response or problem."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import JSONResponse
+
+from chassis.auth import Principal
+from chassis.commands import CommandMessage, Reply
+from chassis.i18n import Text
+from chassis.idempotency import command_id_for, run_idempotent
+from chassis.problems import (
+    PROBLEM_JSON,
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    Problem,
+    Unavailable,
+    field_error,
+)
+
+SERVICE = "disposition"
+#: a command right after intake may reach the agent before the intake event does: retry a
+#: "case unknown" answer for this long before saying 404
+UNKNOWN_PATIENCE = 2.0
+UNKNOWN_RETRY_EVERY = 0.1
+
+PROBLEMS: dict[int, type[Problem]] = {403: Forbidden, 404: NotFound, 409: Conflict,
+                                      422: Invalid, 503: Unavailable}
+
+
+async def ask_owner(request: Request, msg: CommandMessage) -> Reply:
+    ctx = request.app.state.ctx
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + UNKNOWN_PATIENCE
+    while True:
+        reply = await ctx.extras["bus"].ask(msg)
+        if reply.status != 404 or loop.time() >= deadline:
+            return reply
+        await asyncio.sleep(UNKNOWN_RETRY_EVERY)
+
+
+def correlation_id(request: Request) -> str:
+    return request.headers.get("x-correlation-id") or str(uuid.uuid4())
+
+
+def message(request: Request, principal: Principal, case_id: str, name: str,
+            payload: dict[str, Any], command_id: str | None = None) -> CommandMessage:
+    ctx = request.app.state.ctx
+    return CommandMessage(command_id=command_id or str(uuid.uuid4()), name=name,
+                          subject=case_id, payload=payload, actor=principal,
+                          at=ctx.extras["clock"].now(), correlation_id=correlation_id(request))
+
+
+async def submit(request: Request, principal: Principal, case_id: str, step: str,
+                 payload: dict[str, Any]) -> JSONResponse:
+    """Send a command to the case's owner once (per `Idempotency-Key`) and answer its reply."""
+    ctx = request.app.state.ctx
+    key = request.headers.get("idempotency-key")
+    command_id = command_id_for(SERVICE, principal.sub, key)
+    msg = message(request, principal, case_id, step, payload, command_id)
+    reply = await run_idempotent(
+        ctx.redis, service=SERVICE, principal=principal.sub, key=key,
+        payload={"case_id": case_id, "step": step, "body": payload},
+        run=lambda: ask_owner(request, msg))
+    return answer(reply)
+
+
+async def query(request: Request, principal: Principal, case_id: str) -> JSONResponse:
+    return answer(await ask_owner(request, message(request, principal, case_id, "query", {})))
+
+
+def answer(reply: Reply) -> JSONResponse:
+    if reply.status < 400:
+        return JSONResponse(reply.body, status_code=reply.status, headers=reply.headers)
+    body = dict(reply.body)
+    if body.pop("__problem__", False):  # a problem stored with an Idempotency-Key
+        return JSONResponse(body, status_code=reply.status, headers=reply.headers,
+                            media_type=PROBLEM_JSON)
+    raise problem_of(reply)
+
+
+def problem_of(reply: Reply) -> Problem:
+    body = reply.body
+    detail = Text(body["id"], body["en"]) if "id" in body and "en" in body else body.get("detail")
+    errors = None
+    if reply.status == 422:
+        errors = body.get("errors") or [field_error(body.get("field") or "body",
+                                                    body.get("en") or "invalid")]
+    cls = PROBLEMS.get(reply.status, Problem)
+    problem = cls(detail, errors=errors, extra={"code": body["code"]} if "code" in body else None)
+    if cls is Problem:
+        problem.status = reply.status
+    return problem

@@ -1,0 +1,98 @@
+"""HTTP request bodies: the `data` fields of the event each command writes, minus what the
+server fills in (ids, `*_by`). Unknown fields and blank texts are refused (422)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Names = Annotated[list[Name], Field(max_length=100)]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def payload(self) -> dict:
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+class DispositionBody(Body):
+    division: Name
+    instructions: Text
+    priority: Literal["biasa", "segera", "sangat_segera"] | None = None
+
+
+class AssignmentBody(Body):
+    officer_id: Name
+
+
+class PreparationBody(Body):
+    administration: Text
+    materials: Text
+    equipment: Text
+    staff_review_required: bool = False
+
+
+class StaffReviewBody(Body):
+    summary: Text
+    involves_agencies: Names = []
+    needs_leadership_meeting: bool = False
+
+
+class NotificationBody(Body):
+    channel: Name = Field(description="how the applicant was told: phone, letter, email, ...")
+    message: Text
+    scheduled_for: AwareDatetime | None = None
+
+
+class DirectionBody(Body):
+    officer_id: Name
+
+
+class AudienceBody(Body):
+    held_at: AwareDatetime
+    attendees: Annotated[list[Name], Field(min_length=1, max_length=100)]
+    accompanied_by: Names = []
+    documents_complete: bool | None = Field(
+        default=None, description="the file-completeness check; default: no missing documents")
+    missing_documents: Names = []
+
+    @field_validator("missing_documents")
+    @classmethod
+    def _files_consistent(cls, missing: list[str], info: ValidationInfo) -> list[str]:
+        complete = info.data.get("documents_complete")
+        if complete and missing:
+            raise ValueError("documents_complete is true but documents are listed as missing")
+        if complete is False and not missing:
+            raise ValueError("documents_complete is false: list the missing documents")
+        return missing
+
+    def payload(self) -> dict:
+        data = super().payload()
+        data["documents_complete"] = not self.missing_documents
+        return data
+
+
+class ReportBody(Body):
+    summary: Text
+    advice: Text
+    recommendations: Annotated[list[Text], Field(max_length=100)] = []
+
+
+class ClosureBody(Body):
+    outcome: Text = "selesai"
+
+
+class CancellationBody(Body):
+    reason: Text
