@@ -117,12 +117,13 @@ class Supervisor:
         pending = list(names or self.specs)
         with httpx.Client(timeout=2.0) as client:
             while pending:
+                for name in pending:  # a crash anywhere is reported at once
+                    proc = self.procs.get(name)
+                    if proc is None or proc.poll() is not None:
+                        raise StackError("service_exited", name=name, log=self.log_file(name),
+                                         code=None if proc is None else proc.returncode,
+                                         tail=tail(self.log_file(name)))
                 name = pending[0]
-                proc = self.procs.get(name)
-                if proc is None or proc.poll() is not None:
-                    raise StackError("service_exited", name=name, log=self.log_file(name),
-                                     code=None if proc is None else proc.returncode,
-                                     tail=tail(self.log_file(name)))
                 try:
                     if client.get(self.url(name, "/readyz")).status_code == 200:
                         pending.pop(0)
