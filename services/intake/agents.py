@@ -1,0 +1,296 @@
+"""The two writers of the intake service, as thin faust loops.
+
+- `registrar`: the single-partition registrar topic -> guest book and agenda book (one
+  writer for the agenda counter); publishes VisitorCheckedIn, AudienceRequested and
+  RequestRegistered.
+- `cases`: the per-case command topic + `audiensi.intake.v1` + `audiensi.complaints.v1` as ONE
+  stream (co-partitioned by case id): learns the cases the registrar created, and is the only
+  writer of everything that happens to a case or a complaint afterwards.
+
+Each: decode -> pure decision -> publish (durable) -> store state -> reply over Redis.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from chassis.commands import CommandMessage, Publisher, Reply, send_reply
+from chassis.faust_app import commands_topic, raw_topic
+from chassis.i18n import Text
+from chassis.metrics import EVENTS_CONSUMED, EVENTS_PUBLISHED
+from chassis.web import ServiceContext
+from contracts import DecodeError, Envelope, decode, deterministic_id, envelope
+from contracts.deadletter import DeadLettered
+from contracts.topics import COMPLAINTS, INTAKE, command_topic
+
+from . import cases as case_rules
+from . import commands as c
+from . import complaints as complaint_rules
+from . import registrar as books
+from .envelopes import SOURCE, error_reply, internal_error_reply, refs_for, wrap
+from .errors import DomainError, TrackingTaken
+from .wib import agenda_year
+
+log = logging.getLogger(__name__)
+
+REGISTRAR_TOPIC = "audiensi.intake.registrar.v1"
+CASE_COMMANDS = command_topic("intake")
+
+
+@dataclass
+class Wiring:
+    registrar_topic: Any
+    case_commands: Any
+    books: Any
+    cases: Any
+
+
+def install(app, ctx: ServiceContext) -> Wiring:
+    """Declare the topics and tables and register the agents on `app` (nothing connects)."""
+    n = ctx.settings.topic_partitions
+    registrar_topic = raw_topic(app, REGISTRAR_TOPIC, 1)
+    case_stream = app.topic(CASE_COMMANDS, INTAKE, COMPLAINTS, partitions=n,
+                            key_serializer="raw", value_serializer="raw")
+    book_table = app.Table("intake-books", partitions=1)
+    case_table = app.Table("intake-cases", partitions=n)
+    publisher = Publisher(app, n)
+    registrar = Registrar(ctx, publisher, book_table)
+    owner = CaseOwner(ctx, publisher, case_table)
+
+    @app.agent(registrar_topic, name="intake-registrar")
+    async def run_registrar(stream):
+        async for event in stream.events():
+            await registrar.handle(event)
+
+    @app.agent(case_stream, name="intake-cases")
+    async def run_cases(stream):
+        async for event in stream.events():
+            await owner.handle(event)
+
+    return Wiring(registrar_topic, commands_topic(app, "intake", n), book_table, case_table)
+
+
+class _Writer:
+    def __init__(self, ctx: ServiceContext, publisher: Publisher, table) -> None:
+        self.ctx = ctx
+        self.publisher = publisher
+        self.table = table
+
+    async def publish(self, envelopes: list[Envelope]) -> None:
+        await self.publisher.publish(envelopes)
+        for env in envelopes:
+            EVENTS_PUBLISHED.labels(SOURCE, env.type).inc()
+
+    async def reply(self, msg: CommandMessage, reply: Reply) -> None:
+        await send_reply(self.ctx.redis, msg, reply)
+
+    async def dead_letter(self, event, error: str) -> None:
+        m = event.message
+        key = m.key.decode(errors="replace") if isinstance(m.key, bytes) else m.key
+        letter = DeadLettered(original_topic=m.topic, partition=m.partition, offset=m.offset,
+                              key=key, error=error[:1000], consumer="intake",
+                              payload=base64.b64encode(m.value or b"").decode())
+        env = envelope(letter, source=SOURCE, sequence=1,
+                       id=deterministic_id("deadletter", m.topic, m.partition, m.offset))
+        await self.publish([env])
+        log.warning("dead-lettered", extra={"topic": m.topic, "partition": m.partition,
+                                            "offset": m.offset, "error": error[:200]})
+
+    async def command(self, event) -> CommandMessage | None:
+        try:
+            return CommandMessage.from_bytes(event.value)
+        except (ValidationError, ValueError) as exc:
+            await self.dead_letter(event, f"not a command: {type(exc).__name__}")
+            return None
+
+
+class Registrar(_Writer):
+    """The guest book and the agenda book (single partition, single writer)."""
+
+    async def handle(self, event) -> None:
+        EVENTS_CONSUMED.labels(SOURCE, event.message.topic).inc()
+        msg = await self.command(event)
+        if msg is None:
+            return
+        try:
+            if msg.name == c.CHECK_IN:
+                reply = await self.check_in(msg)
+            elif msg.name == c.REQUEST_AUDIENCE:
+                reply = await self.request(msg)
+            else:
+                await self.dead_letter(event, f"unknown registrar command {msg.name!r}")
+                reply = internal_error_reply()
+        except DomainError as err:
+            reply = error_reply(err)
+        except ValidationError as exc:
+            await self.dead_letter(event, f"invalid {msg.name}: {exc.error_count()} errors")
+            reply = internal_error_reply()
+        await self.reply(msg, reply)
+
+    def _get(self, key: str, model):
+        raw = self.table.get(key)
+        return None if raw is None else model.model_validate(raw)
+
+    async def check_in(self, msg: CommandMessage) -> Reply:
+        cmd = c.CheckIn.model_validate(msg.payload)
+        existing = self._get(books.visit_key(cmd.visit_id), books.VisitRecord)
+        outcome = books.check_in(existing, cmd, msg.command_id, msg.at)
+        if outcome.events:
+            await self.publish(wrap(outcome.events, msg, 1))
+        if outcome.visit is not None:
+            self.table[books.visit_key(cmd.visit_id)] = outcome.visit.model_dump(mode="json")
+        return Reply(status=201, body={
+            "visit_id": cmd.visit_id, "status": "checked_in",
+            "events": refs_for(msg.command_id, ["VisitorCheckedIn"])})
+
+    async def request(self, msg: CommandMessage) -> Reply:
+        cmd = c.RequestAudience.model_validate(msg.payload)
+        year = agenda_year(msg.at)
+        book = self._get(books.book_key(year), books.AgendaBook)
+        visit = (self._get(books.visit_key(cmd.visit_id), books.VisitRecord)
+                 if cmd.visit_id else None)
+        outcome = books.register(book, visit, cmd, msg.command_id, msg.at)
+        if outcome.events:
+            await self.publish(wrap(outcome.events, msg, 1))
+        if outcome.book is not None:  # the book first: see registrar.register
+            self.table[books.book_key(year)] = outcome.book.model_dump(mode="json")
+        if outcome.visit is not None:
+            self.table[books.visit_key(outcome.visit.visit_id)] = outcome.visit.model_dump(
+                mode="json")
+        number = outcome.agenda_number
+        if not outcome.replay:
+            log.info("request registered" if number else "urgent walk-in requested",
+                     extra={"case_id": cmd.case_id, "agenda_number": number})
+        types = ["AudienceRequested"] + (["RequestRegistered"] if number else [])
+        return Reply(status=201, body={
+            "case_id": cmd.case_id, "agenda_number": number,
+            "status": "registered" if number else "requested",
+            "events": refs_for(msg.command_id, types)})
+
+
+class CaseOwner(_Writer):
+    """Everything after creation, one case at a time in its partition."""
+
+    async def handle(self, event) -> None:
+        topic = event.message.topic
+        EVENTS_CONSUMED.labels(SOURCE, topic).inc()
+        if topic == CASE_COMMANDS:
+            await self.on_command(event)
+        else:
+            await self.on_event(event)
+
+    # -- state ---------------------------------------------------------------------------
+    def load(self, key: str):
+        raw = self.table.get(key)
+        if raw is None:
+            return None
+        model = complaint_rules.Complaint if raw.get("kind") == "complaint" else (
+            case_rules.RequestCase)
+        return model.model_validate(raw)
+
+    def store(self, key: str, state) -> None:
+        self.table[key] = state.model_dump(mode="json")
+
+    @staticmethod
+    def evolve(state, env: Envelope):
+        data = env.data
+        if env.topic == COMPLAINTS:
+            current = state if isinstance(state, complaint_rules.Complaint) else None
+            return complaint_rules.evolve(current, data, env.causationid)
+        current = state if isinstance(state, case_rules.RequestCase) else None
+        return case_rules.evolve(current, data)
+
+    def applied(self, state, envelopes: list[Envelope], command_id: str | None):
+        for env in envelopes:
+            if state is not None and env.sequence <= state.sequence:
+                continue  # seen already (our own event coming back, or a redelivery)
+            new = self.evolve(state, env)
+            if new is None:
+                continue
+            state = new.model_copy(update={"sequence": env.sequence}).remember(
+                command_id or env.causationid, [{"id": env.id, "type": env.type}])
+        return state
+
+    # -- events ----------------------------------------------------------------------------
+    async def on_event(self, event) -> None:
+        try:
+            env = decode(event.value)
+        except DecodeError as exc:
+            await self.dead_letter(event, str(exc))
+            return
+        if env.type == "VisitorCheckedIn" or env.source != SOURCE:
+            return
+        state = self.load(env.subject)
+        new = self.applied(state, [env], None)
+        if new is not None and new is not state:
+            self.store(env.subject, new)
+
+    # -- commands --------------------------------------------------------------------------
+    async def on_command(self, event) -> None:
+        msg = await self.command(event)
+        if msg is None:
+            return
+        try:
+            reply = await self.decide(msg)
+        except DomainError as err:
+            reply = error_reply(err)
+        except ValidationError as exc:
+            await self.dead_letter(event, f"invalid {msg.name}: {exc.error_count()} errors")
+            reply = internal_error_reply()
+        await self.reply(msg, reply)
+
+    async def decide(self, msg: CommandMessage) -> Reply:
+        state = self.load(msg.subject)
+        if msg.name == c.GET_REQUEST:
+            request = state if isinstance(state, case_rules.RequestCase) else None
+            return Reply(status=200, body=case_rules.view(case_rules.known(request)))
+        if msg.name == c.GET_COMPLAINT:
+            complaint = state if isinstance(state, complaint_rules.Complaint) else None
+            return Reply(status=200, body=complaint_rules.view(complaint_rules.known(complaint)))
+        if state is not None and msg.command_id in state.processed:
+            return self.success(msg, state, state.processed[msg.command_id])
+        if (msg.name == c.FILE_COMPLAINT and isinstance(state, complaint_rules.Complaint)
+                and state.filed_by_command == msg.command_id):
+            return self.success(msg, state, refs_for(msg.command_id, ["ComplaintFiled"]))
+        events = self.events_for(msg, state)
+        envelopes = wrap(events, msg, (state.sequence if state else 0) + 1)
+        await self.publish(envelopes)
+        new = self.applied(state, envelopes, msg.command_id)
+        self.store(msg.subject, new)
+        return self.success(msg, new, [{"id": e.id, "type": e.type} for e in envelopes])
+
+    @staticmethod
+    def events_for(msg: CommandMessage, state) -> list:
+        request = state if isinstance(state, case_rules.RequestCase) else None
+        complaint = state if isinstance(state, complaint_rules.Complaint) else None
+        p, at = msg.payload, msg.at
+        match msg.name:
+            case c.WITHDRAW_REQUEST:
+                return case_rules.withdraw(request, c.WithdrawRequest.model_validate(p), at)
+            case c.FILE_COMPLAINT:
+                if state is not None and complaint is None:  # a request has this id
+                    raise TrackingTaken(Text("Nomor pelacakan sudah dipakai",
+                                             "Tracking id already taken"))
+                return complaint_rules.file(complaint, c.FileComplaint.model_validate(p), at)
+            case c.VERIFY_COMPLAINT:
+                return complaint_rules.verify(complaint, msg.actor.sub, at)
+            case c.RESPOND_COMPLAINT:
+                return complaint_rules.respond(complaint, c.RespondComplaint.model_validate(p),
+                                               at)
+            case c.CLOSE_COMPLAINT:
+                return complaint_rules.close(complaint, c.CloseComplaint.model_validate(p), at)
+        raise DomainError(Text("Perintah tidak dikenal", "Unknown command"))
+
+    @staticmethod
+    def success(msg: CommandMessage, state, refs: list[dict[str, str]]) -> Reply:
+        if isinstance(state, complaint_rules.Complaint):
+            return Reply(status=201 if msg.name == c.FILE_COMPLAINT else 200, body={
+                "complaint_id": state.complaint_id, "case_id": state.complaint_id,
+                "tracking_id": state.tracking_id, "status": state.status, "events": refs})
+        return Reply(status=200, body={"case_id": state.case_id, "status": state.status,
+                                       "agenda_number": state.agenda_number, "events": refs})

@@ -1,0 +1,130 @@
+"""HTTP: the guest book (`/visits`) and audience requests (`/requests`). Validate, authorize,
+protect identities, hand the command to the owning agent, map its reply."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Depends, Request
+
+from chassis.auth import ANY_STAFF, Principal, require_roles
+from chassis.i18n import Text
+from chassis.problems import NotFound
+from contracts import deterministic_id
+from contracts.intake import Applicant, Letter, RequestForm
+
+from . import commands as c
+from .deps import (
+    PROPAGATION,
+    CorrelationId,
+    IdempotencyKey,
+    Rt,
+    acting,
+    ask,
+    idempotent,
+    invalid,
+    is_uuid,
+    message,
+    new_command_id,
+    respond,
+)
+from .rules import request_issues, visit_issues
+from .schemas import RequestIn, VisitIn, WithdrawalIn
+from .wib import local_date
+
+VISIT_ROLES = ("front_office",)
+REQUEST_ROLES = ("front_office", "secretariat")
+
+router = APIRouter(tags=["intake"])
+
+
+def _fingerprint(body, refs: dict[str, str]) -> dict:
+    """The body as the Idempotency-Key check sees it: identity numbers replaced by their
+    keyed reference, so nothing personal is stored in Redis."""
+    data = body.model_dump(mode="json")
+    for path, ref in refs.items():
+        node = data
+        *parents, leaf = path.split(".")
+        for p in parents:
+            node = node[p]
+        node[leaf]["number"] = ref
+    return data
+
+
+@router.post("/visits", status_code=201, summary="Sign the guest book (buku tamu)")
+async def check_in(body: VisitIn, request: Request, rt: Rt, key: IdempotencyKey = None,
+                   correlation: CorrelationId = None,
+                   principal: Principal = Depends(require_roles(*VISIT_ROLES))):
+    now = rt.clock.now()
+    if issues := visit_issues(body, local_date(now)):
+        raise invalid(issues, request)
+    identity = await rt.protect(body.identity)
+    command_id = new_command_id(principal, key)
+    visit_id = deterministic_id("visit", command_id)
+    payload = c.CheckIn(visit_id=visit_id, name=body.name, organization=body.organization,
+                        phone=body.phone, purpose=body.purpose, identity=identity)
+    corr = correlation or str(uuid.uuid4())
+    msg = message(c.CHECK_IN, visit_id, payload, acting(principal, VISIT_ROLES), command_id,
+                  corr, now)
+    reply = await idempotent(rt, principal, key, _fingerprint(body, {"identity": identity.ref}),
+                             lambda: ask(rt.registrar(), msg))
+    return respond(reply, request, corr)
+
+
+@router.post("/requests", status_code=201, summary="Request an audience (letter or walk-in)")
+async def request_audience(body: RequestIn, request: Request, rt: Rt,
+                           key: IdempotencyKey = None, correlation: CorrelationId = None,
+                           principal: Principal = Depends(require_roles(*REQUEST_ROLES))):
+    now = rt.clock.now()
+    if issues := request_issues(body, local_date(now)):
+        raise invalid(issues, request)
+    applicant, refs = None, {}
+    if body.applicant is not None:
+        a = body.applicant
+        identity = await rt.protect(a.identity) if a.identity else None
+        if identity is not None:
+            refs["applicant.identity"] = identity.ref
+        applicant = Applicant(name=a.name, organization=a.organization, contact=a.contact,
+                              identity=identity)
+    command_id = new_command_id(principal, key)
+    case_id = deterministic_id("case", command_id)
+    letter = Letter(**body.letter.model_dump()) if body.letter else None
+    payload = c.RequestAudience(
+        case_id=case_id, channel=body.channel, urgent=body.urgent, visit_id=body.visit_id,
+        applicant=applicant, purpose=body.purpose, form=RequestForm(**body.form.model_dump()),
+        letter=letter)
+    corr = correlation or str(uuid.uuid4())
+    msg = message(c.REQUEST_AUDIENCE, case_id, payload, acting(principal, REQUEST_ROLES),
+                  command_id, corr, now)
+    reply = await idempotent(rt, principal, key, _fingerprint(body, refs),
+                             lambda: ask(rt.registrar(), msg))
+    return respond(reply, request, corr, location=f"/requests/{case_id}")
+
+
+@router.post("/requests/{case_id}/withdrawal", summary="Withdraw a request")
+async def withdraw(case_id: str, body: WithdrawalIn, request: Request, rt: Rt,
+                   key: IdempotencyKey = None, correlation: CorrelationId = None,
+                   principal: Principal = Depends(require_roles(*REQUEST_ROLES))):
+    _known_shape(case_id)
+    corr = correlation or str(uuid.uuid4())
+    msg = message(c.WITHDRAW_REQUEST, case_id, c.WithdrawRequest(reason=body.reason),
+                  acting(principal, REQUEST_ROLES), new_command_id(principal, key), corr,
+                  rt.clock.now())
+    fingerprint = {"case_id": case_id, **body.model_dump(mode="json")}
+    reply = await idempotent(rt, principal, key, fingerprint,
+                             lambda: ask(rt.cases(), msg, retry_for=PROPAGATION))
+    return respond(reply, request, corr)
+
+
+@router.get("/requests/{case_id}", summary="A request's current state")
+async def get_request(case_id: str, request: Request, rt: Rt,
+                      principal: Principal = Depends(require_roles(*ANY_STAFF))):
+    _known_shape(case_id)
+    msg = message(c.GET_REQUEST, case_id, None, principal, str(uuid.uuid4()), None,
+                  rt.clock.now())
+    return respond(await ask(rt.cases(), msg, retry_for=PROPAGATION), request)
+
+
+def _known_shape(case_id: str) -> None:
+    if not is_uuid(case_id):
+        raise NotFound(Text("Permohonan tidak ditemukan", "Request not found"))

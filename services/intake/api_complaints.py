@@ -1,0 +1,141 @@
+"""HTTP: complaints (*pengaduan*) and the erasure of a person's identity data."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+from fastapi import APIRouter, Depends, Request
+
+from chassis.auth import ANY_STAFF, Principal, require_roles
+from chassis.commands import Reply
+from chassis.i18n import Text
+from chassis.problems import NotFound, Unavailable
+
+from . import commands as c
+from .deps import (
+    CorrelationId,
+    IdempotencyKey,
+    Rt,
+    acting,
+    ask,
+    idempotent,
+    invalid,
+    is_uuid,
+    message,
+    new_command_id,
+    respond,
+)
+from .rules import complaint_issues
+from .schemas import ClosureIn, ComplaintIn, ErasureIn, ResponseIn, VerificationIn
+from .tracking import MAX_ATTEMPTS, complaint_id_for, is_tracking_id, tracking_id
+from .wib import agenda_year, local_date
+
+FILE_ROLES = ("front_office", "secretariat")
+VERIFY_ROLES = ("secretariat",)
+ANSWER_ROLES = ("secretariat", "head_of_office")
+ERASE_ROLES = ("admin",)
+
+router = APIRouter(tags=["complaints"])
+NOT_FOUND = Text("Pengaduan tidak ditemukan", "Complaint not found")
+
+
+@router.post("/complaints", status_code=201, summary="File a complaint (pengaduan)")
+async def file_complaint(body: ComplaintIn, request: Request, rt: Rt,
+                         key: IdempotencyKey = None, correlation: CorrelationId = None,
+                         principal: Principal = Depends(require_roles(*FILE_ROLES))):
+    now = rt.clock.now()
+    if issues := complaint_issues(body, local_date(now)):
+        raise invalid(issues, request)
+    identity = await rt.protect(body.identity) if body.identity else None
+    command_id = new_command_id(principal, key)
+    corr = correlation or str(uuid.uuid4())
+    actor = acting(principal, FILE_ROLES)
+    year = agenda_year(now)
+
+    async def run() -> Reply:
+        for attempt in range(MAX_ATTEMPTS):  # draw tracking ids until one is free
+            tracking = tracking_id(command_id, year, attempt)
+            complaint_id = complaint_id_for(tracking)
+            payload = c.FileComplaint(
+                complaint_id=complaint_id, tracking_id=tracking, channel=body.channel,
+                identity=identity, anonymous=body.anonymous, confidential=body.confidential,
+                subject=body.subject, content=body.content, about_case_id=body.about_case_id,
+                lapor_tracking_id=body.lapor_tracking_id)
+            msg = message(c.FILE_COMPLAINT, complaint_id, payload, actor, command_id, corr, now)
+            reply = await ask(rt.cases(), msg)
+            if reply.body.get("error") != "tracking_taken":
+                return reply
+        raise Unavailable(Text("Nomor pelacakan tidak dapat dibuat, coba lagi",
+                               "No tracking id could be drawn, try again"))
+
+    fingerprint = body.model_dump(mode="json")
+    if identity is not None:
+        fingerprint["identity"]["number"] = identity.ref
+    reply = await idempotent(rt, principal, key, fingerprint, run)
+    location = (f"/complaints/{reply.body['tracking_id']}" if reply.status == 201 else None)
+    return respond(reply, request, corr, location=location)
+
+
+async def _step(name: str, complaint_id: str, payload, roles: tuple[str, ...], body_dump: dict,
+                request: Request, rt: Rt, principal: Principal, key: str | None,
+                correlation: str | None):
+    if not is_uuid(complaint_id):
+        raise NotFound(NOT_FOUND)
+    corr = correlation or str(uuid.uuid4())
+    msg = message(name, complaint_id, payload, acting(principal, roles),
+                  new_command_id(principal, key), corr, rt.clock.now())
+    reply = await idempotent(rt, principal, key, {"complaint_id": complaint_id, **body_dump},
+                             lambda: ask(rt.cases(), msg))
+    return respond(reply, request, corr)
+
+
+@router.post("/complaints/{complaint_id}/verification", summary="Verify a complaint")
+async def verify(complaint_id: str, request: Request, rt: Rt,
+                 body: VerificationIn | None = None, key: IdempotencyKey = None,
+                 correlation: CorrelationId = None,
+                 principal: Principal = Depends(require_roles(*VERIFY_ROLES))):
+    dump = body.model_dump(mode="json") if body else {}
+    return await _step(c.VERIFY_COMPLAINT, complaint_id, c.VerifyComplaint(), VERIFY_ROLES,
+                       dump, request, rt, principal, key, correlation)
+
+
+@router.post("/complaints/{complaint_id}/response", summary="Respond to a complaint")
+async def respond_to(complaint_id: str, body: ResponseIn, request: Request, rt: Rt,
+                     key: IdempotencyKey = None, correlation: CorrelationId = None,
+                     principal: Principal = Depends(require_roles(*ANSWER_ROLES))):
+    return await _step(c.RESPOND_COMPLAINT, complaint_id,
+                       c.RespondComplaint(response=body.response), ANSWER_ROLES,
+                       body.model_dump(mode="json"), request, rt, principal, key, correlation)
+
+
+@router.post("/complaints/{complaint_id}/closure", summary="Close a complaint")
+async def close(complaint_id: str, body: ClosureIn, request: Request, rt: Rt,
+                key: IdempotencyKey = None, correlation: CorrelationId = None,
+                principal: Principal = Depends(require_roles(*ANSWER_ROLES))):
+    return await _step(c.CLOSE_COMPLAINT, complaint_id,
+                       c.CloseComplaint(resolution=body.resolution), ANSWER_ROLES,
+                       body.model_dump(mode="json"), request, rt, principal, key, correlation)
+
+
+@router.get("/complaints/{tracking_id}", summary="A complaint by its public tracking id")
+async def get_complaint(tracking_id: str, request: Request, rt: Rt,
+                        principal: Principal = Depends(require_roles(*ANY_STAFF))):
+    if is_tracking_id(tracking_id):
+        complaint_id = complaint_id_for(tracking_id)
+    elif is_uuid(tracking_id):
+        complaint_id = tracking_id
+    else:
+        raise NotFound(NOT_FOUND)
+    msg = message(c.GET_COMPLAINT, complaint_id, c.Get(kind="complaint"), principal,
+                  str(uuid.uuid4()), None, rt.clock.now())
+    return respond(await ask(rt.cases(), msg), request)
+
+
+@router.post("/identities/erasure", tags=["personal data"],
+             summary="Erase a person's identity number everywhere (deletes their data key)")
+async def erase_identity(body: ErasureIn, rt: Rt,
+                         principal: Principal = Depends(require_roles(*ERASE_ROLES))):
+    ref = await asyncio.to_thread(rt.vault.ref, body.kind, body.number)
+    erased = await asyncio.to_thread(rt.vault.forget, ref)
+    return {"ref": ref, "erased": erased}

@@ -1,0 +1,35 @@
+"""`build(settings) -> FastAPI`: the intake service's faust app, agents, routes. Nothing
+connects here; the lifespan of `chassis.web.create_service_app` starts everything."""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import FastAPI
+
+from chassis.clock import SystemClock
+from chassis.faust_app import make_faust_app
+from chassis.settings import Settings
+from chassis.web import ServiceContext, create_service_app
+
+from . import agents
+from .api import router as request_router
+from .api_complaints import router as complaint_router
+from .deps import Runtime
+from .vault import IdentityVault, open_keystore
+
+
+def build(settings: Settings) -> FastAPI:
+    app = make_faust_app("intake", settings)
+    ctx = ServiceContext("intake", settings, app)
+    wiring = agents.install(app, ctx)
+    vault = IdentityVault(open_keystore(settings.keystore_url, settings.data_dir))
+    ctx.extras["intake"] = Runtime(ctx=ctx, vault=vault, registrar_topic=wiring.registrar_topic,
+                                   case_topic=wiring.case_commands, clock=SystemClock())
+
+    async def open_key_store(_ctx: ServiceContext) -> None:
+        await asyncio.to_thread(vault.ref, "KTP", "0")  # creates the file and the HMAC key
+
+    return create_service_app(ctx, [request_router, complaint_router],
+                              on_start=[open_key_store],
+                              extra_topics={agents.REGISTRAR_TOPIC: 1})

@@ -1,0 +1,77 @@
+"""What the HTTP side asks the agents to do: the payloads of `chassis.commands.CommandMessage`.
+
+Identity numbers are already protected (`contracts.intake.Identity`) when a command is built,
+so no command, topic or table ever holds one in clear."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from contracts.base import Model
+from contracts.complaints import ComplaintChannel
+from contracts.intake import Applicant, Channel, Identity, Letter, RequestForm
+
+# registrar (single partition): the guest book and the agenda book
+CHECK_IN = "check_in"
+REQUEST_AUDIENCE = "request_audience"
+# per case / complaint (partition of the case)
+WITHDRAW_REQUEST = "withdraw_request"
+GET_REQUEST = "get_request"
+FILE_COMPLAINT = "file_complaint"
+VERIFY_COMPLAINT = "verify_complaint"
+RESPOND_COMPLAINT = "respond_complaint"
+CLOSE_COMPLAINT = "close_complaint"
+GET_COMPLAINT = "get_complaint"
+
+
+class CheckIn(Model):
+    visit_id: str
+    name: str
+    organization: str | None = None
+    phone: str | None = None
+    purpose: str
+    identity: Identity
+
+
+class RequestAudience(Model):
+    case_id: str
+    channel: Channel
+    urgent: bool = False
+    visit_id: str | None = None
+    applicant: Applicant | None = None  # walk-ins: taken from the guest-book visit
+    purpose: str
+    form: RequestForm
+    letter: Letter | None = None
+
+
+class WithdrawRequest(Model):
+    reason: str
+
+
+class FileComplaint(Model):
+    complaint_id: str
+    tracking_id: str
+    channel: ComplaintChannel
+    identity: Identity | None = None
+    anonymous: bool = False
+    confidential: bool = False
+    subject: str
+    content: str
+    about_case_id: str | None = None
+    lapor_tracking_id: str | None = None
+
+
+class VerifyComplaint(Model):
+    pass
+
+
+class RespondComplaint(Model):
+    response: str
+
+
+class CloseComplaint(Model):
+    resolution: str
+
+
+class Get(Model):
+    kind: Literal["request", "complaint"] = "request"

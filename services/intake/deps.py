@@ -1,0 +1,170 @@
+"""What the HTTP routes share: the runtime, asking an agent, and turning replies into HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Request
+from fastapi.responses import JSONResponse
+
+from chassis.auth import Principal
+from chassis.clock import Clock
+from chassis.commands import CommandBus, CommandMessage, Reply
+from chassis.i18n import Text, pick_lang
+from chassis.idempotency import command_id_for, run_idempotent
+from chassis.problems import (
+    PROBLEM_JSON,
+    Conflict,
+    Invalid,
+    NotFound,
+    Problem,
+    Unavailable,
+    field_error,
+    problem_response,
+)
+from chassis.web import ServiceContext
+from contracts.base import Model
+from contracts.intake import Identity
+
+from .identity import Issue
+from .schemas import IdentityIn
+from .vault import IdentityVault
+
+SERVICE = "intake"
+#: how long a command on a just-created case is retried while its creation propagates
+PROPAGATION = 3.0
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+@dataclass
+class Runtime:
+    ctx: ServiceContext
+    vault: IdentityVault
+    registrar_topic: Any
+    case_topic: Any
+    clock: Clock
+
+    @property
+    def redis(self):
+        return self.ctx.redis
+
+    def registrar(self) -> CommandBus:
+        return CommandBus(self.registrar_topic, self.ctx.redis, self.ctx.settings.command_timeout)
+
+    def cases(self) -> CommandBus:
+        return CommandBus(self.case_topic, self.ctx.redis, self.ctx.settings.command_timeout)
+
+    async def protect(self, identity: IdentityIn) -> Identity:
+        return await asyncio.to_thread(self.vault.protect, identity.kind, identity.number,
+                                       identity.valid_until)
+
+    async def ref(self, identity: IdentityIn) -> str:
+        return await asyncio.to_thread(self.vault.ref, identity.kind, identity.number)
+
+
+def runtime(request: Request) -> Runtime:
+    return request.app.state.ctx.extras["intake"]
+
+
+Rt = Annotated[Runtime, Depends(runtime)]
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
+CorrelationId = Annotated[str | None, Header(alias="X-Correlation-Id", max_length=200)]
+
+
+def lang_of(request: Request) -> str:
+    return pick_lang(request.headers.get("accept-language"), request.app.state.lang)
+
+
+def invalid(issues: list[Issue], request: Request) -> Invalid:
+    lang = lang_of(request)
+    return Invalid(Text("Data tidak memenuhi persyaratan", "The input does not meet the "
+                        "requirements"),
+                   errors=[field_error(i.field, i.reason.get(lang)) for i in issues])
+
+
+def is_uuid(text: str) -> bool:
+    return _UUID.match(text) is not None
+
+
+def new_command_id(principal: Principal, key: str | None) -> str:
+    return command_id_for(SERVICE, principal.sub, key) or str(uuid.uuid4())
+
+
+def acting(principal: Principal, allowed: tuple[str, ...]) -> Principal:
+    """The principal with the role it acts in first (it becomes the envelope's actorrole)."""
+    first = [r for r in principal.roles if r in allowed]
+    rest = [r for r in principal.roles if r not in allowed]
+    return principal.model_copy(update={"roles": tuple(first + rest)})
+
+
+def message(name: str, subject: str, payload: Model | None, principal: Principal,
+            command_id: str, correlation_id: str | None, at: datetime) -> CommandMessage:
+    return CommandMessage(
+        command_id=command_id, name=name, subject=subject,
+        payload=payload.model_dump(mode="json") if payload is not None else {},
+        actor=principal, at=at, correlation_id=correlation_id or str(uuid.uuid4()))
+
+
+async def ask(bus: CommandBus, msg: CommandMessage, retry_for: float = 0.0) -> Reply:
+    """Ask the owning agent; while it answers "not known yet", ask again up to `retry_for`
+    seconds (a case the registrar just created may not have reached its owner yet). 5xx
+    replies raise, so an Idempotency-Key is released for a retry."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + retry_for
+    delay = 0.02
+    while True:
+        reply = await bus.ask(msg)
+        if reply.status >= 500:
+            raise Unavailable(Text("Perintah gagal diproses, coba lagi",
+                                   "The command failed, try again"))
+        if reply.status < 400 or not reply.body.get("retry") or loop.time() >= deadline:
+            return reply
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 0.25)
+
+
+async def idempotent(rt: Runtime, principal: Principal, key: str | None, fingerprint: Any,
+                     run) -> Reply:
+    return await run_idempotent(rt.redis, service=SERVICE, principal=principal.sub, key=key,
+                                payload=fingerprint, run=run)
+
+
+_PROBLEMS = {404: NotFound, 409: Conflict, 422: Invalid}
+
+
+def problem_of(reply: Reply) -> Problem:
+    body = reply.body
+    detail = body.get("detail")
+    text = Text(detail["id"], detail["en"]) if isinstance(detail, dict) else detail
+    errors = None
+    if reply.status == 422 and body.get("field"):
+        errors = [field_error(body["field"], text.en if text else "invalid")]
+    cls = _PROBLEMS.get(reply.status)
+    if cls is not None:
+        return cls(text, errors=errors)
+    problem = Problem(text)
+    problem.status = reply.status
+    return problem
+
+
+def respond(reply: Reply, request: Request, correlation_id: str | None = None,
+            location: str | None = None) -> JSONResponse:
+    headers = dict(reply.headers)
+    if correlation_id:
+        headers["X-Correlation-Id"] = correlation_id
+    if reply.status >= 400:
+        if reply.body.get("__problem__"):  # stored by an Idempotency-Key replay
+            body = {k: v for k, v in reply.body.items() if k != "__problem__"}
+            return JSONResponse(body, status_code=reply.status, headers=headers,
+                                media_type=PROBLEM_JSON)
+        response = problem_response(problem_of(reply), request)
+        response.headers.update(headers)
+        return response
+    if location and reply.status == 201:
+        headers["Location"] = location
+    return JSONResponse(reply.body, status_code=reply.status, headers=headers)

@@ -1,0 +1,106 @@
+"""HTTP request bodies. Shapes only; the rules of the standard are in `rules.py`."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from contracts.complaints import ComplaintChannel
+from contracts.intake import Channel, IdentityKind
+
+Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Long = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+Content = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                           max_length=20000)]
+LaporId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=64,
+                                           pattern=r"^[A-Za-z0-9\-/]+$")]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class IdentityIn(Body):
+    kind: IdentityKind
+    number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                             max_length=32)]
+    valid_until: date | None = None
+
+
+class VisitIn(Body):
+    name: Short
+    organization: Short | None = None
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=32,
+                                            pattern=r"^\+?[0-9 ()\-]+$")] | None = None
+    purpose: Long
+    identity: IdentityIn
+
+
+class ApplicantIn(Body):
+    name: Short
+    organization: Short | None = None
+    contact: Short | None = None
+    identity: IdentityIn | None = None
+
+
+class FormIn(Body):
+    subject: Short
+    topics: list[Short] = Field(default_factory=list, max_length=20)
+    participants: int = Field(ge=1, le=500)
+    preferred_date: date | None = None
+
+
+class LetterIn(Body):
+    number: Short
+    dated: date
+    addressed_to: Short
+    sender: Short
+    referral_from: Short | None = None
+
+
+class RequestIn(Body):
+    channel: Channel
+    urgent: bool = False
+    visit_id: Short | None = None
+    applicant: ApplicantIn | None = None
+    purpose: Long
+    form: FormIn
+    letter: LetterIn | None = None
+
+
+class WithdrawalIn(Body):
+    reason: Long
+
+
+class ComplaintIn(Body):
+    channel: ComplaintChannel
+    identity: IdentityIn | None = None
+    anonymous: bool = False
+    confidential: bool = False
+    subject: Short
+    content: Content
+    about_case_id: Short | None = None
+    lapor_tracking_id: LaporId | None = None
+
+
+class VerificationIn(Body):
+    note: Long | None = None
+
+
+class ResponseIn(Body):
+    response: Content
+
+
+class ClosureIn(Body):
+    resolution: Long
+
+
+class ErasureIn(Body):
+    kind: IdentityKind
+    number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                             max_length=32)]
+
+
+Lang = Literal["id", "en"]
