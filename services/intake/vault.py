@@ -111,11 +111,12 @@ class MemoryKeyStore:
 
 
 def open_keystore(url: str | None, data_dir: Path) -> KeyStore:
-    """`sqlite:///abs/path.db` or nothing (the default file under the data directory)."""
+    """`sqlite:///relative.db`, `sqlite:////absolute.db` (SQLAlchemy style), `memory://`, or
+    nothing: the default file under the data directory."""
     if not url:
         return SqliteKeyStore(Path(data_dir) / "keystore" / "intake-keys.sqlite3")
     if url.startswith("sqlite:///"):
-        return SqliteKeyStore(Path(url.removeprefix("sqlite://")))
+        return SqliteKeyStore(Path(url.removeprefix("sqlite:///")))
     if url == "memory://":
         return MemoryKeyStore()
     raise ValueError("unsupported key store URL (use sqlite:///path or memory://)")
