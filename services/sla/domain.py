@@ -1,0 +1,381 @@
+"""The SLA decider: all clocks and escalations of one subject (a case or a complaint).
+
+`decide(state, input, policies) -> Decision(state, envelopes, reply)`. Pure: no I/O, no
+clock; time arrives inside the input (a fact's own time, a tick's `at`).
+
+Inputs:
+- `Fact`: an upstream event (intake, disposition, complaints). The policy set says which
+  role it plays (start, stop, pause, resume, cancel) for which policy. A redelivered fact
+  (same source, sequence not newer) changes nothing.
+- `Tick(at)`: fire every ladder step and breach whose instant is `<= at`.
+- `Acknowledge`: an ops/leadership acknowledgement of one escalation.
+
+Arrival order across topics does not matter: each policy's facts are kept and replayed
+by their own time into clock cycles (`clocks.project`); what changed against what was
+already published is published. A stop that arrives before its start waits in the facts
+until the start shows up; a late fact that happened earlier (a withdrawal delivered after
+a later stop, a pause delivered after the stop) corrects the clock, and a corrected
+`ClockStopped` is published. Escalations already raised stay raised (and get resolved).
+
+Ids are deterministic: `clock_id = uuid5(subject, policy, cycle)`, `escalation_id =
+uuid5(clock, level, reason)`, and every envelope id is derived from what it announces, so
+redoing a decision republishes identical envelopes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import AwareDatetime
+
+from contracts import Envelope, deterministic_id, envelope
+from contracts.sla import (
+    ClockAtRisk,
+    ClockBreached,
+    ClockPaused,
+    ClockResumed,
+    ClockStarted,
+    ClockStopped,
+    EscalationAcknowledged,
+    EscalationRaised,
+    EscalationResolved,
+)
+from contracts.topics import ESCALATIONS, SLA
+from services.sla import clocks as c
+from services.sla.clocks import Clock, Cycle, PlannedStep, RoleFact, Transition, _State
+from services.sla.policy import Policy, PolicySet
+
+#: envelope `source` per output topic: one ordered (subject, source) stream per topic, so a
+#: consumer that remembers the last sequence per (subject, source) never mixes the two
+SOURCES = {SLA: "sla", ESCALATIONS: "sla/escalations"}
+FACTS_KEPT = 64  # per policy and subject; a case has a handful
+COMMANDS_KEPT = 20
+EscalationState = Literal["open", "acknowledged", "resolved"]
+
+
+# --- inputs ------------------------------------------------------------------------------
+
+
+class Fact(_State):
+    """An upstream event, reduced to what the SLA engine needs."""
+
+    event_id: str
+    event_type: str
+    source: str
+    sequence: int
+    time: AwareDatetime
+    data: dict[str, Any]
+    correlation_id: str | None = None
+
+
+class Tick(_State):
+    command_id: str
+    at: AwareDatetime
+
+
+class Acknowledge(_State):
+    command_id: str
+    escalation_id: str
+    by: str
+    role: str | None = None
+    note: str | None = None
+    at: AwareDatetime
+    correlation_id: str | None = None
+
+
+Input = Fact | Tick | Acknowledge
+
+
+def fact_from_envelope(env: Envelope) -> Fact:
+    return Fact(event_id=env.id, event_type=env.type, source=env.source, sequence=env.sequence,
+                time=env.time, data=env.data.model_dump(mode="json", exclude={"type"}),
+                correlation_id=env.correlationid)
+
+
+# --- state -------------------------------------------------------------------------------
+
+
+class Escalation(_State):
+    escalation_id: str
+    clock_id: str
+    policy_id: str
+    level: int
+    reason: str
+    to_role: str
+    to_division: str | None = None
+    due_at: AwareDatetime
+    scheduled_at: AwareDatetime
+    raised_at: AwareDatetime
+    state: EscalationState = "open"
+    acknowledged_by: str | None = None
+    acknowledged_at: AwareDatetime | None = None
+    note: str | None = None
+    resolved_at: AwareDatetime | None = None
+    resolution: str | None = None
+
+
+class CommandRecord(_State):
+    command_id: str
+    status: int
+    body: dict[str, Any]
+
+
+class SubjectState(_State):
+    subject: str
+    partition: int = -1
+    sequences: dict[str, int] = {}  # output topic -> last sequence published
+    applied: dict[str, int] = {}  # input source -> last sequence applied
+    division: str | None = None
+    division_at: AwareDatetime | None = None
+    facts: dict[str, list[RoleFact]] = {}  # policy id -> its facts for this subject
+    clocks: list[Clock] = []
+    escalations: list[Escalation] = []
+    commands: list[CommandRecord] = []
+
+    def clock(self, clock_id: str) -> Clock | None:
+        return next((k for k in self.clocks if k.clock_id == clock_id), None)
+
+    def escalation(self, escalation_id: str) -> Escalation | None:
+        return next((e for e in self.escalations if e.escalation_id == escalation_id), None)
+
+    def next_due(self) -> datetime | None:
+        dues = [d for d in (k.next_due() for k in self.clocks) if d is not None]
+        return min(dues) if dues else None
+
+
+def initial_state(subject: str, partition: int = -1) -> SubjectState:
+    return SubjectState(subject=subject, partition=partition)
+
+
+# --- errors ------------------------------------------------------------------------------
+
+
+class DomainError(Exception):
+    status = 409
+    code = "refused"
+
+
+class EscalationNotFound(DomainError):
+    status = 404
+    code = "escalation-not-found"
+
+
+class AlreadyAcknowledged(DomainError):
+    code = "already-acknowledged"
+
+
+class AlreadyResolved(DomainError):
+    code = "already-resolved"
+
+
+# --- the decider -------------------------------------------------------------------------
+
+
+@dataclass
+class Decision:
+    state: SubjectState
+    envelopes: list[Envelope] = field(default_factory=list)
+    reply: CommandRecord | None = None
+
+
+def decide(state: SubjectState, inp: Input, policies: PolicySet) -> Decision:
+    """What `inp` changes for this subject. Raises a `DomainError` for a refused command
+    (and then nothing changes). `state` itself is left untouched."""
+    tx = _Tx(state.model_copy(deep=True), policies)
+    if isinstance(inp, Fact):
+        tx.on_fact(inp)
+    elif isinstance(inp, Tick):
+        tx.on_tick(inp)
+    else:
+        return tx.on_acknowledge(inp)
+    return Decision(tx.state, tx.out)
+
+
+class _Tx:
+    """One decision in progress: mutates its own copy of the state, collects envelopes."""
+
+    def __init__(self, state: SubjectState, policies: PolicySet) -> None:
+        self.state = state
+        self.policies = policies
+        self.out: list[Envelope] = []
+        self.cause: tuple[str | None, str | None] = (None, None)  # causation, correlation
+        self.actor: tuple[str | None, str | None] = (None, None)
+
+    # publishing -------------------------------------------------------------------------
+    def emit(self, event, at: datetime, *id_parts: object) -> None:
+        topic = event.TOPIC
+        seq = self.state.sequences.get(topic, 0) + 1
+        self.state.sequences[topic] = seq
+        self.out.append(envelope(
+            event, source=SOURCES[topic], sequence=seq, time=at,
+            id=deterministic_id("sla-event", *id_parts), causationid=self.cause[0],
+            correlationid=self.cause[1], actorid=self.actor[0], actorrole=self.actor[1]))
+
+    # facts ------------------------------------------------------------------------------
+    def on_fact(self, fact: Fact) -> None:
+        s = self.state
+        if fact.sequence <= s.applied.get(fact.source, 0):
+            return  # redelivered: already applied
+        s.applied[fact.source] = fact.sequence
+        self.cause = (fact.event_id, fact.correlation_id)
+        division = fact.data.get("division")
+        if division and (s.division_at is None or fact.time >= s.division_at):
+            s.division, s.division_at = division, fact.time
+        touched: list[Policy] = []
+        for match in self.policies.matching(fact.event_type, fact.data):
+            facts = s.facts.setdefault(match.policy.id, [])
+            facts.append(RoleFact(time=fact.time, role=match.role, event_id=fact.event_id,
+                                  event_type=fact.event_type))
+            facts.sort(key=RoleFact.order)
+            del facts[:-FACTS_KEPT]
+            if match.policy not in touched:
+                touched.append(match.policy)
+        for policy in touched:
+            self.reconcile(policy)
+
+    def reconcile(self, policy: Policy) -> None:
+        """Publish what the facts (replayed in time order) change for this policy's clocks."""
+        calendar = self.policies.calendar_for(policy)
+        for cycle in c.project(self.state.facts.get(policy.id, [])):
+            clock = self.clock_of(policy.id, cycle)
+            if clock is None:
+                cycle_no = sum(1 for k in self.state.clocks if k.policy_id == policy.id) + 1
+                clock = c.new_clock(policy, calendar, self.state.subject, cycle_no, cycle.start)
+                self.state.clocks.append(clock)
+                self.announce_start(clock)
+            elif clock.started_at != cycle.start.time and clock.is_open:
+                clock.started_at, clock.start_event_id = cycle.start.time, cycle.start.event_id
+                clock.apply_plan(c.plan(policy, calendar, c.spans_of(cycle.start.time, [], None)))
+                self.announce_start(clock)  # an earlier start arrived late: correct it
+            if clock.is_open or cycle.end is not None:
+                self.follow(policy, calendar, clock, cycle)
+
+    def clock_of(self, policy_id: str, cycle: Cycle) -> Clock | None:
+        starts = cycle.start_events()
+        mine = [k for k in self.state.clocks
+                if k.policy_id == policy_id and k.start_event_id in starts]
+        return min(mine, key=lambda k: k.cycle, default=None)
+
+    def announce_start(self, clock: Clock) -> None:
+        self.emit(ClockStarted(clock_id=clock.clock_id, case_id=self.state.subject,
+                               policy_id=clock.policy_id, started_at=clock.started_at,
+                               due_at=clock.due_at, calendar_id=clock.calendar_id),
+                  clock.started_at, clock.clock_id, "started", clock.started_at.isoformat())
+
+    def follow(self, policy: Policy, calendar, clock: Clock, cycle: Cycle) -> None:
+        """Bring the published clock in line with its cycle: pauses, resumes, the stop."""
+        subject = self.state.subject
+        published = {(t.kind, t.at) for t in clock.transitions}
+        for i, (kind, at, why) in enumerate(cycle.transitions):
+            if (kind, at) in published:
+                continue
+            if kind == "pause":
+                self.emit(ClockPaused(clock_id=clock.clock_id, case_id=subject, at=at,
+                                      reason=why or "paused"),
+                          at, clock.clock_id, "paused", at.isoformat())
+            else:
+                spans = c.spans_of(clock.started_at, cycle.transitions[: i + 1], None)
+                due = c.plan(policy, calendar, spans).due
+                self.emit(ClockResumed(clock_id=clock.clock_id, case_id=subject, at=at,
+                                       reason=why or "resumed", due_at=due),
+                          at, clock.clock_id, "resumed", at.isoformat())
+        clock.transitions = [Transition(kind=k, at=t) for k, t, _ in cycle.transitions]
+        spans = cycle.spans()
+        if cycle.end is None:
+            clock.state = "paused" if cycle.paused else "running"
+            clock.apply_plan(None if cycle.paused else c.plan(policy, calendar, spans))
+            return
+        end = cycle.end
+        if end.role == "cancel":
+            outcome = "cancelled"
+        else:
+            outcome = "breached" if c.late_at(policy, calendar, spans, end.time) else "met"
+        elapsed = max(c.used(calendar, spans, end.time).total_seconds(), 0.0)
+        if (clock.state, clock.stopped_at, clock.elapsed_seconds) == (outcome, end.time, elapsed):
+            return  # already published as it is
+        if outcome == "breached" and clock.breached_at is None:
+            self.breach(clock, end.time)  # it ran past its due while nobody ticked it
+        clock.state, clock.stopped_at, clock.elapsed_seconds = outcome, end.time, elapsed
+        clock.apply_plan(None)
+        self.emit(ClockStopped(clock_id=clock.clock_id, case_id=subject,
+                               policy_id=clock.policy_id, outcome=outcome, stopped_at=end.time,
+                               elapsed_working_seconds=elapsed),
+                  end.time, clock.clock_id, "stopped", outcome, end.time.isoformat(), elapsed)
+        resolution = ("cancelled" if outcome == "cancelled" else
+                      "clock_met_late" if outcome == "breached" else "clock_stopped")
+        for esc in self.state.escalations:
+            if esc.clock_id == clock.clock_id and esc.state != "resolved":
+                esc.state, esc.resolved_at, esc.resolution = "resolved", end.time, resolution
+                self.emit(EscalationResolved(escalation_id=esc.escalation_id, case_id=subject,
+                                             resolution=resolution, resolved_at=end.time),
+                          end.time, esc.escalation_id, "resolved")
+
+    # ticks ------------------------------------------------------------------------------
+    def on_tick(self, tick: Tick) -> None:
+        self.cause = (tick.command_id, None)
+        for clock in self.state.clocks:
+            for step in clock.due_steps(tick.at):
+                self.fire(clock, step, tick.at)
+            if clock.breach_due(tick.at):
+                self.breach(clock, tick.at)
+
+    def breach(self, clock: Clock, now: datetime) -> None:
+        """Announce the breach; `breached_at` is when it was detected (>= due_at)."""
+        clock.breached_at = now
+        self.emit(ClockBreached(clock_id=clock.clock_id, case_id=self.state.subject,
+                                policy_id=clock.policy_id, due_at=clock.due_at,
+                                breached_at=now),
+                  now, clock.clock_id, "breached")
+
+    def fire(self, clock: Clock, step: PlannedStep, now: datetime) -> None:
+        assert step.at is not None
+        scheduled = step.at
+        step.fired_at = now
+        subject = self.state.subject
+        if step.reason == "at_risk":
+            self.emit(ClockAtRisk(clock_id=clock.clock_id, case_id=subject,
+                                  policy_id=clock.policy_id, threshold_pct=step.threshold_pct,
+                                  due_at=clock.due_at), now, clock.clock_id, "at_risk", step.level)
+        elif clock.breach_due(now):
+            self.breach(clock, now)
+        escalation_id = deterministic_id("escalation", clock.clock_id, step.level, step.reason)
+        division = self.state.division if step.to_role == "division_head" else None
+        self.state.escalations.append(Escalation(
+            escalation_id=escalation_id, clock_id=clock.clock_id, policy_id=clock.policy_id,
+            level=step.level, reason=step.reason, to_role=step.to_role, to_division=division,
+            due_at=clock.due_at, scheduled_at=scheduled, raised_at=now))
+        self.emit(EscalationRaised(escalation_id=escalation_id, clock_id=clock.clock_id,
+                                   case_id=subject, policy_id=clock.policy_id, level=step.level,
+                                   reason=step.reason, to_role=step.to_role, to_division=division,
+                                   due_at=clock.due_at, raised_at=now, scheduled_at=scheduled),
+                  now, escalation_id, "raised")
+
+    # acknowledgement --------------------------------------------------------------------
+    def on_acknowledge(self, cmd: Acknowledge) -> Decision:
+        s = self.state
+        done = next((r for r in s.commands if r.command_id == cmd.command_id), None)
+        if done is not None:
+            return Decision(s, [], done)  # the same command again: same answer, no events
+        esc = s.escalation(cmd.escalation_id)
+        if esc is None:
+            raise EscalationNotFound(cmd.escalation_id)
+        if esc.state == "acknowledged":
+            raise AlreadyAcknowledged(esc.acknowledged_by or "")
+        if esc.state == "resolved":
+            raise AlreadyResolved(esc.resolution or "")
+        self.cause = (cmd.command_id, cmd.correlation_id)
+        self.actor = (cmd.by, cmd.role)
+        esc.state, esc.acknowledged_by, esc.acknowledged_at = "acknowledged", cmd.by, cmd.at
+        esc.note = cmd.note
+        self.emit(EscalationAcknowledged(escalation_id=esc.escalation_id, case_id=s.subject,
+                                         acknowledged_by=cmd.by, note=cmd.note,
+                                         acknowledged_at=cmd.at),
+                  cmd.at, esc.escalation_id, "acknowledged")
+        body = {"escalation_id": esc.escalation_id, "case_id": s.subject,
+                "status": esc.state, "events": [{"id": e.id, "type": e.type} for e in self.out]}
+        record = CommandRecord(command_id=cmd.command_id, status=200, body=body)
+        s.commands.append(record)
+        del s.commands[:-COMMANDS_KEPT]
+        return Decision(s, self.out, record)
