@@ -8,12 +8,14 @@ Redis replies avoid faust's reply topics (one per worker, a rebalance on first u
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
+from redis.exceptions import RedisError
 
 from contracts import Envelope, encode
 
@@ -22,6 +24,7 @@ from .i18n import Text
 from .problems import Unavailable
 
 REPLY_TTL = 120
+BLPOP_SLICE = 2.0  # seconds; below redis-py's default socket timeout
 
 
 class CommandMessage(BaseModel):
@@ -69,11 +72,26 @@ class CommandBus:
         except Exception as exc:  # broker down, metadata timeout
             raise Unavailable(Text("Broker tidak tersedia, coba lagi",
                                    "The broker is unavailable, try again")) from exc
-        got = await self.redis.blpop([reply_to], timeout=self.timeout)
+        got = await self._wait_reply(reply_to)
         if got is None:
             raise Unavailable(Text("Perintah belum dijawab tepat waktu, coba lagi",
                                    "The command was not answered in time, try again"))
         return Reply.model_validate_json(got[1])
+
+    async def _wait_reply(self, reply_to: str):
+        """BLPOP in slices shorter than redis-py's socket timeout (5 s by default): one long
+        BLPOP would end in a client-side TimeoutError (a 500) instead of our 503."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.timeout
+        try:
+            while (left := deadline - loop.time()) > 0.01:  # 0 would block forever
+                got = await self.redis.blpop([reply_to], timeout=min(BLPOP_SLICE, left))
+                if got is not None:
+                    return got
+        except RedisError as exc:
+            raise Unavailable(Text("Redis tidak tersedia, coba lagi",
+                                   "Redis is unavailable, try again")) from exc
+        return None
 
 
 async def send_reply(redis, msg: CommandMessage, reply: Reply) -> None:
