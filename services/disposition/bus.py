@@ -26,10 +26,12 @@ from chassis.problems import (
 )
 
 SERVICE = "disposition"
-#: a command right after intake may reach the agent before the intake event does: retry a
-#: "case unknown" answer for this long before saying 404
-UNKNOWN_PATIENCE = 2.0
-UNKNOWN_RETRY_EVERY = 0.1
+#: a command right after intake may reach the agent before intake's events do (the command
+#: topic and the intake topic are consumed side by side): retry answers that only mean "intake
+#: has not caught up yet" for this long before giving them to the caller
+INTAKE_PATIENCE = 2.0
+INTAKE_RETRY_EVERY = 0.1
+AWAITING_INTAKE = frozenset({"case-unknown", "not-registered"})
 
 PROBLEMS: dict[int, type[Problem]] = {403: Forbidden, 404: NotFound, 409: Conflict,
                                       422: Invalid, 503: Unavailable}
@@ -38,12 +40,12 @@ PROBLEMS: dict[int, type[Problem]] = {403: Forbidden, 404: NotFound, 409: Confli
 async def ask_owner(request: Request, msg: CommandMessage) -> Reply:
     ctx = request.app.state.ctx
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + UNKNOWN_PATIENCE
+    deadline = loop.time() + INTAKE_PATIENCE
     while True:
         reply = await ctx.extras["bus"].ask(msg)
-        if reply.status != 404 or loop.time() >= deadline:
+        if reply.body.get("code") not in AWAITING_INTAKE or loop.time() >= deadline:
             return reply
-        await asyncio.sleep(UNKNOWN_RETRY_EVERY)
+        await asyncio.sleep(INTAKE_RETRY_EVERY)
 
 
 def correlation_id(request: Request) -> str:
