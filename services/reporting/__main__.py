@@ -1,0 +1,5 @@
+from chassis.web import run
+
+from .app import build
+
+run("reporting", build)

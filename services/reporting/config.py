@@ -1,0 +1,38 @@
+"""Settings of the reporting service (`AUDIENSI_REPORTING_*`), read once per process.
+
+The defaults consume every public topic; the names can be overridden to run a projection
+against another set of topics (tests use private topics so they own the whole log).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from contracts.topics import COMPLAINTS, DEADLETTER, DISPOSITION, ESCALATIONS, INTAKE, SLA
+
+SOURCE_TOPICS = (INTAKE, COMPLAINTS, DISPOSITION, SLA, ESCALATIONS)
+
+
+class ReportingSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="AUDIENSI_REPORTING_", extra="ignore")
+
+    topics: str = Field(default=",".join(SOURCE_TOPICS),
+                        description="comma-separated source topics (co-partitioned by case id)")
+    deadletter_topic: str = DEADLETTER
+    group_id: str = "audiensi-reporting"
+    key_prefix: str = "rm"
+    timezone: str = "Asia/Jakarta"  # days and months of the statistics are office days
+    batch_max: int = 2000  # records per fetch of the projector and the rebuild
+    old_version_grace: float = 30.0  # seconds a replaced version stays readable
+    feed_maxlen: int = 10000  # escalation feed entries kept for Last-Event-ID resumption
+
+    def topic_list(self) -> list[str]:
+        return [t.strip() for t in self.topics.split(",") if t.strip()]
+
+
+@lru_cache
+def get_reporting_settings() -> ReportingSettings:
+    return ReportingSettings()

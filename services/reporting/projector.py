@@ -1,0 +1,172 @@
+"""The live projector: a Kafka consumer group over every source topic, applying each fetched
+batch to the read models and committing the offsets only once the batch is in Redis and its
+poison records are in the dead-letter topic (at-least-once; the store makes replays no-ops).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.errors import CommitFailedError, KafkaError
+
+from contracts import encode
+
+from .feed import ESCALATION_TYPES, Feed
+from .metrics import APPLIED, DEADLETTERED, DUPLICATES
+from .projection import Doc, Item
+from .records import Poison, dead_letter, item_of
+from .store import NoTargets, Store
+
+log = logging.getLogger(__name__)
+
+
+async def apply_partitions(store: Store, by_partition: dict[int, list[Item]],
+                           versions: list[int] | None):
+    """Apply every partition's items concurrently (one transaction per partition)."""
+    parts = sorted(by_partition)
+    results = await asyncio.gather(*(store.apply(p, by_partition[p], versions) for p in parts))
+    return dict(zip(parts, results, strict=True))
+
+
+def split(records: list[Any]) -> tuple[dict[int, list[Item]], list[tuple[Any, str]]]:
+    by_partition: dict[int, list[Item]] = defaultdict(list)
+    poison: list[tuple[Any, str]] = []
+    for record in records:
+        try:
+            p, item = item_of(record)
+        except Poison as exc:
+            poison.append((record, str(exc)))
+            continue
+        by_partition[p].append(item)
+    return by_partition, poison
+
+
+class LiveProjector:
+    def __init__(self, *, bootstrap: str, topics: list[str], group_id: str, deadletter_topic: str,
+                 store: Store, feed: Feed, heal: Callable[[int], Awaitable[None]],
+                 batch_max: int = 2000, session_timeout: float = 10.0,
+                 heartbeat_interval: float = 1.0) -> None:
+        self.bootstrap = bootstrap
+        self.topics = topics
+        self.group_id = group_id
+        self.deadletter_topic = deadletter_topic
+        self.store = store
+        self.feed = feed
+        self.heal = heal
+        self.batch_max = batch_max
+        self.session_timeout = session_timeout
+        self.heartbeat_interval = heartbeat_interval
+        self.consumer: AIOKafkaConsumer | None = None
+        self.producer: AIOKafkaProducer | None = None
+        self.task: asyncio.Task | None = None
+        self.positions: dict[tuple[str, int], int] = {}
+        self.counts = {"applied": 0, "duplicates": 0, "deadlettered": 0, "batches": 0}
+        self.last_error: str | None = None
+
+    async def start(self) -> None:
+        self.producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, acks="all",
+                                         enable_idempotence=True)
+        await self.producer.start()
+        self.consumer = AIOKafkaConsumer(
+            *self.topics, bootstrap_servers=self.bootstrap, group_id=self.group_id,
+            enable_auto_commit=False, auto_offset_reset="earliest",
+            session_timeout_ms=int(self.session_timeout * 1000),
+            heartbeat_interval_ms=int(self.heartbeat_interval * 1000),
+            metadata_max_age_ms=30000)
+        await self.consumer.start()
+        self.task = asyncio.create_task(self._run(), name="reporting-projector")
+
+    async def stop(self) -> None:
+        if self.task:
+            self.task.cancel()
+            await asyncio.gather(self.task, return_exceptions=True)
+        if self.consumer:
+            await self.consumer.stop()
+        if self.producer:
+            await self.producer.stop()
+
+    @property
+    def healthy(self) -> bool:
+        return self.task is not None and not self.task.done()
+
+    def assignment(self) -> set[TopicPartition]:
+        return set(self.consumer.assignment()) if self.consumer else set()
+
+    async def _run(self) -> None:
+        backoff = 0.2
+        while True:
+            try:
+                batch = await self.consumer.getmany(timeout_ms=500, max_records=self.batch_max)
+            except KafkaError as exc:  # the consumer reconnects by itself; keep polling
+                self.last_error = repr(exc)
+                await asyncio.sleep(1.0)
+                continue
+            if not batch:
+                continue
+            try:
+                await self.process(batch)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - Redis/Kafka trouble: retry the batch
+                self.last_error = repr(exc)
+                log.warning("projection batch failed, retrying", extra={"error": repr(exc)})
+                for tp, records in batch.items():
+                    self.consumer.seek(tp, records[0].offset)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+                continue
+            backoff = 0.2
+            try:
+                await self.consumer.commit()
+            except (CommitFailedError, KafkaError) as exc:  # rebalance: replay is harmless
+                log.info("commit failed", extra={"error": repr(exc)})
+            for tp, records in batch.items():
+                self.positions[(tp.topic, tp.partition)] = records[-1].offset + 1
+
+    async def process(self, batch: dict[TopicPartition, list[Any]]) -> None:
+        records = [r for rs in batch.values() for r in rs]
+        by_partition, poison = split(records)
+        results = {}
+        while by_partition:
+            try:
+                results = await apply_partitions(self.store, by_partition, None)
+                break
+            except NoTargets as exc:
+                await self.heal(exc.partition)
+        for result in results.values():
+            poison += [(item.ref, why) for item, why in result.failed]
+        for record, why in poison:
+            await self._dead_letter(record, why)
+        for result in results.values():
+            self.counts["applied"] += len(result.applied)
+            self.counts["duplicates"] += len(result.duplicates)
+            APPLIED.labels("live").inc(len(result.applied))
+            DUPLICATES.labels("live").inc(len(result.duplicates))
+            for item in [*result.applied, *result.duplicates]:
+                if item.entry["type"] in ESCALATION_TYPES:
+                    await self.feed.publish(item, result.views.get(item.subject)
+                                            or await self._view(item))
+        self.counts["batches"] += 1
+
+    async def _view(self, item: Item) -> dict | None:
+        """The current view of a subject the batch saw only as a duplicate."""
+        version = await self.store.current_version()
+        if version is None:
+            return None
+        raw = await self.store.redis.get(self.store.keys.doc(version, item.ref.partition,
+                                                             item.subject))
+        return Doc.loads(raw).view if raw else None
+
+    async def _dead_letter(self, record: Any, why: str) -> None:
+        env = dead_letter(record, why)
+        await self.producer.send_and_wait(self.deadletter_topic, key=env.subject.encode(),
+                                          value=encode(env))
+        self.counts["deadlettered"] += 1
+        DEADLETTERED.inc()
+        log.warning("dead-lettered", extra={"topic": record.topic, "partition": record.partition,
+                                            "offset": record.offset, "error": why})

@@ -1,0 +1,230 @@
+"""Rebuilding the read models from Kafka into a fresh version, then switching readers.
+
+1. take the rebuild lock, allocate version N+1 and register it as a target of the live
+   projector in every partition (from then on every event the live projector applies also
+   goes into N+1);
+2. read the end offsets E of every source partition (after 1, so nothing falls between);
+3. replay offsets [start, E) of every partition into N+1 with a fresh consumer (manual
+   assignment, no group), recording progress;
+4. switch `rm:current` to N+1 in one SET, stop writing N, delete N after a grace period.
+
+Readers only ever see `rm:current`, so never a half-built version.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from .keys import Keys
+from .metrics import APPLIED, DUPLICATES, REBUILD_PROGRESS
+from .projector import apply_partitions, split
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+LOCK_MS = 60_000
+RELEASE_LUA = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+REFRESH_LUA = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+"""
+INT_FIELDS = ("version", "previous", "applied", "total", "consumed", "skipped", "duplicates")
+
+
+class AlreadyRunning(RuntimeError):
+    def __init__(self, status: dict[str, Any]) -> None:
+        super().__init__("a rebuild is already running")
+        self.status = status
+
+
+async def source_partitions(consumer: AIOKafkaConsumer, topics: list[str],
+                            timeout: float = 10.0) -> list[TopicPartition]:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        tps = [TopicPartition(t, p) for t in topics
+               for p in sorted(consumer.partitions_for_topic(t) or ())]
+        if len({tp.topic for tp in tps}) == len(topics):
+            return tps
+        if asyncio.get_running_loop().time() > deadline:
+            missing = set(topics) - {tp.topic for tp in tps}
+            raise RuntimeError(f"topics without metadata: {sorted(missing)}")
+        await consumer._client.force_metadata_update()  # noqa: SLF001 - no public API
+        await asyncio.sleep(0.2)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class Rebuilds:
+    def __init__(self, *, redis, store: Store, keys: Keys, bootstrap: str, topics: list[str],
+                 partitions: int, batch_max: int = 2000, grace: float = 30.0) -> None:
+        self.redis = redis
+        self.store = store
+        self.keys = keys
+        self.bootstrap = bootstrap
+        self.topics = topics
+        self.partitions = partitions
+        self.batch_max = batch_max
+        self.grace = grace
+        self.task: asyncio.Task | None = None
+        self._background: set[asyncio.Task] = set()
+        self._release = redis.register_script(RELEASE_LUA)
+        self._refresh = redis.register_script(REFRESH_LUA)
+
+    async def status(self) -> dict[str, Any]:
+        raw = await self.redis.hgetall(self.keys.rebuild)
+        st: dict[str, Any] = {k.decode(): v.decode() for k, v in raw.items()}
+        for name in INT_FIELDS:
+            if st.get(name):
+                st[name] = int(st[name])
+        for name in ("pct", "rate", "seconds"):
+            if st.get(name):
+                st[name] = float(st[name])
+        if not st:
+            st = {"state": "idle"}
+        elif st.get("state") == "running" and not await self.redis.exists(self.keys.rebuild_lock):
+            st["state"] = "interrupted"
+        st["current_version"] = await self.store.current_version()
+        return st
+
+    async def start(self, requested_by: str) -> dict[str, Any]:
+        token = uuid.uuid4().hex
+        if not await self.redis.set(self.keys.rebuild_lock, token, nx=True, px=LOCK_MS):
+            raise AlreadyRunning(await self.status())
+        version = int(await self.redis.incr(self.keys.version_seq))
+        previous = await self.store.current_version()
+        await self.redis.delete(self.keys.rebuild)
+        await self.redis.hset(self.keys.rebuild, mapping={
+            "state": "running", "version": version, "previous": previous or 0,
+            "requested_by": requested_by, "started_at": _now(), "consumed": 0, "total": 0,
+            "applied": 0, "duplicates": 0, "skipped": 0, "pct": 0.0, "phase": "registering"})
+        self.task = asyncio.create_task(self._run(token, version, previous),
+                                        name=f"reporting-rebuild-v{version}")
+        log.info("rebuild started", extra={"version": version, "requested_by": requested_by})
+        return await self.status()
+
+    async def wait(self) -> None:
+        if self.task:
+            await asyncio.gather(self.task, return_exceptions=True)
+
+    async def stop(self) -> None:
+        tasks = [t for t in [self.task, *self._background] if t]
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _run(self, token: str, version: int, previous: int | None) -> None:
+        consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, group_id=None,
+                                    enable_auto_commit=False, auto_offset_reset="earliest")
+        started = time.monotonic()
+        try:
+            await consumer.start()
+            tps = await source_partitions(consumer, self.topics)
+            await self.store.register(version, self.partitions)
+            ends = await consumer.end_offsets(tps)
+            begins = await consumer.beginning_offsets(tps)
+            total = sum(ends[tp] - begins[tp] for tp in tps)
+            await self.redis.hset(self.keys.rebuild, mapping={"total": total,
+                                                              "phase": "replaying"})
+            consumer.assign(tps)
+            await consumer.seek_to_beginning(*tps)
+            await self._replay(consumer, token, version, tps, ends, total)
+            await self._switch(version, previous, total, time.monotonic() - started)
+        except asyncio.CancelledError:
+            await self._fail(version, "cancelled (service stopping)")
+            raise
+        except Exception as exc:  # noqa: BLE001 - recorded in the status for the operator
+            log.exception("rebuild failed")
+            await self._fail(version, repr(exc))
+        finally:
+            with contextlib.suppress(Exception):
+                await consumer.stop()
+            with contextlib.suppress(Exception):
+                await self._release(keys=[self.keys.rebuild_lock], args=[token])
+            REBUILD_PROGRESS.set(0)
+
+    async def _replay(self, consumer: AIOKafkaConsumer, token: str, version: int,
+                      tps: list[TopicPartition], ends: dict, total: int) -> None:
+        remaining = {tp for tp in tps if await consumer.position(tp) < ends[tp]}
+        counts = {"consumed": 0, "applied": 0, "duplicates": 0, "skipped": 0}
+        while remaining:
+            batch = await consumer.getmany(*remaining, timeout_ms=500,
+                                           max_records=self.batch_max)
+            records = []
+            for tp, recs in batch.items():
+                records += [r for r in recs if r.offset < ends[tp]]
+            for tp in list(remaining):
+                if await consumer.position(tp) >= ends[tp]:
+                    remaining.discard(tp)
+                    consumer.pause(tp)
+            by_partition, poison = split(records)
+            results = await apply_partitions(self.store, by_partition, [version])
+            counts["consumed"] += len(records)
+            counts["skipped"] += len(poison) + sum(len(r.failed) for r in results.values())
+            counts["applied"] += sum(len(r.applied) for r in results.values())
+            counts["duplicates"] += sum(len(r.duplicates) for r in results.values())
+            APPLIED.labels("rebuild").inc(sum(len(r.applied) for r in results.values()))
+            DUPLICATES.labels("rebuild").inc(sum(len(r.duplicates) for r in results.values()))
+            pct = round(100.0 * counts["consumed"] / total, 1) if total else 100.0
+            REBUILD_PROGRESS.set(pct / 100)
+            await self.redis.hset(self.keys.rebuild, mapping={**counts, "pct": pct})
+            if not await self._refresh(keys=[self.keys.rebuild_lock], args=[token, LOCK_MS]):
+                raise RuntimeError("rebuild lock lost")
+
+    async def _switch(self, version: int, previous: int | None, total: int,
+                      seconds: float) -> None:
+        await self.redis.set(self.keys.current, version)
+        if previous is not None and previous != version:
+            await self.store.unregister(previous, self.partitions)
+            self._later(self._drop_after_grace(previous))
+        rate = round(total / seconds, 1) if seconds > 0 else 0.0
+        await self.redis.hset(self.keys.rebuild, mapping={
+            "state": "done", "phase": "switched", "pct": 100.0, "finished_at": _now(),
+            "seconds": round(seconds, 3), "rate": rate})
+        log.info("rebuild switched", extra={"version": version, "previous": previous,
+                                            "events": total, "rate": rate})
+
+    async def _fail(self, version: int, why: str) -> None:
+        with contextlib.suppress(Exception):
+            await self.store.unregister(version, self.partitions)
+            await self.redis.hset(self.keys.rebuild, mapping={
+                "state": "failed", "error": why[:1000], "finished_at": _now()})
+            self._later(self.store.drop_version(version))
+
+    def _later(self, coro) -> None:
+        task = asyncio.create_task(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _drop_after_grace(self, version: int) -> None:
+        await asyncio.sleep(self.grace)
+        if await self.store.current_version() != version:
+            await self.store.drop_version(version)
+
+    async def housekeep(self) -> None:
+        """At start-up: forget versions nobody builds or reads any more; if the model is
+        missing altogether (Redis was wiped), rebuild it."""
+        current = await self.store.current_version()
+        lock_alive = bool(await self.redis.exists(self.keys.rebuild_lock))
+        if current is None and not lock_alive:
+            with contextlib.suppress(AlreadyRunning):
+                await self.start("startup")
+            return
+        building = (await self.status()).get("version") if lock_alive else None
+        for v in await self.store.registered(self.partitions) - {current, building}:
+            await self.store.unregister(v, self.partitions)
+            self._later(self.store.drop_version(v))
+        if current is not None:
+            await self.store.register(current, self.partitions)

@@ -1,0 +1,50 @@
+"""Kafka records -> projection items, and what cannot be one (poison) -> DeadLettered."""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime
+from typing import Any
+
+from contracts import DecodeError, Envelope, decode, deterministic_id, envelope
+from contracts.deadletter import DeadLettered
+
+from .facts import NotProjectable, entry_of
+from .projection import Item
+
+CONSUMER = "reporting"
+#: raw bytes kept in a dead letter (base64 grows them by a third; Kafka's limit is 1 MB)
+MAX_PAYLOAD = 512 * 1024
+
+
+class Poison(ValueError):
+    """A record that cannot become a projection item; the reason is user-readable."""
+
+
+def item_of(record: Any) -> tuple[int, Item]:
+    """(partition, item) of a Kafka record, or Poison."""
+    if record.value is None:
+        raise Poison("record has no value")
+    try:
+        env = decode(record.value)
+        entry = entry_of(env, env.topic)
+    except (DecodeError, NotProjectable) as exc:
+        raise Poison(str(exc)) from exc
+    key = record.key.decode("utf-8", "replace") if record.key is not None else None
+    if key != env.subject:
+        raise Poison(f"Kafka key {key!r} is not the event subject {env.subject!r}")
+    return record.partition, Item(subject=env.subject, entry=entry, ref=record)
+
+
+def dead_letter(record: Any, error: str, now: datetime | None = None) -> Envelope:
+    raw = record.value or b""
+    if len(raw) > MAX_PAYLOAD:
+        error = f"{error} (payload truncated to {MAX_PAYLOAD} of {len(raw)} bytes)"
+        raw = raw[:MAX_PAYLOAD]
+    key = record.key.decode("utf-8", "replace") if record.key is not None else None
+    event = DeadLettered(original_topic=record.topic, partition=record.partition,
+                         offset=record.offset, key=key, error=error[:2000],
+                         payload=base64.b64encode(raw).decode("ascii"), consumer=CONSUMER)
+    return envelope(event, source=CONSUMER, sequence=1, time=now or datetime.now(UTC),
+                    id=deterministic_id("deadletter", CONSUMER, record.topic, record.partition,
+                                        record.offset))

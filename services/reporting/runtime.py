@@ -1,0 +1,126 @@
+"""Everything a running reporting service holds, created on start-up (never at import)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiokafka import AIOKafkaConsumer
+
+from chassis.kafka import broker_reachable, ensure_topics
+from chassis.org import load_org
+from chassis.redis import make_redis
+from chassis.settings import Settings
+
+from .config import ReportingSettings
+from .feed import Feed
+from .keys import Keys
+from .projector import LiveProjector
+from .queries import Reader
+from .rebuild import AlreadyRunning, Rebuilds, source_partitions
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+
+async def partition_count(bootstrap: str, topics: list[str]) -> int:
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None,
+                                enable_auto_commit=False)
+    await consumer.start()
+    try:
+        tps = await source_partitions(consumer, topics)
+        return max(tp.partition for tp in tps) + 1
+    finally:
+        await consumer.stop()
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    rs: ReportingSettings
+    redis: Any = None
+    partitions: int = 0
+    store: Store | None = None
+    reader: Reader | None = None
+    feed: Feed | None = None
+    rebuilds: Rebuilds | None = None
+    projector: LiveProjector | None = None
+    divisions: set[str] = field(default_factory=set)
+    started: bool = False
+
+    @property
+    def keys(self) -> Keys:
+        return Keys(self.rs.key_prefix)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.rs.timezone)
+
+    async def start(self) -> None:
+        s, rs = self.settings, self.rs
+        topics = rs.topic_list()
+        await ensure_topics(s.kafka_bootstrap, {t: s.topic_partitions
+                                                for t in [*topics, rs.deadletter_topic]},
+                            s.replication_factor)
+        self.divisions = load_org(s.org_file).division_ids()
+        self.partitions = await partition_count(s.kafka_bootstrap, topics)
+        self.redis = make_redis(s.redis_url)
+        self.store = Store(self.redis, self.keys, self.tz)
+        self.reader = Reader(self.redis, self.keys, self.partitions)
+        self.feed = Feed(self.redis, self.keys, rs.feed_maxlen)
+        self.rebuilds = Rebuilds(redis=self.redis, store=self.store, keys=self.keys,
+                                 bootstrap=s.kafka_bootstrap, topics=topics,
+                                 partitions=self.partitions, batch_max=rs.batch_max,
+                                 grace=rs.old_version_grace)
+        await self.rebuilds.housekeep()
+        self.projector = LiveProjector(
+            bootstrap=s.kafka_bootstrap, topics=topics, group_id=rs.group_id,
+            deadletter_topic=rs.deadletter_topic, store=self.store, feed=self.feed,
+            heal=self.heal, batch_max=rs.batch_max, session_timeout=s.session_timeout,
+            heartbeat_interval=s.heartbeat_interval)
+        await self.projector.start()
+        self.started = True
+
+    async def stop(self) -> None:
+        self.started = False
+        if self.projector:
+            await self.projector.stop()
+        if self.rebuilds:
+            await self.rebuilds.stop()
+        if self.redis:
+            await self.redis.aclose()
+
+    async def heal(self, partition: int) -> None:
+        """The live projector found no version to write for `partition`."""
+        current = await self.store.current_version()
+        if current is not None:
+            await self.redis.sadd(self.keys.targets(partition), current)
+            return
+        try:
+            await self.rebuilds.start("auto: read model missing")
+            log.warning("read model missing: rebuilding")
+        except AlreadyRunning:
+            pass
+        await asyncio.sleep(0.2)
+
+    async def readiness(self) -> dict[str, Any]:
+        checks: dict[str, Any] = {"started": self.started}
+        checks["broker"] = await broker_reachable(self.settings.kafka_bootstrap)
+        try:
+            checks["redis"] = bool(await self.redis.ping()) if self.redis else False
+        except Exception:  # noqa: BLE001 - any failure means not ready
+            checks["redis"] = False
+        p = self.projector
+        checks["projector"] = bool(p and p.healthy) or (p.last_error if p else "not started")
+        checks["partitions"] = len(p.assignment()) if p else 0
+        try:
+            checks["version"] = await self.store.current_version() if self.store else None
+        except Exception:  # noqa: BLE001
+            checks["version"] = None
+        checks["ready"] = (self.started and checks["broker"] is True and checks["redis"] is True
+                           and checks["projector"] is True and checks["partitions"] > 0
+                           and checks["version"] is not None)
+        return checks

@@ -1,0 +1,160 @@
+"""Writing the read models: one Redis transaction per partition and batch.
+
+WATCH the documents the batch touches (and, for the live projector, the partition's list of
+target versions), read them, `project` in memory, then MULTI/EXEC the new documents and the
+aggregate delta. Each event is thus recorded as applied (it is in its document's entries)
+atomically with its effects; a duplicate or a replay finds itself there and changes nothing.
+A concurrent writer (the rebuild, another worker during a rebalance) makes EXEC fail and the
+batch is simply read and applied again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from redis.exceptions import WatchError
+
+from .aggregates import Delta
+from .keys import Keys
+from .projection import Doc, Item, project
+
+log = logging.getLogger(__name__)
+
+#: add field deltas to a hash; a field that reaches 0 is removed (the model stays canonical)
+COUNTER_LUA = """
+for i = 1, #ARGV, 2 do
+  local v = redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1])
+  if v == 0 then redis.call('HDEL', KEYS[1], ARGV[i]) end
+end
+return 0
+"""
+
+
+class NoTargets(RuntimeError):
+    """No version is registered for this partition (the model was wiped): heal, then retry."""
+
+    def __init__(self, partition: int) -> None:
+        super().__init__(f"no read-model version registered for partition {partition}")
+        self.partition = partition
+
+
+@dataclass
+class Applied:
+    applied: list[Item] = field(default_factory=list)
+    duplicates: list[Item] = field(default_factory=list)
+    failed: list[tuple[Item, str]] = field(default_factory=list)
+    views: dict[str, dict] = field(default_factory=dict)  # subject -> view (first target)
+    versions: list[int] = field(default_factory=list)
+    retries: int = 0
+
+
+class Store:
+    def __init__(self, redis, keys: Keys, tz: ZoneInfo) -> None:
+        self.redis = redis
+        self.keys = keys
+        self.tz = tz
+
+    async def apply(self, partition: int, items: list[Item],
+                    versions: list[int] | None = None) -> Applied:
+        """Apply `items` (all of Kafka partition `partition`) to `versions`, or to the
+        versions registered for the partition when None (the live projector)."""
+        subjects = sorted({it.subject for it in items})
+        retries = 0
+        while True:
+            try:
+                result = await self._attempt(partition, items, subjects, versions)
+                result.retries = retries
+                return result
+            except WatchError:
+                retries += 1
+
+    async def _attempt(self, p: int, items: list[Item], subjects: list[str],
+                       versions: list[int] | None) -> Applied:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            if versions is None:
+                await pipe.watch(self.keys.targets(p))
+                targets = sorted(int(v) for v in await pipe.smembers(self.keys.targets(p)))
+                if not targets:
+                    raise NoTargets(p)
+            else:
+                targets = list(versions)
+            doc_keys = [self.keys.doc(v, p, s) for v in targets for s in subjects]
+            await pipe.watch(*doc_keys)
+            raws = await pipe.mget(doc_keys)
+            outcomes = []
+            for i, v in enumerate(targets):
+                chunk = raws[i * len(subjects):(i + 1) * len(subjects)]
+                docs = {s: Doc.loads(raw) for s, raw in zip(subjects, chunk, strict=True)
+                        if raw is not None}
+                outcomes.append((v, project(docs, items, self.tz)))
+            pipe.multi()
+            for v, out in outcomes:
+                for subject, doc in out.docs.items():
+                    pipe.set(self.keys.doc(v, p, subject), doc.dumps())
+                self._queue_delta(pipe, v, p, out.delta)
+            await pipe.execute()
+        first = outcomes[0][1]
+        failed = {id(it): (it, why) for _, out in outcomes for it, why in out.failed}
+        return Applied(applied=first.applied, duplicates=first.duplicates,
+                       failed=list(failed.values()),
+                       views={s: d.view for s, d in first.docs.items()}, versions=targets)
+
+    def _queue_delta(self, pipe, version: int, p: int, d: Delta) -> None:
+        for name, members in d.zrem.items():
+            if members:
+                pipe.zrem(self.keys.part(version, p, name), *sorted(members))
+        for name, members in d.zadd.items():
+            if members:
+                pipe.zadd(self.keys.part(version, p, name), members)
+        for name, counts in d.counters.items():
+            args: list[object] = []
+            for fld, n in sorted(counts.items()):
+                if n:
+                    args += [fld, n]
+            if args:
+                # EVAL, not EVALSHA: inside MULTI a missing script would fail one command only
+                pipe.eval(COUNTER_LUA, 1, self.keys.part(version, p, name), *args)
+
+    # -- versions ---------------------------------------------------------------------------
+
+    async def current_version(self) -> int | None:
+        raw = await self.redis.get(self.keys.current)
+        return int(raw) if raw is not None else None
+
+    async def register(self, version: int, partitions: int) -> None:
+        for p in range(partitions):
+            await self.redis.sadd(self.keys.targets(p), version)
+
+    async def unregister(self, version: int, partitions: int) -> None:
+        for p in range(partitions):
+            await self.redis.srem(self.keys.targets(p), version)
+
+    async def registered(self, partitions: int) -> set[int]:
+        found: set[int] = set()
+        for p in range(partitions):
+            found |= {int(v) for v in await self.redis.smembers(self.keys.targets(p))}
+        return found
+
+    async def drop_version(self, version: int) -> int:
+        """Delete every key of a version (in batches, never blocking Redis for long)."""
+        dropped = 0
+        batch: list[bytes] = []
+        async for key in self.redis.scan_iter(match=self.keys.version_prefix(version) + "*",
+                                              count=1000):
+            batch.append(key)
+            if len(batch) >= 500:
+                dropped += await self.redis.unlink(*batch)
+                batch = []
+        if batch:
+            dropped += await self.redis.unlink(*batch)
+        return dropped
+
+
+def group_by_partition(items: list[tuple[int, Item]]) -> dict[int, list[Item]]:
+    out: dict[int, list[Item]] = defaultdict(list)
+    for p, item in items:
+        out[p].append(item)
+    return out
