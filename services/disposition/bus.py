@@ -43,6 +43,8 @@ async def ask_owner(request: Request, msg: CommandMessage) -> Reply:
     deadline = loop.time() + INTAKE_PATIENCE
     while True:
         reply = await ctx.extras["bus"].ask(msg)
+        if reply.status >= 500:  # raised, so an Idempotency-Key is not bound to a failure
+            raise problem_of(reply)
         if reply.body.get("code") not in AWAITING_INTAKE or loop.time() >= deadline:
             return reply
         await asyncio.sleep(INTAKE_RETRY_EVERY)
@@ -95,6 +97,9 @@ def problem_of(reply: Reply) -> Problem:
     if reply.status == 422:
         errors = body.get("errors") or [field_error(body.get("field") or "body",
                                                     body.get("en") or "invalid")]
+    if reply.status == 503 and detail is None:
+        detail = Text("Langkah belum dapat dicatat, coba lagi",
+                      "the step could not be recorded, try again")
     cls = PROBLEMS.get(reply.status, Problem)
     problem = cls(detail, errors=errors, extra={"code": body["code"]} if "code" in body else None)
     if cls is Problem:

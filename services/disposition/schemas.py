@@ -66,7 +66,7 @@ class AudienceBody(Body):
     accompanied_by: Names = []
     documents_complete: bool | None = Field(
         default=None, description="the file-completeness check; default: no missing documents")
-    missing_documents: Names = []
+    missing_documents: Names = Field(default=[], validate_default=True)
 
     @field_validator("missing_documents")
     @classmethod

@@ -199,6 +199,15 @@ async def test_bad_input_is_422_with_field_errors_and_writes_nothing(stack_env, 
         ("assignment", "kabid-rehsos", {"officer_id": "petugas-linjamsos-1"}, "officer_id"),
         ("assignment", "kabid-rehsos", {"officer_id": "x", "extra": 1}, "extra"),
         ("cancellation", "kadis", {"reason": "   "}, "reason"),
+        ("audience", "petugas-rehsos-1", {**held_now(), "missing_documents": [],
+                                          "documents_complete": False}, "missing_documents"),
+        ("audience", "petugas-rehsos-1", {**held_now(), "held_at": SOON}, "held_at"),
+        ("notification", "petugas-rehsos-1", {"channel": "phone", "message": "x",
+                                              "scheduled_for": "2020-01-01T09:00:00Z"},
+         "scheduled_for"),
+        ("notification", "petugas-rehsos-1", {"channel": "phone", "message": "x",
+                                              "scheduled_for": "2026-12-01T09:00:00"},
+         "scheduled_for"),  # no time zone
     ]
     for path, user, body, field in cases:
         problem = await step(client, case_id, path, user, body, expect=422)
