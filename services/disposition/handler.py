@@ -110,5 +110,6 @@ def handle_intake(record: CaseRecord | None, env: Envelope) -> IntakeOutcome:
     entry = HistoryEntry(status=case.status, event=env.type, at=env.time, source=env.source)
     if record is None:
         return IntakeOutcome(CaseRecord(case=case, intake_seq=env.sequence, history=(entry,)))
+    history = record.history if case == record.case else (*record.history, entry)
     return IntakeOutcome(record.model_copy(update={
-        "case": case, "intake_seq": env.sequence, "history": (*record.history, entry)}))
+        "case": case, "intake_seq": env.sequence, "history": history}))

@@ -47,6 +47,12 @@ def test_a_redelivered_or_older_intake_event_changes_nothing():
     assert handle_intake(rec, intake(withdrawn(), 3)).record.case.status == "withdrawn"
 
 
+def test_a_withdrawal_of_a_finished_case_is_remembered_but_changes_no_state():
+    rec = handle_intake(registered_record(), intake(withdrawn(), 3)).record
+    again = handle_intake(rec, intake(withdrawn(), 4)).record
+    assert again.intake_seq == 4 and again.case == rec.case and again.history == rec.history
+
+
 def test_an_intake_event_for_an_unknown_case_is_a_problem_not_a_crash():
     out = handle_intake(None, intake(registered(), 2))
     assert out.record is None and "unknown case" in out.problem
