@@ -12,12 +12,15 @@ Each: decode -> pure decision -> publish (durable) -> store state -> reply over 
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import logging
 from dataclasses import dataclass
 from typing import Any
 
+from aiokafka.errors import MessageSizeTooLargeError
 from pydantic import ValidationError
+from redis.exceptions import RedisError
 
 from chassis.commands import CommandMessage, Publisher, Reply, send_reply
 from chassis.faust_app import commands_topic, raw_topic
@@ -82,12 +85,32 @@ class _Writer:
         self.table = table
 
     async def publish(self, envelopes: list[Envelope]) -> None:
-        await self.publisher.publish(envelopes)
+        """Publish and wait until durable. A broker outage is waited out (the partition
+        stays on this command; nothing after it is applied first): at-least-once."""
+        delay = 0.2
+        while True:
+            try:
+                await self.publisher.publish(envelopes)
+                break
+            except MessageSizeTooLargeError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - any send failure: wait and send again
+                log.warning("publish failed, retrying", extra={
+                    "error": type(exc).__name__, "retry_in": delay})
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
         for env in envelopes:
             EVENTS_PUBLISHED.labels(SOURCE, env.type).inc()
 
     async def reply(self, msg: CommandMessage, reply: Reply) -> None:
-        await send_reply(self.ctx.redis, msg, reply)
+        """Answer the waiting HTTP handler. If Redis fails the work is done anyway (events
+        durable, state stored): the handler times out and a retry is answered as a replay."""
+        redis = self.ctx.extras["pools"].replies or self.ctx.redis
+        try:
+            await send_reply(redis, msg, reply)
+        except RedisError as exc:
+            log.warning("reply not delivered", extra={"command_id": msg.command_id,
+                                                      "error": type(exc).__name__})
 
     async def dead_letter(self, event, error: str) -> None:
         m = event.message
@@ -129,6 +152,9 @@ class Registrar(_Writer):
             reply = error_reply(err)
         except ValidationError as exc:
             await self.dead_letter(event, f"invalid {msg.name}: {exc.error_count()} errors")
+            reply = internal_error_reply()
+        except MessageSizeTooLargeError:
+            log.error("events too large for the broker", extra={"command_id": msg.command_id})
             reply = internal_error_reply()
         await self.reply(msg, reply)
 
@@ -241,6 +267,9 @@ class CaseOwner(_Writer):
             reply = error_reply(err)
         except ValidationError as exc:
             await self.dead_letter(event, f"invalid {msg.name}: {exc.error_count()} errors")
+            reply = internal_error_reply()
+        except MessageSizeTooLargeError:
+            log.error("events too large for the broker", extra={"command_id": msg.command_id})
             reply = internal_error_reply()
         await self.reply(msg, reply)
 

@@ -32,6 +32,7 @@ from contracts.base import Model
 from contracts.intake import Identity
 
 from .identity import Issue
+from .pools import Pools
 from .schemas import IdentityIn
 from .vault import IdentityVault
 
@@ -48,16 +49,17 @@ class Runtime:
     registrar_topic: Any
     case_topic: Any
     clock: Clock
+    pools: Pools
 
     @property
     def redis(self):
-        return self.ctx.redis
+        return self.pools.http
 
     def registrar(self) -> CommandBus:
-        return CommandBus(self.registrar_topic, self.ctx.redis, self.ctx.settings.command_timeout)
+        return CommandBus(self.registrar_topic, self.redis, self.ctx.settings.command_timeout)
 
     def cases(self) -> CommandBus:
-        return CommandBus(self.case_topic, self.ctx.redis, self.ctx.settings.command_timeout)
+        return CommandBus(self.case_topic, self.redis, self.ctx.settings.command_timeout)
 
     async def protect(self, identity: IdentityIn) -> Identity:
         return await asyncio.to_thread(self.vault.protect, identity.kind, identity.number,
