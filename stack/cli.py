@@ -25,6 +25,8 @@ from stack.messages import StackError, text
 
 # Commands other rooms add without editing this file's logic: name -> "module:attribute".
 LAZY_COMMANDS: dict[str, str] = {}
+LAZY_COMMANDS["rebuild"] = "stack.cli_reporting:rebuild"
+LAZY_COMMANDS["escalations"] = "stack.cli_reporting:escalations"
 
 
 class _Group(click.Group):
