@@ -1,0 +1,149 @@
+"""A reporting process on private topics and a private Redis database, so a test module owns
+the whole log and the whole model: events are produced straight to the topics (as the
+owning services would), and the model is compared key by key."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import redis as redis_sync
+from aiokafka import AIOKafkaProducer
+
+from chassis.kafka import ensure_topics
+from contracts import Envelope, encode
+from contracts.topics import DEADLETTER
+from services.reporting.config import SOURCE_TOPICS
+from tests.support.auth import auth
+from tests.support.kafka import end_offsets
+from tests.support.services import ServiceProcess
+
+
+def with_db(redis_url: str, db: int) -> str:
+    base, _, _ = redis_url.rstrip("/").rpartition("/")
+    return f"{base}/{db}"
+
+
+@dataclass
+class Reporting:
+    proc: ServiceProcess
+    bootstrap: str
+    redis_url: str
+    prefix: str  # private topic names are prefix + the real name
+
+    @property
+    def url(self) -> str:
+        return self.proc.url
+
+    def topic(self, real: str) -> str:
+        return self.prefix + real
+
+    @property
+    def source_topics(self) -> list[str]:
+        return [self.topic(t) for t in SOURCE_TOPICS]
+
+    @property
+    def deadletter(self) -> str:
+        return self.topic(DEADLETTER)
+
+    def redis(self) -> redis_sync.Redis:
+        return redis_sync.Redis.from_url(self.redis_url)
+
+    def get(self, path: str, user: str = "analis", **params: Any) -> httpx.Response:
+        return httpx.get(self.url + path, headers=auth(user), params=params, timeout=30)
+
+    def ok(self, path: str, user: str = "analis", **params: Any) -> Any:
+        r = self.get(path, user, **params)
+        assert r.status_code == 200, (path, r.status_code, r.text)
+        return r.json()
+
+    async def produce(self, envs: list[Envelope]) -> None:
+        await produce(self.bootstrap, [(self.topic(e.topic), e.subject.encode(), encode(e))
+                                       for e in envs])
+
+    async def caught_up(self, timeout: float = 60.0) -> None:
+        """Poll until the live projector has committed everything now on the topics."""
+        ends = {t: await end_offsets(self.bootstrap, t) for t in self.source_topics}
+        deadline = time.monotonic() + timeout
+        last = None
+        while time.monotonic() < deadline:
+            live = self.ok("/admin/projections", "admin")["live"]["positions"]
+            behind = {(t, p): end for t, parts in ends.items() for p, end in parts.items()
+                      if end and live.get(t, {}).get(str(p), 0) < end}
+            if not behind:
+                return
+            last = behind
+            await asyncio.sleep(0.1)
+        raise AssertionError(f"projector still behind after {timeout}s: {last}")
+
+    def wait_rebuild_done(self, timeout: float = 60.0) -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            st = self.ok("/admin/projections/rebuild", "admin")
+            if st["state"] in ("done", "failed", "interrupted"):
+                assert st["state"] == "done", st
+                return st
+            time.sleep(0.1)
+        raise AssertionError(f"rebuild not done after {timeout}s")
+
+
+async def produce(bootstrap: str, records: list[tuple[str, bytes | None, bytes]]) -> None:
+    """Send in the given order (per partition order is kept: idempotent producer)."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all",
+                                enable_idempotence=True, linger_ms=2)
+    await producer.start()
+    try:
+        futures = [await producer.send(topic, key=key, value=value)
+                   for topic, key, value in records]
+        for fut in futures:
+            await fut
+    finally:
+        await producer.stop()
+
+
+def start_reporting(stack_env, db: int, name: str) -> Reporting:
+    prefix = f"t{uuid.uuid4().hex[:8]}."
+    topics = {prefix + t: 6 for t in (*SOURCE_TOPICS, DEADLETTER)}
+    asyncio.run(ensure_topics(stack_env.bootstrap, topics))
+    redis_url = with_db(stack_env.redis_url, db)
+    stray = [k for k in redis_sync.Redis.from_url(redis_url).scan_iter(count=1000)
+             if not k.startswith(b"rm:")]
+    assert not stray, f"redis db {db} holds someone else's keys: {stray[:5]}"
+    env = {**stack_env.env, "AUDIENSI_REDIS_URL": redis_url,
+           "AUDIENSI_REPORTING_TOPICS": ",".join(prefix + t for t in SOURCE_TOPICS),
+           "AUDIENSI_REPORTING_DEADLETTER_TOPIC": prefix + DEADLETTER,
+           "AUDIENSI_REPORTING_GROUP_ID": f"{prefix}reporting",
+           "AUDIENSI_REPORTING_OLD_VERSION_GRACE": "1",
+           "AUDIENSI_SESSION_TIMEOUT": "6"}
+    redis_sync.Redis.from_url(redis_url).flushdb()
+    proc = ServiceProcess("reporting", env, Path(stack_env.data_dir) / "logs" / name)
+    proc.start(timeout=120)
+    return Reporting(proc, stack_env.bootstrap, redis_url, prefix)
+
+
+def dump_model(r: redis_sync.Redis, prefix: str = "rm") -> dict[str, Any]:
+    """Every key of the live version, without the version prefix, with its value."""
+    version = int(r.get(f"{prefix}:current"))
+    head = f"{prefix}:v{version}:"
+    out: dict[str, Any] = {}
+    for raw in r.scan_iter(match=head + "*", count=1000):
+        key = raw.decode()
+        kind = r.type(raw).decode()
+        if kind == "string":
+            value: Any = json.loads(r.get(raw))
+        elif kind == "hash":
+            value = {k.decode(): v.decode() for k, v in r.hgetall(raw).items()}
+        elif kind == "zset":
+            value = [(m.decode(), s) for m, s in r.zrange(raw, 0, -1, withscores=True)]
+        elif kind == "set":
+            value = sorted(m.decode() for m in r.smembers(raw))
+        else:
+            raise AssertionError(f"unexpected {kind} at {key}")
+        out[key[len(head):]] = value
+    return out
