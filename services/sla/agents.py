@@ -1,0 +1,37 @@
+"""The agent (single writer of the clock table) and the ticker's timer. Thin loops."""
+
+from __future__ import annotations
+
+import asyncio
+
+from services.sla.processor import Processor
+from services.sla.ticker import Ticker
+
+BATCH_MAX = 500  # messages per batch
+BATCH_WITHIN = 0.005  # seconds to wait for a batch to fill
+
+
+async def _finish(work) -> None:
+    """Run one batch to its end even if the worker is stopping: the batch's offsets are
+    acknowledged when it is left, so leaving it half done would lose part of it."""
+    task = asyncio.ensure_future(work)
+    try:
+        await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await asyncio.wait([task], timeout=15)
+        raise
+
+
+def register(app, stream_topic, table, processor: Processor, ticker: Ticker,
+             tick_interval: float) -> None:
+    @app.agent(stream_topic, name="sla-clocks")
+    async def clocks(stream):
+        async for batch in stream.take_events(BATCH_MAX, within=BATCH_WITHIN):
+            await _finish(processor.process(batch))
+
+    @app.timer(interval=tick_interval, name="sla-ticker")
+    async def tick() -> None:
+        await ticker.run_once()
+
+    table.on_recover(ticker.on_recovered)
+    app.on_partitions_revoked.connect(ticker.on_revoked)

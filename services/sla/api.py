@@ -1,0 +1,180 @@
+"""HTTP: clocks, escalations, acknowledgement, policies (API.md, "sla").
+
+Queries read the Redis read model (any worker can answer). An acknowledgement is a command
+to the agent that owns the escalation's subject (sla command topic, keyed by subject; reply
+through Redis), which refuses it if the escalation is no longer open.
+"""
+
+from __future__ import annotations
+
+import binascii
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from chassis.auth import Principal, require_roles, require_staff
+from chassis.commands import CommandBus, CommandMessage, Reply
+from chassis.i18n import Text
+from chassis.idempotency import command_id_for, run_idempotent
+from chassis.problems import (
+    PROBLEM_JSON,
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    Problem,
+    field_error,
+)
+from chassis.web import ServiceContext
+from services.sla import readmodel
+from services.sla.inputs import ACKNOWLEDGE
+from services.sla.policy import Policy, PolicySet, Trigger
+
+CLOCK_READERS = ("ops", "head_of_office", "division_head", "analyst")
+ESCALATION_ROLES = ("ops", "head_of_office", "division_head")
+ALL_DIVISIONS = frozenset({"ops", "head_of_office"})  # see every division's escalations
+
+ClockStateQ = Literal["running", "paused", "met", "breached", "cancelled"]
+EscalationStateQ = Literal["open", "acknowledged", "resolved"]
+Limit = Annotated[int, Query(ge=1, le=1000)]
+
+
+class AcknowledgementBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    note: str | None = Field(default=None, max_length=1000)
+
+
+def _cursor(cursor: str | None) -> str | None:
+    if cursor is None:
+        return None
+    try:
+        member = readmodel.decode_cursor(cursor)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        member = ""
+    if "|" not in member:
+        raise Invalid(errors=[field_error("cursor", "not a cursor from a previous page")])
+    return cursor
+
+
+def _division_filter(principal: Principal) -> str | None:
+    """Division heads (and nobody above them) see their own division's escalations."""
+    if principal.has_any(ALL_DIVISIONS):
+        return None
+    return principal.division or "-"
+
+
+def _may_acknowledge(principal: Principal, esc: dict[str, str]) -> None:
+    if principal.has_any(ALL_DIVISIONS):
+        return
+    if not esc.get("to_division") or esc["to_division"] != principal.division:
+        raise Forbidden(Text("Eskalasi ini tidak ditujukan ke bidang Anda",
+                             "This escalation is not addressed to your division"))
+
+
+def _refusal(reply: Reply) -> Problem:
+    code, detail = reply.body.get("code"), reply.body.get("detail", "")
+    if code == "escalation-not-found":
+        return NotFound(Text("Eskalasi tidak ditemukan", "Escalation not found"))
+    if code == "already-acknowledged":
+        return Conflict(Text(f"Eskalasi sudah diakui oleh {detail}",
+                             f"The escalation was already acknowledged by {detail}"))
+    if code == "already-resolved":
+        return Conflict(Text(f"Eskalasi sudah selesai ({detail}); tidak perlu diakui lagi",
+                             f"The escalation is already resolved ({detail}); "
+                             "there is nothing to acknowledge"))
+    return Conflict(Text("Perintah ditolak", "Command refused"))
+
+
+def _answer(reply: Reply) -> JSONResponse:
+    if reply.body.get("__problem__"):  # a refusal stored under an Idempotency-Key
+        body = {k: v for k, v in reply.body.items() if k != "__problem__"}
+        return JSONResponse(body, status_code=reply.status, media_type=PROBLEM_JSON,
+                            headers=reply.headers)
+    if reply.status >= 400:
+        raise _refusal(reply)
+    return JSONResponse(reply.body, status_code=reply.status, headers=reply.headers)
+
+
+def policy_view(policy: Policy) -> dict[str, Any]:
+    def triggers(items: tuple[Trigger, ...]) -> list[Any]:
+        return [t.event if not t.when else {"event": t.event, "when": t.when} for t in items]
+
+    return {
+        "id": policy.id, "description": policy.description,
+        "starts_on": triggers(policy.starts_on), "stops_on": triggers(policy.stops_on),
+        "pauses_on": triggers(policy.pauses_on), "resumes_on": triggers(policy.resumes_on),
+        "cancels_on": triggers(policy.cancels_on), "duration": policy.duration_text,
+        "duration_seconds": policy.duration.total_seconds(), "time": policy.time,
+        "calendar": policy.calendar_id,
+        "escalations": [{"level": s.level, "at": s.at, "reason": s.reason, "to_role": s.to_role}
+                        for s in policy.escalations],
+    }  # fmt: skip
+
+
+def router(ctx: ServiceContext) -> APIRouter:
+    r = APIRouter(tags=["sla"])
+    policies: PolicySet = ctx.extras["policies"]
+
+    @r.get("/clocks")
+    async def list_clocks(
+        principal: Annotated[Principal, Depends(require_roles(*CLOCK_READERS))],
+        case_id: str | None = None, state: ClockStateQ | None = None,
+        cursor: str | None = None, limit: Limit = 100,
+    ) -> dict[str, Any]:
+        items, nxt = await readmodel.list_clocks(ctx.redis, case_id=case_id, state=state,
+                                                 cursor=_cursor(cursor), limit=limit)
+        return {"items": items, "next_cursor": nxt}
+
+    @r.get("/escalations")
+    async def list_escalations(
+        principal: Annotated[Principal, Depends(require_roles(*ESCALATION_ROLES))],
+        state: EscalationStateQ | None = None, case_id: str | None = None,
+        cursor: str | None = None, limit: Limit = 100,
+    ) -> dict[str, Any]:
+        items, nxt = await readmodel.list_escalations(
+            ctx.redis, state=state, division=_division_filter(principal), case_id=case_id,
+            cursor=_cursor(cursor), limit=limit)
+        return {"items": items, "next_cursor": nxt}
+
+    @r.post("/escalations/{escalation_id}/acknowledgement")
+    async def acknowledge(
+        escalation_id: str, request: Request,
+        principal: Annotated[Principal, Depends(require_roles(*ESCALATION_ROLES))],
+        body: AcknowledgementBody | None = None,
+        idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+    ) -> JSONResponse:
+        try:
+            uuid.UUID(escalation_id)
+        except ValueError:
+            raise Invalid(errors=[field_error("escalation_id", "not a UUID")]) from None
+        esc = await readmodel.get_escalation(ctx.redis, escalation_id)
+        if esc is None:
+            raise NotFound(Text("Eskalasi tidak ditemukan", "Escalation not found"))
+        _may_acknowledge(principal, esc)
+        payload = {"escalation_id": escalation_id, "note": body.note if body else None}
+        command_id = command_id_for("sla", principal.sub, idempotency_key) or str(uuid.uuid4())
+
+        async def send() -> Reply:
+            msg = CommandMessage(
+                command_id=command_id, name=ACKNOWLEDGE, subject=esc["case_id"],
+                payload=payload, actor=principal, at=datetime.now(UTC),
+                correlation_id=request.headers.get("x-correlation-id") or command_id)
+            bus = CommandBus(ctx.extras["commands"], ctx.redis, ctx.settings.command_timeout)
+            reply = await bus.ask(msg)
+            if reply.status >= 400:
+                raise _refusal(reply)
+            return reply
+
+        reply = await run_idempotent(ctx.redis, service="sla", principal=principal.sub,
+                                     key=idempotency_key, payload=payload, run=send)
+        return _answer(reply)
+
+    @r.get("/policies", dependencies=[Depends(require_staff())])
+    async def list_policies() -> dict[str, Any]:
+        return {"items": [policy_view(p) for p in policies], "next_cursor": None}
+
+    return r

@@ -1,0 +1,193 @@
+"""The agent's work on one batch of its stream: decide, publish, remember, project.
+
+For each message: parse it into a decider input (or dead-letter it), apply it to its
+subject's state. Then, for the whole batch, in this order:
+1. publish the envelopes and wait for the broker's acknowledgements (retrying while the
+   broker is away: the batch's offsets are not committed until this returns);
+2. write the changed states to the changelog-backed table;
+3. set the subjects' next due in the deadline index;
+4. write the read model and the replies to Redis.
+A crash between 1 and 2 republishes byte-identical envelopes (same ids and sequences) on
+redelivery; a crash after 2 changes nothing on redelivery (facts remember their source
+sequence, ticks find their steps fired, commands their id).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from chassis.commands import CommandMessage, Reply, send_reply
+from chassis.metrics import EVENTS_CONSUMED, EVENTS_PUBLISHED
+from contracts import Envelope, deterministic_id, envelope
+from contracts.deadletter import DeadLettered
+from services.sla import readmodel
+from services.sla.deadlines import DeadlineIndex
+from services.sla.domain import (
+    CommandRecord,
+    DomainError,
+    SubjectState,
+    decide,
+    initial_state,
+)
+from services.sla.inputs import BadInput, Parsed, parse, relevant_types
+from services.sla.policy import PolicySet
+
+log = logging.getLogger(__name__)
+SERVICE = "sla"
+
+
+# --- table values: "<partition>|<next due timestamp or ->|<state JSON>" --------------------
+
+
+def pack(state: SubjectState) -> bytes:
+    due = state.next_due()
+    head = f"{state.partition}|{due.timestamp() if due else '-'}|"
+    return head.encode() + state.model_dump_json().encode()
+
+
+def unpack_head(raw: bytes) -> tuple[int, float | None]:
+    partition, due, _ = raw.split(b"|", 2)
+    return int(partition), None if due == b"-" else float(due)
+
+
+def unpack(raw: bytes) -> SubjectState:
+    return SubjectState.model_validate_json(raw.split(b"|", 2)[2])
+
+
+@dataclass
+class _Work:
+    before: SubjectState | None
+    before_raw: bytes | None
+    state: SubjectState
+
+
+@dataclass
+class Processor:
+    policies: PolicySet
+    table: Any  # faust Table: bytes key -> packed bytes
+    publisher: Any  # chassis.commands.Publisher
+    index: DeadlineIndex
+    redis: Callable[[], Any]  # the Redis client (created when the service starts)
+    retry_delay: float = 0.5
+    processed: dict[tuple[str, int], int] = field(default_factory=dict)  # (topic, p) -> offset
+    last_input_at: dict[int, float] = field(default_factory=dict)  # partition -> monotonic
+
+    def __post_init__(self) -> None:
+        self.relevant = relevant_types(self.policies)
+
+    async def process(self, events: Iterable[Any]) -> None:
+        work: dict[str, _Work] = {}
+        replies: list[tuple[CommandMessage, Reply]] = []
+        out: list[Envelope] = []
+        for event in events:
+            msg = event.message
+            self.processed[(msg.topic, msg.partition)] = msg.offset
+            EVENTS_CONSUMED.labels(SERVICE, msg.topic).inc()
+            try:
+                parsed = parse(msg.topic, event.value, self.relevant)
+            except BadInput as exc:
+                out.append(self.dead_letter(msg, event.key, event.value, str(exc)))
+                continue
+            if parsed is None:
+                continue
+            if parsed.command is None or parsed.command.name != "tick":
+                self.last_input_at[msg.partition] = time.monotonic()
+            w = work.get(parsed.subject) or self.load(parsed.subject, msg.partition)
+            work[parsed.subject] = w
+            try:
+                decision = decide(w.state, parsed.input, self.policies)
+            except DomainError as err:
+                replies += self.refusal(parsed, err)
+                continue
+            except Exception as exc:  # noqa: BLE001 - a bug must not stop the stream
+                log.exception("cannot apply %s to %s", msg.topic, parsed.subject)
+                out.append(self.dead_letter(msg, event.key, event.value, f"apply: {exc!r}"))
+                continue
+            w.state = decision.state
+            out += decision.envelopes
+            if parsed.command is not None and decision.reply is not None:
+                replies.append((parsed.command, _reply(decision.reply)))
+        await self.publish(out)
+        changed = self.remember(work)
+        self.schedule(work)
+        await self.project(changed, replies)
+
+    def load(self, subject: str, partition: int) -> _Work:
+        raw = self.table.get(subject.encode())
+        if raw is None:
+            return _Work(None, None, initial_state(subject, partition))
+        state = unpack(raw)
+        if state.partition != partition:
+            state.partition = partition
+        return _Work(state, raw, state)
+
+    async def publish(self, envelopes: list[Envelope]) -> None:
+        if not envelopes:
+            return
+        while True:
+            try:
+                await self.publisher.publish(envelopes)
+                break
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - broker away: wait and try again
+                log.warning("publish failed, retrying: %r", exc)
+                await asyncio.sleep(self.retry_delay)
+        for env in envelopes:
+            EVENTS_PUBLISHED.labels(SERVICE, env.type).inc()
+
+    def remember(self, work: dict[str, _Work]) -> list[tuple[SubjectState | None, SubjectState]]:
+        changed = []
+        for subject, w in work.items():
+            raw = pack(w.state)
+            if raw != w.before_raw:
+                self.table[subject.encode()] = raw
+                changed.append((w.before, w.state))
+        return changed
+
+    def schedule(self, work: dict[str, _Work]) -> None:
+        for subject, w in work.items():
+            self.index.set(subject, w.state.partition, w.state.next_due())
+
+    async def project(self, changed, replies) -> None:
+        redis = self.redis()
+        if changed:
+            try:
+                async with redis.pipeline(transaction=False) as pipe:
+                    for before, after in changed:
+                        readmodel.write_changes(pipe, before, after)
+                    await pipe.execute()
+            except Exception as exc:  # noqa: BLE001 - a cache; rewritten on assignment
+                log.warning("read model write failed: %r", exc)
+        for msg, reply in replies:
+            try:
+                await send_reply(redis, msg, reply)
+            except Exception as exc:  # noqa: BLE001 - the caller times out and retries
+                log.warning("reply failed: %r", exc)
+
+    def refusal(self, parsed: Parsed, err: DomainError) -> list[tuple[CommandMessage, Reply]]:
+        if parsed.command is None:
+            return []
+        return [(parsed.command, Reply(status=err.status,
+                                       body={"code": err.code, "detail": str(err)}))]
+
+    def dead_letter(self, msg, key: bytes | None, value: bytes, error: str) -> Envelope:
+        log.warning("dead-lettering %s/%s@%s: %s", msg.topic, msg.partition, msg.offset, error)
+        event = DeadLettered(original_topic=msg.topic, partition=msg.partition,
+                             offset=msg.offset,
+                             key=key.decode(errors="replace") if key else None,
+                             error=error[:2000], payload=base64.b64encode(value or b"").decode(),
+                             consumer=SERVICE)
+        return envelope(event, source=SERVICE, sequence=1,
+                        id=deterministic_id("deadletter", SERVICE, msg.topic, msg.partition,
+                                            msg.offset))
+
+
+def _reply(record: CommandRecord) -> Reply:
+    return Reply(status=record.status, body=record.body)

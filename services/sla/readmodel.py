@@ -1,0 +1,170 @@
+"""The SLA read model in Redis: what `GET /clocks` and `GET /escalations` answer, and how an
+acknowledgement finds the subject (partition owner) of an escalation.
+
+The changelog-backed table is the truth; this is a cache written by the owning agent after
+each change and rewritten in full when partitions are assigned. Every write sets the full
+current view of a clock or escalation (idempotent: replaying a write changes nothing).
+
+Keys (`sla:v1:` prefix):
+- `clock:<clock_id>` / `esc:<escalation_id>`: hashes with the item's fields;
+- `clocks:<state>`, `clocks:all`, `case:<subject>:clocks`: sorted sets ordered by member
+  `<started_at>|<clock_id>` (score 0, read BYLEX), so pages are stable;
+- `escs:<state>`, `escs:all`, `escs:div:<division>:<state|all>`, `case:<subject>:escs`:
+  the same for escalations, by `<raised_at>|<escalation_id>`.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from services.sla.clocks import Clock
+from services.sla.domain import Escalation, SubjectState
+
+PREFIX = "sla:v1:"
+CLOCK_STATES = ("running", "paused", "met", "breached", "cancelled")
+ESCALATION_STATES = ("open", "acknowledged", "resolved")
+
+
+def _iso(value) -> str:
+    return value.isoformat().replace("+00:00", "Z") if value is not None else ""
+
+
+def view_state(clock: Clock) -> str:
+    """A running clock past its due reads as `breached` (what ops look for)."""
+    return "breached" if clock.state == "running" and clock.breached_at else clock.state
+
+
+def clock_view(subject: str, clock: Clock) -> dict[str, str]:
+    return {
+        "clock_id": clock.clock_id, "case_id": subject, "policy_id": clock.policy_id,
+        "state": view_state(clock), "open": "1" if clock.is_open else "0",
+        "cycle": str(clock.cycle), "calendar_id": clock.calendar_id,
+        "started_at": _iso(clock.started_at), "due_at": _iso(clock.due_at),
+        "stopped_at": _iso(clock.stopped_at), "breached_at": _iso(clock.breached_at),
+        "elapsed_working_seconds": "" if clock.elapsed_seconds is None
+        else repr(clock.elapsed_seconds),
+    }  # fmt: skip
+
+
+def escalation_view(subject: str, esc: Escalation) -> dict[str, str]:
+    return {
+        "escalation_id": esc.escalation_id, "case_id": subject, "clock_id": esc.clock_id,
+        "policy_id": esc.policy_id, "level": str(esc.level), "reason": esc.reason,
+        "to_role": esc.to_role, "to_division": esc.to_division or "", "state": esc.state,
+        "due_at": _iso(esc.due_at), "scheduled_at": _iso(esc.scheduled_at),
+        "raised_at": _iso(esc.raised_at), "acknowledged_by": esc.acknowledged_by or "",
+        "acknowledged_at": _iso(esc.acknowledged_at), "note": esc.note or "",
+        "resolved_at": _iso(esc.resolved_at), "resolution": esc.resolution or "",
+    }  # fmt: skip
+
+
+def _clock_member(view: dict[str, str]) -> str:
+    return f"{view['started_at']}|{view['clock_id']}"
+
+
+def _esc_member(view: dict[str, str]) -> str:
+    return f"{view['raised_at']}|{view['escalation_id']}"
+
+
+def write_changes(pipe, old: SubjectState | None, new: SubjectState) -> int:
+    """Queue on `pipe` what changed between `old` and `new` (None: write everything).
+    Returns the number of items written."""
+    written = 0
+    before_clocks = {k.clock_id: clock_view(old.subject, k) for k in old.clocks} if old else {}
+    for clock in new.clocks:
+        view = clock_view(new.subject, clock)
+        prior = before_clocks.get(clock.clock_id)
+        if prior == view:
+            continue
+        written += 1
+        member = _clock_member(view)
+        pipe.hset(f"{PREFIX}clock:{clock.clock_id}", mapping=view)
+        pipe.zadd(f"{PREFIX}clocks:all", {member: 0})
+        pipe.zadd(f"{PREFIX}case:{new.subject}:clocks", {member: 0})
+        pipe.zadd(f"{PREFIX}clocks:{view['state']}", {member: 0})
+        stale = CLOCK_STATES if prior is None else (prior["state"],)
+        for state in stale:
+            if state != view["state"]:
+                pipe.zrem(f"{PREFIX}clocks:{state}", member)
+        if prior is not None and _clock_member(prior) != member:
+            for key in ("all", prior["state"]):
+                pipe.zrem(f"{PREFIX}clocks:{key}", _clock_member(prior))
+            pipe.zrem(f"{PREFIX}case:{new.subject}:clocks", _clock_member(prior))
+    before_escs = ({e.escalation_id: escalation_view(old.subject, e) for e in old.escalations}
+                   if old else {})
+    for esc in new.escalations:
+        view = escalation_view(new.subject, esc)
+        prior = before_escs.get(esc.escalation_id)
+        if prior == view:
+            continue
+        written += 1
+        member = _esc_member(view)
+        pipe.hset(f"{PREFIX}esc:{esc.escalation_id}", mapping=view)
+        sets = [f"{PREFIX}escs:", *([f"{PREFIX}escs:div:{esc.to_division}:"]
+                                    if esc.to_division else [])]
+        pipe.zadd(f"{PREFIX}case:{new.subject}:escs", {member: 0})
+        for base in sets:
+            pipe.zadd(base + "all", {member: 0})
+            pipe.zadd(base + esc.state, {member: 0})
+            stale = ESCALATION_STATES if prior is None else (prior["state"],)
+            for state in stale:
+                if state != esc.state:
+                    pipe.zrem(base + state, member)
+    return written
+
+
+# --- queries ------------------------------------------------------------------------------
+
+
+def encode_cursor(member: str) -> str:
+    return base64.urlsafe_b64encode(member.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> str:
+    padded = cursor + "=" * (-len(cursor) % 4)
+    return base64.urlsafe_b64decode(padded.encode()).decode()
+
+
+async def _page(redis, key: str, hash_prefix: str, cursor: str | None,
+                limit: int) -> tuple[list[dict[str, Any]], str | None]:
+    start = b"-" if cursor is None else b"(" + decode_cursor(cursor).encode()
+    members = await redis.zrange(key, start, b"+", bylex=True, offset=0, num=limit + 1)
+    more = len(members) > limit
+    members = members[:limit]
+    async with redis.pipeline(transaction=False) as pipe:
+        for m in members:
+            pipe.hgetall(hash_prefix + m.decode().rsplit("|", 1)[1])
+        rows = await pipe.execute()
+    items = [{k.decode(): v.decode() for k, v in row.items()} for row in rows if row]
+    next_cursor = encode_cursor(members[-1].decode()) if more and members else None
+    return items, next_cursor
+
+
+async def list_clocks(redis, *, case_id: str | None, state: str | None, cursor: str | None,
+                      limit: int) -> tuple[list[dict[str, Any]], str | None]:
+    if case_id is not None:
+        items, nxt = await _page(redis, f"{PREFIX}case:{case_id}:clocks", f"{PREFIX}clock:",
+                                 cursor, 1000)
+        items = [i for i in items if state is None or i["state"] == state]
+        return items[:limit], None
+    key = f"{PREFIX}clocks:{state or 'all'}"
+    return await _page(redis, key, f"{PREFIX}clock:", cursor, limit)
+
+
+async def list_escalations(redis, *, state: str | None, division: str | None,
+                           case_id: str | None, cursor: str | None,
+                           limit: int) -> tuple[list[dict[str, Any]], str | None]:
+    if case_id is not None:
+        items, _ = await _page(redis, f"{PREFIX}case:{case_id}:escs", f"{PREFIX}esc:", None,
+                               1000)
+        items = [i for i in items if (state is None or i["state"] == state)
+                 and (division is None or i["to_division"] == division)]
+        return items[:limit], None
+    base = f"{PREFIX}escs:div:{division}:" if division else f"{PREFIX}escs:"
+    return await _page(redis, base + (state or "all"), f"{PREFIX}esc:", cursor, limit)
+
+
+async def get_escalation(redis, escalation_id: str) -> dict[str, str] | None:
+    row = await redis.hgetall(f"{PREFIX}esc:{escalation_id}")
+    return {k.decode(): v.decode() for k, v in row.items()} if row else None

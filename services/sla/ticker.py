@@ -1,0 +1,172 @@
+"""The ticker: every `sla_tick_interval` (on every worker, not only the leader), hand the
+subjects whose next due has come to the agent as `tick` commands on the sla command topic,
+keyed by subject, so the partition owner applies them inside its stream (the single writer
+of the table). A tick carries its time; the state remembers which steps fired, so a
+duplicate tick raises nothing twice.
+
+After partitions are assigned and the table recovered, the deadline index is rebuilt from
+the table and the read model is rewritten from it. Ticks wait until the stream has caught
+up with what was already on the input topics at that moment (or has been idle for a
+moment, or `max_hold` passed): a stop delivered while the service was down must be applied
+before a tick can call its clock breached. Deadlines that passed while the service was
+down then fire, once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from faust.types import TP
+from prometheus_client import Gauge, Histogram
+
+from chassis.auth import Principal
+from services.sla import readmodel
+from services.sla.deadlines import DeadlineIndex
+from services.sla.inputs import COMMANDS, tick_message
+from services.sla.processor import Processor, unpack, unpack_head
+
+log = logging.getLogger(__name__)
+SYSTEM = Principal(sub="sla-ticker", name="SLA ticker", roles=("system",))
+INDEX_SIZE = Gauge("audiensi_sla_deadline_index_size", "Subjects waiting for a deadline")
+TICK_LAG = Histogram("audiensi_sla_tick_lag_seconds", "From a due instant to its tick being sent",
+                     buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 30, 300, 3600))
+
+
+class Ticker:
+    def __init__(self, app, table, index: DeadlineIndex, processor: Processor, commands,
+                 redis: Callable[[], Any], input_topics: tuple[str, ...], *,
+                 idle: float = 0.5, max_hold: float = 15.0, per_run: int = 5000) -> None:
+        self.app = app
+        self.table = table
+        self.index = index
+        self.processor = processor
+        self.commands = commands
+        self.redis = redis
+        self.input_topics = input_topics
+        self.idle = idle
+        self.max_hold = max_hold
+        self.per_run = per_run
+        self.needs_rebuild = False
+        self.ready = False  # index rebuilt for the current assignment
+        self.open = False  # stream caught up: ticks may go
+        self.partitions: set[int] = set()
+        self._rebuilt_at = 0.0
+        self._targets: dict[tuple[str, int], int] = {}
+        self._projection: asyncio.Task | None = None
+
+    # rebalancing ------------------------------------------------------------------------
+    async def on_revoked(self, *args: Any, **kwargs: Any) -> None:
+        self.ready = self.open = False
+        self.index.clear()
+
+    async def on_recovered(self) -> None:
+        self.needs_rebuild = True
+
+    def assigned(self) -> set[int]:
+        consumer = self.app.consumer
+        return {tp.partition for tp in consumer.assignment() if tp.topic == COMMANDS}
+
+    async def rebuild(self) -> None:
+        self.needs_rebuild = False
+        self.partitions = self.assigned()
+        entries, subjects = [], []
+        for key, raw in list(self.table.items()):
+            partition, due = unpack_head(raw)
+            if partition in self.partitions:
+                subject = key.decode() if isinstance(key, bytes) else str(key)
+                entries.append((subject, partition, due))
+                subjects.append(key)
+        self.index.rebuild(entries)
+        await self._read_targets()
+        self._rebuilt_at = time.monotonic()
+        self.ready, self.open = True, False
+        log.info("deadline index rebuilt", extra={"subjects": len(entries),
+                                                   "partitions": sorted(self.partitions)})
+        if self._projection is not None and not self._projection.done():
+            self._projection.cancel()
+        self._projection = asyncio.ensure_future(self._rewrite_read_model(subjects))
+
+    async def _read_targets(self) -> None:
+        tps = [TP(topic, p) for topic in self.input_topics for p in self.partitions]
+        self._targets = {}
+        if not tps:
+            return
+        try:
+            ends = await asyncio.wait_for(self.app.consumer.highwaters(*tps), timeout=5)
+            self._targets = {(tp.topic, tp.partition): int(end) for tp, end in ends.items()}
+        except Exception as exc:  # noqa: BLE001 - fall back on idleness and max_hold
+            log.warning("cannot read end offsets for the catch-up gate: %r", exc)
+
+    async def _rewrite_read_model(self, keys: list) -> None:
+        """The table is the truth: rewrite the read model of the owned subjects."""
+        for start in range(0, len(keys), 500):
+            redis = self.redis()
+            try:
+                async with redis.pipeline(transaction=False) as pipe:
+                    for key in keys[start:start + 500]:
+                        raw = self.table.get(key)
+                        if raw is not None:
+                            readmodel.write_changes(pipe, None, unpack(raw))
+                    await pipe.execute()
+            except Exception as exc:  # noqa: BLE001 - retried on the next assignment
+                log.warning("read model rewrite failed: %r", exc)
+                return
+            await asyncio.sleep(0)
+
+    # the gate -----------------------------------------------------------------------------
+    def caught_up(self, now: float) -> bool:
+        if now - self._rebuilt_at >= self.max_hold:
+            return True
+        done = self.processor.processed
+        for p in self.partitions:
+            quiet = now - max(self._rebuilt_at, self.processor.last_input_at.get(p, 0.0))
+            if quiet >= self.idle:
+                continue
+            for topic in self.input_topics:
+                target = self._targets.get((topic, p))
+                if target is None or done.get((topic, p), -1) < target - 1:
+                    return False
+        return True
+
+    # ticking ------------------------------------------------------------------------------
+    async def run_once(self, now: datetime | None = None) -> int:
+        app = self.app
+        if getattr(app, "rebalancing", False) or getattr(app, "in_recovery", False):
+            return 0
+        if self.needs_rebuild:
+            await self.rebuild()
+        if not self.ready:
+            return 0
+        if not self.open:
+            self.open = self.caught_up(time.monotonic())
+            if not self.open:
+                return 0
+            log.info("ticking", extra={"subjects": len(self.index)})
+        now = now or datetime.now(UTC)
+        due = self.index.pop_due(now.timestamp(), self.partitions, self.per_run)
+        INDEX_SIZE.set(len(self.index))
+        if due:
+            await self.send(due, now)
+        return len(due)
+
+    async def send(self, due: list[tuple[str, int]], now: datetime) -> None:
+        futures = []
+        try:
+            for subject, _ in due:
+                msg = tick_message(subject, now, SYSTEM)
+                futures.append(await self.commands.send(key=subject.encode(),
+                                                        value=msg.to_bytes(), force=True))
+            await asyncio.gather(*futures)
+        except Exception as exc:  # noqa: BLE001 - in-flight ticks are handed out again later
+            log.warning("sending ticks failed: %r", exc)
+            return
+        stamp = now.timestamp()
+        for subject, _ in due:
+            ts = self.index.due_of(subject)
+            if ts is not None:
+                TICK_LAG.observe(max(stamp - ts, 0.0))
