@@ -38,7 +38,7 @@ from .vault import IdentityVault
 
 SERVICE = "intake"
 #: how long a command on a just-created case is retried while its creation propagates
-PROPAGATION = 3.0
+PROPAGATION = 2.0
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 

@@ -7,8 +7,9 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from aiokafka import AIOKafkaProducer
 
-from contracts.topics import INTAKE
+from contracts.topics import DEADLETTER, INTAKE, command_topic
 from tests.support.auth import auth
 from tests.support.kafka import read_events
 
@@ -227,3 +228,20 @@ async def test_idempotent_withdrawal_and_check_in(http, stack_env):
 
 async def read_subject(stack_env, subject: str):
     return await read_events(stack_env.bootstrap, INTAKE, subject)
+
+
+async def test_an_undecodable_command_is_dead_lettered_and_the_owner_goes_on(http, stack_env):
+    key = str(uuid.uuid4())
+    producer = AIOKafkaProducer(bootstrap_servers=stack_env.bootstrap)
+    await producer.start()
+    try:
+        await producer.send_and_wait(command_topic("intake"), b"\xffnot a command",
+                                     key=key.encode())
+    finally:
+        await producer.stop()
+    [letter] = await events_of(stack_env.bootstrap, DEADLETTER, key, 1)
+    assert letter.data.consumer == "intake" and "not a command" in letter.data.error
+    assert letter.data.original_topic == command_topic("intake")
+    r = await http.post("/requests", json=letter_body(), headers=FRONT)
+    case_id = r.json()["case_id"]
+    assert (await http.get(f"/requests/{case_id}", headers=FRONT)).status_code == 200
