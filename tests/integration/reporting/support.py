@@ -127,9 +127,10 @@ def start_reporting(stack_env, db: int, name: str) -> Reporting:
     return Reporting(proc, stack_env.bootstrap, redis_url, prefix)
 
 
-def dump_model(r: redis_sync.Redis, prefix: str = "rm") -> dict[str, Any]:
-    """Every key of the live version, without the version prefix, with its value."""
-    version = int(r.get(f"{prefix}:current"))
+def dump_model(r: redis_sync.Redis, prefix: str = "rm",
+               version: int | None = None) -> dict[str, Any]:
+    """Every key of a version (default: the live one), without the version prefix."""
+    version = version if version is not None else int(r.get(f"{prefix}:current"))
     head = f"{prefix}:v{version}:"
     out: dict[str, Any] = {}
     for raw in r.scan_iter(match=head + "*", count=1000):
