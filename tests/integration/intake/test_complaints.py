@@ -141,3 +141,26 @@ async def test_the_same_idempotency_key_files_once(http, stack_env):
     assert v1.status_code == v2.status_code == 200 and v1.json() == v2.json()
     envs = await events_of(stack_env.bootstrap, COMPLAINTS, cid, 2)
     assert [e.type for e in envs] == ["ComplaintFiled", "ComplaintVerified"]
+
+
+ENDPOINTS = [
+    ("POST", "/visits"), ("POST", "/requests"), ("POST", f"/requests/{uuid.uuid4()}/withdrawal"),
+    ("GET", f"/requests/{uuid.uuid4()}"), ("POST", "/complaints"),
+    ("POST", f"/complaints/{uuid.uuid4()}/verification"),
+    ("POST", f"/complaints/{uuid.uuid4()}/response"),
+    ("POST", f"/complaints/{uuid.uuid4()}/closure"), ("GET", "/complaints/ADU-2026-000000"),
+    ("POST", "/identities/erasure"),
+]
+
+
+@pytest.mark.parametrize("method,path", ENDPOINTS)
+async def test_every_endpoint_needs_a_token_and_a_staff_role(http, stack_env, method, path):
+    before = await offsets(stack_env.bootstrap)
+    body = {} if method == "POST" else None
+    for headers in ({}, {"Authorization": "Bearer x.y.z"}):
+        r = await http.request(method, path, json=body, headers=headers)
+        assert r.status_code == 401 and r.json()["status"] == 401
+    citizen = auth("frontdesk", roles=["citizen"])
+    r = await http.request(method, path, json=body, headers=citizen)
+    assert r.status_code == 403, r.text
+    assert await offsets(stack_env.bootstrap) == before
