@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.partitioner import DefaultPartitioner
 
 from contracts import Envelope, decode, encode, envelope
-from contracts.disposition import ApplicantInformed, DispositionReceived
+from contracts.disposition import ApplicantInformed, CaseDisposed, DispositionReceived
 from tests.support.services import ServiceProcess
 
 #: a few seconds per deadline, wall clock, the default ladder shape
@@ -74,6 +75,27 @@ class Upstream:
                               sequence=self.next_seq(event.subject_id(), source))
         await self.producer.send_and_wait(env.topic, key=env.subject.encode(), value=encode(env))
         return env
+
+    async def send_many(self, envelopes: list[Envelope]) -> None:
+        futures = [await self.producer.send(e.topic, key=e.subject.encode(), value=encode(e))
+                   for e in envelopes]
+        await asyncio.gather(*futures)
+
+    def disposed_on_partition_of(self, case_id: str, count: int,
+                                 partitions: int = 6) -> list[Envelope]:
+        """`count` CaseDisposed of other cases that share `case_id`'s partition: facts the
+        SLA engine must read (they name a division) but that change no clock."""
+        partition_of = DefaultPartitioner()
+        every = list(range(partitions))
+        target = partition_of(case_id.encode(), every, every)
+        out = []
+        while len(out) < count:
+            other = new_case()
+            if partition_of(other.encode(), every, every) == target:
+                event = CaseDisposed(case_id=other, division="rehsos", instructions="-",
+                                     disposed_by="kadis")
+                out.append(envelope(event, source="disposition", sequence=1))
+        return out
 
     async def received(self, case_id: str, division: str = "rehsos",
                        at: datetime | None = None) -> Envelope:
