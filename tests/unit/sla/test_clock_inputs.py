@@ -1,0 +1,114 @@
+"""Messages off the stream -> decider inputs; table values; read-model writes."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from chassis.auth import Principal
+from chassis.commands import CommandMessage
+from contracts import encode, envelope
+from contracts.disposition import CaseDisposed, DispositionReceived, OfficerAssigned
+from contracts.topics import DISPOSITION
+from services.sla import readmodel
+from services.sla.domain import Acknowledge, Fact, Tick
+from services.sla.inputs import COMMANDS, BadInput, parse, relevant_types, tick_message
+from services.sla.processor import pack, unpack, unpack_head
+from tests.unit.sla.clock_support import POLICIES, given, received, tick
+
+RELEVANT = relevant_types(POLICIES)
+NOW = datetime(2026, 4, 6, 1, 0, tzinfo=UTC)
+
+
+def raw(event, seq: int = 1) -> bytes:
+    return encode(envelope(event, source="disposition", sequence=seq, time=NOW))
+
+
+def test_a_policy_event_becomes_a_fact_with_its_own_time_and_sequence():
+    parsed = parse(DISPOSITION, raw(DispositionReceived(case_id="c1", division="rehsos",
+                                                         received_by="k"), seq=7), RELEVANT)
+    assert parsed.subject == "c1" and isinstance(parsed.input, Fact)
+    fact = parsed.input
+    assert (fact.event_type, fact.source, fact.sequence, fact.time) == (
+        "DispositionReceived", "disposition", 7, NOW)
+    assert fact.data["division"] == "rehsos"
+
+
+def test_events_no_policy_cares_about_are_skipped():
+    event = OfficerAssigned(case_id="c1", officer_id="o", assigned_by="k")
+    assert parse(DISPOSITION, raw(event), RELEVANT) is None
+
+
+def test_division_events_are_read_even_without_a_policy():
+    event = CaseDisposed(case_id="c1", division="rehsos", instructions="-", disposed_by="k")
+    assert parse(DISPOSITION, raw(event), RELEVANT) is not None
+
+
+@pytest.mark.parametrize("value", [b"not json", b"[1, 2]", json.dumps(
+    {"specversion": "1.0", "type": "DispositionReceived", "data": {}}).encode()])
+def test_unreadable_messages_are_refused(value):
+    with pytest.raises(BadInput):
+        parse(DISPOSITION, value, RELEVANT)
+
+
+def test_commands_become_ticks_and_acknowledgements():
+    actor = Principal(sub="kabid-rehsos", roles=("division_head",), division="rehsos")
+    t = parse(COMMANDS, tick_message("c1", NOW, actor).to_bytes(), RELEVANT)
+    assert isinstance(t.input, Tick) and t.input.at == NOW and t.command is None
+    msg = CommandMessage(command_id="x", name="acknowledge", subject="c1",
+                         payload={"escalation_id": "e", "note": "n"}, actor=actor, at=NOW,
+                         correlation_id="k")
+    a = parse(COMMANDS, msg.to_bytes(), RELEVANT)
+    assert isinstance(a.input, Acknowledge) and a.command == msg
+    assert (a.input.by, a.input.role, a.input.note) == ("kabid-rehsos", "division_head", "n")
+    with pytest.raises(BadInput):
+        parse(COMMANDS, msg.model_copy(update={"name": "explode"}).to_bytes(), RELEVANT)
+
+
+def test_table_values_carry_partition_and_next_due_ahead_of_the_state():
+    run = given(received(0))
+    state = run.state
+    packed = pack(state)
+    assert unpack_head(packed) == (0, state.next_due().timestamp())
+    assert unpack(packed) == state
+    done = given(received(0), tick(500))
+    assert unpack_head(pack(done.state))[1] is None
+
+
+class Recorder:
+    def __init__(self):
+        self.calls = []
+
+    def __getattr__(self, name):
+        return lambda *a, **kw: self.calls.append((name, a, kw))
+
+
+def test_the_read_model_writes_only_what_changed():
+    first = given(received(0))
+    pipe = Recorder()
+    assert readmodel.write_changes(pipe, None, first.state) == 1
+    keys = {a[0] for _, a, _ in pipe.calls}
+    assert "sla:v1:clocks:running" in keys and "sla:v1:clocks:all" in keys
+    assert any(name == "zrem" and a[0] == "sla:v1:clocks:met" for name, a, _ in pipe.calls)
+    later = first.when(tick(10))  # nothing fired: nothing to write
+    pipe = Recorder()
+    assert readmodel.write_changes(pipe, first.state, later.state) == 0
+    before = later.state
+    after = later.when(tick(45)).state  # at risk: one new escalation
+    pipe = Recorder()
+    assert readmodel.write_changes(pipe, before, after) == 1
+    view = next(kw["mapping"] for name, _, kw in pipe.calls if name == "hset")
+    assert (view["level"], view["state"], view["to_division"]) == ("1", "open", "rehsos")
+
+
+def test_a_running_clock_past_its_due_reads_as_breached():
+    run = given(received(0), tick(61))
+    assert readmodel.clock_view("case-1", run.clock)["state"] == "breached"
+    assert readmodel.clock_view("case-1", run.clock)["open"] == "1"
+
+
+def test_cursors_round_trip():
+    member = "2026-04-06T01:00:00Z|abc"
+    assert readmodel.decode_cursor(readmodel.encode_cursor(member)) == member
