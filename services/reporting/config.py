@@ -25,7 +25,7 @@ class ReportingSettings(BaseSettings):
     group_id: str = "audiensi-reporting"
     key_prefix: str = "rm"
     timezone: str = "Asia/Jakarta"  # days and months of the statistics are office days
-    batch_max: int = 2000  # records per fetch of the projector and the rebuild
+    batch_max: int = 5000  # records per fetch of the projector and the rebuild
     old_version_grace: float = 30.0  # seconds a replaced version stays readable
     feed_maxlen: int = 10000  # escalation feed entries kept for Last-Event-ID resumption
 

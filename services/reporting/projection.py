@@ -56,24 +56,45 @@ def project(docs: dict[str, Doc], items: list[Item], tz: ZoneInfo) -> Outcome:
     """Apply `items` (in any order) to `docs` (subject -> stored doc)."""
     out = Outcome()
     working: dict[str, list[Entry]] = {}
+    added: dict[str, list[Item]] = {}
     for item in items:
         entries = working.get(item.subject)
         if entries is None:
             entries = docs.get(item.subject, Doc()).entries
-        new_entries, added = insert(entries, item.entry)
-        if not added:
+        new_entries, is_new = insert(entries, item.entry)
+        if not is_new:
             out.duplicates.append(item)
             continue
-        try:
-            derive(item.subject, new_entries)
-        except Exception as exc:  # noqa: BLE001 - an event we cannot apply is dead-lettered
-            out.failed.append((item, f"cannot apply {item.entry['type']}: {exc!r}"))
-            continue
         working[item.subject] = new_entries
-        out.applied.append(item)
+        added.setdefault(item.subject, []).append(item)
     for subject, entries in working.items():
         old = docs.get(subject, Doc())
-        view = derive(subject, entries)
+        try:
+            view = derive(subject, entries)
+        except Exception:  # noqa: BLE001 - find the events that cannot be applied
+            entries, view = _one_by_one(old, added[subject], out)
+            if view is None:
+                continue
+        else:
+            out.applied += added[subject]
         out.docs[subject] = Doc(entries=entries, view=view)
         out.delta.merge(delta(contribution(old.view, tz), contribution(view, tz)))
     return out
+
+
+def _one_by_one(old: Doc, items: list[Item], out: Outcome) -> tuple[list[Entry], View | None]:
+    """Slow path: apply a subject's new events one at a time; those that break the view are
+    reported as failed (to be dead-lettered), the others applied."""
+    entries, view = old.entries, None
+    for item in items:
+        candidate, _ = insert(entries, item.entry)
+        try:
+            view = derive(item.subject, candidate)
+        except Exception as exc:  # noqa: BLE001
+            out.failed.append((item, f"cannot apply {item.entry['type']}: {exc!r}"))
+            continue
+        entries = candidate
+        out.applied.append(item)
+    if view is None and entries:
+        view = derive(items[0].subject, entries)
+    return entries, view

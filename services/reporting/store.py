@@ -92,8 +92,9 @@ class Store:
                 outcomes.append((v, project(docs, items, self.tz)))
             pipe.multi()
             for v, out in outcomes:
-                for subject, doc in out.docs.items():
-                    pipe.set(self.keys.doc(v, p, subject), doc.dumps())
+                if out.docs:
+                    pipe.mset({self.keys.doc(v, p, subject): doc.dumps()
+                               for subject, doc in out.docs.items()})
                 self._queue_delta(pipe, v, p, out.delta)
             await pipe.execute()
         first = outcomes[0][1]

@@ -94,3 +94,17 @@ def test_out_of_order_sla_events_before_the_case_exists():
     envs = sc.letter_case("c1", until="informed")
     sla_first = [e for e in envs if e.source == "sla"] + [e for e in envs if e.source != "sla"]
     assert view_after(sla_first, "c1") == view_after(envs, "c1")
+
+
+def test_an_event_that_cannot_be_applied_fails_alone():
+    from services.reporting.projection import Item, project
+
+    from .memory import TZ
+
+    good = [item(e) for e in sc.letter_case("c1", until="registered")]
+    broken = Item(subject="c1", entry={**good[0].entry, "id": "zz", "seq": 99,
+                                       "type": "ClockStarted", "facts": {}})
+    out = project({}, [good[0], broken, good[1]], TZ)
+    assert [i.entry["id"] for i in out.applied] == [good[0].entry["id"], good[1].entry["id"]]
+    assert [i for i, _ in out.failed] == [broken] and "ClockStarted" in out.failed[0][1]
+    assert out.docs["c1"].view["status"] == "registered"

@@ -1,0 +1,260 @@
+"""Reporting benchmark: projection rebuild rate against aiokafka's raw consume rate on the same
+broker, in one run; and the real latency of the escalation feed (produce -> SSE).
+
+    .venv/bin/python bench/reporting_bench.py [--cases 4000] [--rounds 3] [--write-doc]
+
+Uses AUDIENSI_KAFKA_BOOTSTRAP / AUDIENSI_REDIS_URL (default: the chassis settings). Works on
+private topics (`bench-<id>.audiensi.*`, deleted at the end) and one Redis database
+(--redis-db, flushed before and after), so it disturbs nothing else. Bounded: --time-limit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer  # noqa: E402
+from aiokafka.admin import AIOKafkaAdminClient  # noqa: E402
+
+from chassis.kafka import ensure_topics  # noqa: E402
+from chassis.redis import make_redis  # noqa: E402
+from chassis.settings import get_settings  # noqa: E402
+from contracts import encode  # noqa: E402
+from contracts.topics import DEADLETTER  # noqa: E402
+from services.reporting import scenarios as sc  # noqa: E402
+from services.reporting.config import SOURCE_TOPICS, ReportingSettings  # noqa: E402
+from services.reporting.keys import Keys  # noqa: E402
+from services.reporting.rebuild import Rebuilds, source_partitions  # noqa: E402
+from services.reporting.store import Store  # noqa: E402
+
+HEADING = "## Projection rebuild rate"
+DOC = ROOT / "docs" / "performance.md"
+
+
+def with_db(url: str, db: int) -> str:
+    return url.rstrip("/").rpartition("/")[0] + f"/{db}"
+
+
+async def produce(bootstrap: str, records: list[tuple[str, bytes, bytes]]) -> float:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all",
+                                enable_idempotence=True, linger_ms=5,
+                                max_batch_size=256 * 1024)
+    await producer.start()
+    start = time.perf_counter()
+    try:
+        futures = [await producer.send(t, key=k, value=v) for t, k, v in records]
+        for fut in futures:
+            await fut
+    finally:
+        await producer.stop()
+    return time.perf_counter() - start
+
+
+async def raw_consume(bootstrap: str, topics: list[str]) -> tuple[int, int, float]:
+    """Every record of `topics` from offset 0 to the end: (records, bytes, seconds)."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None,
+                                enable_auto_commit=False, auto_offset_reset="earliest")
+    await consumer.start()
+    try:
+        tps = await source_partitions(consumer, topics)
+        ends = await consumer.end_offsets(tps)
+        consumer.assign(tps)
+        start = time.perf_counter()
+        await consumer.seek_to_beginning(*tps)
+        remaining = {tp for tp in tps if ends[tp] > 0}
+        n = size = 0
+        while remaining:
+            batch = await consumer.getmany(timeout_ms=500, max_records=2000)
+            for tp, records in batch.items():
+                n += len(records)
+                size += sum(len(r.value) for r in records)
+                if records[-1].offset >= ends[tp] - 1:
+                    remaining.discard(tp)
+        return n, size, time.perf_counter() - start
+    finally:
+        await consumer.stop()
+
+
+async def rebuild_once(redis, bootstrap: str, topics: list[str]) -> dict:
+    keys = Keys("rm")
+    store = Store(redis, keys, ZoneInfo("Asia/Jakarta"))
+    rebuilds = Rebuilds(redis=redis, store=store, keys=keys, bootstrap=bootstrap, topics=topics,
+                        partitions=6, grace=0.0,
+                        batch_max=ReportingSettings().batch_max)
+    start = time.perf_counter()
+    await rebuilds.start("bench")
+    await rebuilds.wait()
+    wall = time.perf_counter() - start
+    st = await rebuilds.status()
+    await rebuilds.stop()
+    assert st["state"] == "done", st
+    return {**st, "wall": wall}
+
+
+async def sse_latency(bootstrap: str, redis_url: str, prefix: str, samples: int) -> list[float]:
+    """Start the service (a real process) on the bench topics; produce escalating cases one
+    by one; time from the produce call to the SSE event at a client."""
+    from tests.support.auth import auth
+    from tests.support.services import ServiceProcess
+
+    env = {"AUDIENSI_KAFKA_BOOTSTRAP": bootstrap, "AUDIENSI_REDIS_URL": redis_url,
+           "AUDIENSI_REPORTING_TOPICS": ",".join(prefix + t for t in SOURCE_TOPICS),
+           "AUDIENSI_REPORTING_DEADLETTER_TOPIC": prefix + DEADLETTER,
+           "AUDIENSI_REPORTING_GROUP_ID": prefix + "reporting"}
+    proc = ServiceProcess("reporting", env, Path("/tmp") / "audiensi-bench").start(timeout=300)
+    await caught_up(proc.url, auth("admin"), time.monotonic() + 120)
+    latencies: list[float] = []
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all",
+                                enable_idempotence=True)
+    await producer.start()
+    try:
+        async with httpx.AsyncClient(timeout=httpx.Timeout(10, read=None)) as client:
+            headers = {**auth("ops"), "Accept": "text/event-stream"}
+            async with client.stream("GET", proc.url + "/escalations/stream",
+                                     headers=headers) as resp:
+                lines = resp.aiter_lines()
+                for k in range(samples):
+                    case = f"bench-esc-{k}"
+                    envs = [e for e in sc.letter_case(case, at=datetime.now(UTC), n=k,
+                                                      until="assigned", breach=True)
+                            if e.type == "EscalationRaised"][:1]
+                    sent = time.perf_counter()
+                    for e in envs:
+                        await producer.send_and_wait(prefix + e.topic, key=case.encode(),
+                                                     value=encode(e))
+                    async for line in lines:
+                        if line.startswith("data:") and json.loads(line[5:])["case_id"] == case:
+                            latencies.append(time.perf_counter() - sent)
+                            break
+                    await asyncio.sleep(0.05)
+    finally:
+        await producer.stop()
+        proc.stop()
+    return latencies
+
+
+async def caught_up(url: str, headers: dict, deadline: float) -> None:
+    """Wait until the live projector has worked through the backlog (it starts at offset 0)."""
+    async with httpx.AsyncClient(timeout=10) as client:
+        while time.monotonic() < deadline:
+            st = (await client.get(url + "/admin/projections", headers=headers)).json()
+            live = st["live"]
+            if live["applied"] + live["duplicates"] >= st["rebuild"].get("total", 0) > 0:
+                return
+            await asyncio.sleep(0.2)
+
+
+def pct(values: list[float], p: float) -> float:
+    s = sorted(values)
+    return s[max(0, min(len(s) - 1, round(p / 100 * len(s)) - 1))]
+
+
+async def main(args: argparse.Namespace) -> str:
+    settings = get_settings()
+    bootstrap = args.bootstrap or settings.kafka_bootstrap
+    redis_url = with_db(args.redis or settings.redis_url, args.redis_db)
+    prefix = f"bench-{uuid.uuid4().hex[:6]}."
+    topics = [prefix + t for t in SOURCE_TOPICS]
+    await ensure_topics(bootstrap, {t: 6 for t in [*topics, prefix + DEADLETTER]})
+    redis = make_redis(redis_url)
+    await redis.flushdb()
+    deadline = time.monotonic() + args.time_limit
+    load = os.getloadavg()
+    try:
+        envs = sc.population(args.cases, seed=1)
+        records = [(prefix + e.topic, e.subject.encode(), encode(e)) for e in envs]
+        produce_s = await produce(bootstrap, records)
+        raw, rebuild = [], []
+        for _ in range(args.rounds):
+            if time.monotonic() > deadline:
+                break
+            raw.append(await raw_consume(bootstrap, topics))
+            await redis.flushdb()
+            rebuild.append(await rebuild_once(redis, bootstrap, topics))
+        info = await redis.info("memory")
+        keys = await redis.dbsize()
+        latencies = (await sse_latency(bootstrap, redis_url, prefix, args.sse_samples)
+                     if args.sse_samples and time.monotonic() < deadline else [])
+    finally:
+        await redis.flushdb()
+        await redis.aclose()
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+        await admin.start()
+        try:
+            await admin.delete_topics([*topics, prefix + DEADLETTER])
+        finally:
+            await admin.close()
+    n = raw[0][0]
+    raw_rates = [r[0] / r[2] for r in raw]
+    rb_rates = [r["total"] / r["seconds"] for r in rebuild]
+    raw_rate, rb_rate = statistics.median(raw_rates), statistics.median(rb_rates)
+    kinds = {name: sum(1 for e in envs if e.topic == f"audiensi.{name}.v1") for name in
+             ("intake", "complaints", "disposition", "sla", "escalations")}
+    mix = ", ".join(f"{name} {count}" for name, count in kinds.items())
+    lines = [
+        HEADING, "",
+        f"Measured by `bench/reporting_bench.py` on {datetime.now(UTC):%Y-%m-%d} "
+        f"({platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}; "
+        f"broker {bootstrap}, Redis {redis_url.rsplit('/', 1)[0]}; load average before "
+        f"{load[0]:.1f}, after {os.getloadavg()[0]:.1f}). "
+        f"{args.cases} synthetic case histories = {n} events "
+        f"({mix}), "
+        f"{raw[0][1] / n:.0f} bytes each on average, 5 topics x 6 partitions; "
+        f"median of {len(raw)} rounds.", "",
+        "| measure | events/s | rounds (events/s) |", "|---|---:|---|",
+        f"| raw aiokafka consume (getmany, no decoding) | {raw_rate:,.0f} | "
+        f"{', '.join(f'{r:,.0f}' for r in raw_rates)} |",
+        f"| projection rebuild (decode + apply + Redis MULTI/EXEC, to switch) | {rb_rate:,.0f} | "
+        f"{', '.join(f'{r:,.0f}' for r in rb_rates)} |", "",
+        f"Rebuild / raw consume: {rb_rate / raw_rate:.1%}. Producing the events took "
+        f"{produce_s:.1f} s ({n / produce_s:,.0f}/s, acks=all, idempotent). The built model: "
+        f"{keys:,} Redis keys, used_memory {info['used_memory'] / 2**20:.1f} MiB.",
+    ]
+    if latencies:
+        lines += ["", f"Escalation feed latency (produce `EscalationRaised` -> SSE event at a "
+                  f"client, service running as a process, {len(latencies)} samples): "
+                  f"p50 {pct(latencies, 50) * 1000:.0f} ms, p95 {pct(latencies, 95) * 1000:.0f}"
+                  f" ms, max {max(latencies) * 1000:.0f} ms."]
+    return "\n".join(lines) + "\n"
+
+
+def write_section(section: str) -> None:
+    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Performance\n"
+    start = text.find(HEADING)
+    if start < 0:
+        text = text.rstrip("\n") + "\n\n" + section
+    else:
+        nxt = text.find("\n## ", start + len(HEADING))
+        text = text[:start] + section + ("\n" + text[nxt + 1:] if nxt >= 0 else "")
+    DOC.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--cases", type=int, default=4000)
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--sse-samples", type=int, default=30)
+    p.add_argument("--bootstrap")
+    p.add_argument("--redis")
+    p.add_argument("--redis-db", type=int, default=15)
+    p.add_argument("--time-limit", type=float, default=300.0)
+    p.add_argument("--write-doc", action="store_true", help=f"replace '{HEADING}' in {DOC}")
+    a = p.parse_args()
+    out = asyncio.run(main(a))
+    print(out)
+    if a.write_doc:
+        write_section(out)
