@@ -17,6 +17,10 @@ from .problems import Invalid, Problem, field_error
 
 TTL = 24 * 3600
 PENDING_WAIT = 15.0
+#: a "pending" marker outlives a command's wait, but not a crash: if the process handling the
+#: key dies, the marker expires and a retry with the same key runs (the stable command id
+#: lets the agent recognise a command it already applied)
+PENDING_TTL = 60
 
 
 def body_hash(payload: Any) -> str:
@@ -37,8 +41,11 @@ async def run_idempotent(
     rkey = f"audiensi:idem:{service}:{principal}:{key}"
     digest = body_hash(payload)
     pending = json.dumps({"state": "pending", "hash": digest})
-    if not await redis.set(rkey, pending, nx=True, ex=TTL):
-        return await _replay(redis, rkey, digest)
+    while not await redis.set(rkey, pending, nx=True, ex=PENDING_TTL):
+        replayed = await _replay(redis, rkey, digest)
+        if replayed is not None:
+            return replayed
+        # the marker vanished (its run failed, or its process died): claim the key again
     try:
         reply = await run()
     except Problem as problem:
@@ -55,14 +62,14 @@ async def run_idempotent(
     return reply
 
 
-async def _replay(redis, rkey: str, digest: str) -> Reply:
+async def _replay(redis, rkey: str, digest: str) -> Reply | None:
+    """The stored reply; None if the key is gone (the caller claims it again)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + PENDING_WAIT
     while True:
         raw = await redis.get(rkey)
         if raw is None:
-            raise Invalid(Text("Idempotency-Key kedaluwarsa, kirim ulang",
-                               "Idempotency-Key expired, send again"))
+            return None
         stored = json.loads(raw)
         if stored["hash"] != digest:
             raise Invalid(

@@ -3,13 +3,17 @@ topic, and that refusals write nothing."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import timedelta
 
 import pytest
+import redis.asyncio as aioredis
 from aiokafka import AIOKafkaProducer
 
+from chassis.idempotency import body_hash
 from contracts.topics import DEADLETTER, INTAKE, command_topic
+from services.intake.schemas import RequestIn
 from tests.support.auth import auth
 from tests.support.kafka import read_events
 
@@ -245,3 +249,23 @@ async def test_an_undecodable_command_is_dead_lettered_and_the_owner_goes_on(htt
     r = await http.post("/requests", json=letter_body(), headers=FRONT)
     case_id = r.json()["case_id"]
     assert (await http.get(f"/requests/{case_id}", headers=FRONT)).status_code == 200
+
+
+async def test_a_key_left_pending_by_a_crashed_process_is_usable_once_its_marker_expires(
+        http, stack_env):
+    """A process killed mid-command leaves its "pending" marker behind; the marker expires
+    (chassis.idempotency.PENDING_TTL) and the retry runs, as the same command."""
+    key = str(uuid.uuid4())
+    body = letter_body()
+    digest = body_hash(RequestIn.model_validate(body).model_dump(mode="json"))
+    redis = aioredis.from_url(stack_env.redis_url)
+    try:  # what the dead process left, about to expire
+        await redis.set(f"audiensi:idem:intake:frontdesk:{key}",
+                        json.dumps({"state": "pending", "hash": digest}), px=1500)
+    finally:
+        await redis.aclose()
+    r = await http.post("/requests", json=body, headers={**FRONT, "Idempotency-Key": key})
+    assert r.status_code == 201, r.text
+    again = await http.post("/requests", json=body, headers={**FRONT, "Idempotency-Key": key})
+    assert again.json() == r.json()
+    assert len(await read_subject(stack_env, r.json()["case_id"])) == 2
