@@ -6,6 +6,8 @@ import base64
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import ValidationError
+
 from contracts import DecodeError, Envelope, decode, deterministic_id, envelope
 from contracts.deadletter import DeadLettered
 
@@ -29,11 +31,22 @@ def item_of(record: Any) -> tuple[int, Item]:
         env = decode(record.value)
         entry = entry_of(env, env.topic)
     except (DecodeError, NotProjectable) as exc:
-        raise Poison(str(exc)) from exc
+        raise Poison(reason(exc)) from exc
     key = record.key.decode("utf-8", "replace") if record.key is not None else None
     if key != env.subject:
         raise Poison(f"Kafka key {key!r} is not the event subject {env.subject!r}")
     return record.partition, Item(subject=env.subject, entry=entry, ref=record)
+
+
+def reason(exc: Exception) -> str:
+    """Why a record is poison, without echoing its values (they may be personal data)."""
+    cause = exc.__cause__
+    if isinstance(cause, ValidationError):
+        head = str(exc).split(":", 1)[0]
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
+                             for e in cause.errors(include_url=False, include_input=False))
+        return f"{head}: {problems}"
+    return str(exc)
 
 
 def dead_letter(record: Any, error: str, now: datetime | None = None) -> Envelope:

@@ -1,6 +1,7 @@
 """Records that cannot be projected become dead letters with the reason."""
 
 import base64
+import json
 from types import SimpleNamespace
 
 import pytest
@@ -52,3 +53,15 @@ def test_dead_letter_carries_the_original_bytes_and_a_stable_id():
 def test_huge_poison_is_truncated_below_the_broker_limit():
     env = dead_letter(record(b"x" * (2 * MAX_PAYLOAD)), "too big")
     assert len(encode(env)) < 1_000_000 and "truncated" in env.data.error
+
+
+def test_the_reason_never_echoes_the_values():
+    env = sc.letter_case("c1", until="requested")[0]
+    body = json.loads(encode(env))
+    body["data"]["applicant"]["name"] = 3171234567890123  # a NIK where a name belongs
+    body["data"]["channel"] = "pigeon"
+    with pytest.raises(Poison) as exc:
+        item_of(record(json.dumps(body).encode()))
+    why = str(exc.value)
+    assert "applicant.name" in why and "channel" in why
+    assert "3171234567890123" not in why and "pigeon" not in why
