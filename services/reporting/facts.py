@@ -102,7 +102,7 @@ def applicant_informed(e: d.ApplicantInformed) -> Facts:
 
 
 def walk_in_directed(e: d.WalkInDirected) -> Facts:
-    return {"officer_id": e.officer_id}
+    return _drop_none({"officer_id": e.officer_id, "division": e.division})
 
 
 def audience_held(e: d.AudienceHeld) -> Facts:
@@ -159,6 +159,7 @@ def escalation_raised(e: s.EscalationRaised) -> Facts:
         "escalation_id": e.escalation_id, "clock_id": e.clock_id, "policy_id": e.policy_id,
         "level": e.level, "reason": e.reason, "to_role": e.to_role,
         "to_division": e.to_division, "due_at": iso(e.due_at), "raised_at": iso(e.raised_at),
+        "scheduled_at": iso(e.scheduled_at),
     })
 
 

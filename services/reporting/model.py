@@ -187,6 +187,8 @@ def _case_fields(entries: list[Entry]) -> dict[str, Any]:
                 out["priority"] = f["priority"]
         elif t in ("OfficerAssigned", "WalkInDirected"):
             out["officer_id"] = f["officer_id"]
+            if f.get("division"):  # a walk-in's division is its officer's
+                out["division"] = f["division"]
     reached = [s for s in steps if s in RANK]
     out["status"] = overriding or (max(reached, key=lambda s: (RANK[s], s)) if reached
                                    else None)

@@ -16,6 +16,7 @@ T0 = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)  # Monday 08:30 WIB
 LETTER_STEPS = ("requested", "registered", "disposed", "received", "assigned", "prepared",
                 "informed", "held", "reported", "forwarded", "closed")
 WALK_IN_STEPS = ("requested", "directed", "held", "reported", "forwarded", "closed")
+ESC = "sla/escalations"  # the SLA service's source on the escalations topic (own sequence)
 DIVISIONS = ("rehsos", "linjamsos", "dayasos", "pmd")
 OFFICERS = {"rehsos": ("petugas-rehsos-1", "petugas-rehsos-2"),
             "linjamsos": ("petugas-linjamsos-1",), "dayasos": ("petugas-dayasos-1",),
@@ -52,19 +53,19 @@ def _clock(w: _Writer, case: str, policy: str, start: datetime, due: timedelta,
         risk = start + due * 0.75
         w.emit("sla", s.ClockAtRisk(clock_id=clock, case_id=case, policy_id=policy,
                                     threshold_pct=75, due_at=due_at), risk)
-        w.emit("sla", s.EscalationRaised(
+        w.emit(ESC, s.EscalationRaised(
             escalation_id=deterministic_id(clock, 1, "at_risk"), clock_id=clock, case_id=case,
             policy_id=policy, level=1, reason="at_risk", to_role=to_role, to_division=division,
             due_at=due_at, raised_at=risk), risk)
         w.emit("sla", s.ClockBreached(clock_id=clock, case_id=case, policy_id=policy,
                                       due_at=due_at, breached_at=due_at), due_at)
         esc = deterministic_id(clock, 2, "breached")
-        w.emit("sla", s.EscalationRaised(
+        w.emit(ESC, s.EscalationRaised(
             escalation_id=esc, clock_id=clock, case_id=case, policy_id=policy, level=2,
             reason="breached", to_role=to_role, to_division=division, due_at=due_at,
             raised_at=due_at), due_at)
         ack = s.EscalationAcknowledged(escalation_id=esc, case_id=case, acknowledged_by="ops")
-        w.emit("sla", ack, due_at + timedelta(minutes=5))
+        w.emit(ESC, ack, due_at + timedelta(minutes=5))
     if stop is not None:
         outcome = "breached" if breach else "met"
         w.emit("sla", s.ClockStopped(clock_id=clock, case_id=case, policy_id=policy,
@@ -72,7 +73,7 @@ def _clock(w: _Writer, case: str, policy: str, start: datetime, due: timedelta,
                                      elapsed_working_seconds=(stop - start).total_seconds()), stop)
         if breach:
             for level, reason in ((1, "at_risk"), (2, "breached")):
-                w.emit("sla", s.EscalationResolved(
+                w.emit(ESC, s.EscalationResolved(
                     escalation_id=deterministic_id(clock, level, reason), case_id=case,
                     resolution="clock_met_late"), stop)
 
@@ -131,7 +132,8 @@ def letter_case(case: str, *, at: datetime = T0, division: str = "rehsos",
 
 
 def walk_in_case(case: str, *, at: datetime = T0, officer: str = "petugas-rehsos-1",
-                 until: str = "closed", late: bool = False, n: int = 1,
+                 division: str | None = "rehsos", until: str = "closed", late: bool = False,
+                 n: int = 1,
                  name: str = "Siti Aminah") -> list[Envelope]:
     w = _Writer()
     reach = WALK_IN_STEPS[: WALK_IN_STEPS.index(until) + 1]
@@ -144,7 +146,7 @@ def walk_in_case(case: str, *, at: datetime = T0, officer: str = "petugas-rehsos
            directed if "directed" in reach else None, late, None, "head_of_office")
     tail = [
         ("directed", directed, d.WalkInDirected(case_id=case, officer_id=officer,
-                                                directed_by="frontdesk")),
+                                                directed_by="frontdesk", division=division)),
         ("held", at + timedelta(hours=1), d.AudienceHeld(case_id=case,
                                                          held_at=at + timedelta(hours=1))),
         ("reported", at + timedelta(hours=3), d.ResultReportSubmitted(

@@ -71,7 +71,7 @@ def test_paging_walks_every_case_once_newest_first(loaded):
 @pytest.mark.parametrize("filters,expected", [
     ({"status": "closed"}, {"c-closed", "w-urgent"}),
     ({"status": "registered"}, {"c-registered", *PAGED}),
-    ({"division": "rehsos"}, {"c-closed", "c-assigned"}),
+    ({"division": "rehsos"}, {"c-closed", "c-assigned", "w-urgent"}),
     ({"channel": "walk_in"}, {"w-urgent"}),
     ({"division": "rehsos", "status": "assigned"}, {"c-assigned"}),
     ({"from": "2026-03-03", "to": "2026-03-04"}, {"c-late", "c-assigned"}),
@@ -106,7 +106,7 @@ def test_unknown_case_is_404_and_a_complaint_is_not_a_case(loaded):
 
 
 def test_division_head_sees_only_their_division(loaded):
-    assert set(ids(walk(loaded, "kabid-rehsos"))) == {"c-closed", "c-assigned"}
+    assert set(ids(walk(loaded, "kabid-rehsos"))) == {"c-closed", "c-assigned", "w-urgent"}
     assert loaded.get("/cases/c-closed", "kabid-rehsos").status_code == 200
     assert loaded.get("/cases/c-late", "kabid-rehsos").status_code == 403
     r = loaded.get("/cases", "kabid-rehsos", division="linjamsos")
