@@ -119,6 +119,14 @@ async def test_when_a_worker_dies_the_other_takes_its_cases_over_without_losing_
     """SIGKILL one worker: its partitions (and their table state, from the changelog) move to
     the survivor. Clients retry a 503 with the same Idempotency-Key; no step is lost or
     written twice with different ids."""
+    try:
+        await _fail_over(stack_env, workers)
+    except AssertionError as exc:  # say what the workers saw
+        tails = "\n".join(f"--- {w.log_path.name}\n{w.tail(30)}" for w in workers)
+        raise AssertionError(f"{exc}\n{tails}") from exc
+
+
+async def _fail_over(stack_env, workers):
     case_ids = [new_case_id("failover") for _ in range(8)]
     await produce(stack_env.bootstrap, [e for cid in case_ids for e in request_events(cid)])
     first, second = workers
@@ -137,7 +145,7 @@ async def test_when_a_worker_dies_the_other_takes_its_cases_over_without_losing_
         envs = [e for e in everything if e.subject == case_id]
         distinct = {(e.sequence, e.id, e.type) for e in envs}  # a replay repeats, identically
         assert sorted((s, t) for s, _, t in distinct) == list(
-            zip([1, 2, 3, 4], EXPECTED, strict=True)), case_id
+            zip([1, 2, 3, 4], EXPECTED, strict=True)), (case_id, envs)
 
 
 async def post_until_answered(client, case_id, path, user, body, key, timeout=60.0):
