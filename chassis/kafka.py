@@ -13,8 +13,10 @@ log = logging.getLogger(__name__)
 
 
 async def ensure_topics(bootstrap: str, topics: dict[str, int], replication: int = 1,
-                        timeout: float = 30.0) -> list[str]:
-    """Create the missing topics (auto-create is off on the broker). Returns those created."""
+                        timeout: float = 30.0, compacted: frozenset[str] = frozenset()
+                        ) -> list[str]:
+    """Create the missing topics (auto-create is off on the broker). Returns those created.
+    Topics named in `compacted` (table changelogs) get `cleanup.policy=compact`."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10000)
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
@@ -27,8 +29,10 @@ async def ensure_topics(bootstrap: str, topics: dict[str, int], replication: int
             await asyncio.sleep(0.5)
     try:
         existing = set(await admin.list_topics())
-        missing = [NewTopic(name, n, replication) for name, n in topics.items()
-                   if name not in existing]
+        missing = [NewTopic(name, n, replication,
+                            topic_configs={"cleanup.policy": "compact"} if name in compacted
+                            else {})
+                   for name, n in topics.items() if name not in existing]
         if missing:
             with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics(missing)

@@ -40,12 +40,23 @@ class ServiceContext:
 
 
 def agents_healthy(faust_app) -> tuple[bool, str]:
+    """Every agent started and none of its actors crashed (e.g. PartitionsMismatch)."""
     for agent in faust_app.agents.values():
-        if getattr(agent, "crashed", False) or getattr(agent, "_crash_reason", None):
-            return False, f"agent {agent.name} crashed: {agent._crash_reason!r}"
+        for service in (agent, *list(agent._actors)):
+            reason = getattr(service, "_crash_reason", None)
+            crashed = getattr(service, "_crashed", None)
+            if reason is not None or (crashed is not None and crashed.is_set()):
+                return False, f"agent {agent.name} crashed: {reason!r}"
         if not agent.started:
             return False, f"agent {agent.name} not started"
     return True, "ok"
+
+
+def changelog_topics(faust_app, default_partitions: int) -> dict[str, int]:
+    """The changelog topic of every table, created up front with the table's partition count
+    (faust would create them lazily, racing the first partition assignment)."""
+    return {table.changelog_topic_name: table.partitions or default_partitions
+            for table in faust_app.tables.values()}
 
 
 async def readiness(ctx: ServiceContext) -> dict[str, Any]:
@@ -84,7 +95,9 @@ def create_service_app(
         topics = {**TOPICS, command_topic(ctx.service): settings.topic_partitions,
                   **(extra_topics or {})}
         topics = {name: (settings.topic_partitions if n == 6 else n) for name, n in topics.items()}
-        await ensure_topics(settings.kafka_bootstrap, topics, settings.replication_factor)
+        changelogs = changelog_topics(ctx.faust_app, settings.topic_partitions)
+        await ensure_topics(settings.kafka_bootstrap, {**topics, **changelogs},
+                            settings.replication_factor, compacted=frozenset(changelogs))
         ctx.redis = make_redis(settings.redis_url)
         ctx.faust_app.conf.datadir.parent.mkdir(parents=True, exist_ok=True)
         async with faust_app_running(ctx.faust_app, stop_timeout=15):

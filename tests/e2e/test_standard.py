@@ -1,0 +1,202 @@
+"""The whole standard across all four services, driven only through the HTTP API."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.client import NIK, Api, ApiError, eventually
+from tests.e2e.conftest import INFORM_SECONDS, WALKIN_SECONDS
+from tests.support.kafka import total_messages
+
+LETTER_TIMELINE = [
+    "AudienceRequested", "RequestRegistered", "CaseDisposed", "DispositionReceived",
+    "OfficerAssigned", "PreparationRecorded", "ApplicantInformed", "AudienceHeld",
+    "ResultReportSubmitted", "ResultReportForwarded", "CaseClosed",
+]
+
+
+@pytest.fixture(scope="module")
+def api(system) -> Api:
+    return Api({name: system.url(name) for name in ("intake", "disposition", "sla",
+                                                     "reporting")})
+
+
+def steps(view: dict) -> list[str]:
+    """The case's own steps in the timeline (intake and disposition events, in order)."""
+    return [e["type"] for e in view["timeline"] if e["source"] in ("intake", "disposition")]
+
+
+def case_view(api: Api, case_id: str) -> dict:
+    return api.get("reporting", f"/cases/{case_id}", "analis")
+
+
+def clocks(api: Api, case_id: str) -> list[dict]:
+    return api.get("sla", "/clocks", "ops", params={"case_id": case_id})["items"]
+
+
+def escalations_of(api: Api, case_id: str) -> list[dict]:
+    items = []
+    for state in ("open", "acknowledged", "resolved"):
+        items += api.get("sla", "/escalations", "ops", params={"state": state})["items"]
+    return [e for e in items if e["case_id"] == case_id]
+
+
+def sla_stats(api: Api, policy: str) -> dict:
+    rows = api.get("reporting", "/stats/sla", "analis", params={"policy": policy})["policies"]
+    return next((r for r in rows if r["policy_id"] == policy), {})
+
+
+def test_letter_path_from_guest_book_to_closure(api):
+    api.visit()
+    req = api.letter_request()
+    case_id = req["case_id"]
+    assert req["agenda_number"].startswith("AUD/") and req["status"] == "registered"
+    before = sla_stats(api, "inform-applicant")
+    api.letter_path_until_received(case_id)
+    api.step(case_id, "assignment", "kabid-rehsos", {"officer_id": "petugas-rehsos-1"})
+    api.step(case_id, "preparation", "petugas-rehsos-1",
+             {"administration": "undangan", "materials": "data PKH", "equipment": "ruang rapat"})
+    informed = api.inform(case_id)
+    assert informed["status"] == "informed"
+    api.hold_report_forward_close(case_id)
+
+    def closed_with_clock_met():
+        view = case_view(api, case_id)
+        assert view["status"] == "closed"
+        assert steps(view) == LETTER_TIMELINE
+        sla_events = [e["type"] for e in view["timeline"] if e["source"] == "sla"]
+        assert sla_events == ["ClockStarted", "ClockStopped"], sla_events
+        clock = [c for c in clocks(api, case_id) if c["policy_id"] == "inform-applicant"]
+        assert len(clock) == 1 and clock[0]["state"] == "met"
+        return view
+
+    view = eventually(closed_with_clock_met, timeout=30)
+    assert view["agenda_number"] == req["agenda_number"] and view["division"] == "rehsos"
+    assert view["officer_id"] == "petugas-rehsos-1"
+    assert escalations_of(api, case_id) == []
+    eventually(lambda: sla_stats(api, "inform-applicant")["met"] == before.get("met", 0) + 1)
+
+
+def test_late_path_escalates_at_risk_then_breach_then_head_of_office(api, system):
+    case_id = api.letter_request()["case_id"]
+    api.letter_path_until_received(case_id)
+    api.step(case_id, "assignment", "kabid-rehsos", {"officer_id": "petugas-rehsos-1"})
+
+    def three_escalations():
+        items = escalations_of(api, case_id)
+        assert len(items) == 3, items
+        return items
+
+    items = eventually(three_escalations, timeout=INFORM_SECONDS + 15)
+    ladder = sorted(items, key=lambda e: e["level"])
+    assert [(e["level"], e["reason"], e["to_role"]) for e in ladder] == [
+        (1, "at_risk", "division_head"), (2, "breached", "division_head"),
+        (3, "breached", "head_of_office")]
+    assert [e["raised_at"] for e in ladder] == sorted(e["raised_at"] for e in ladder)
+    esc = ladder[0]
+    acked = api.post("sla", f"/escalations/{esc['escalation_id']}/acknowledgement", "ops",
+                     {"note": "ditangani"})
+    assert acked.get("state", "acknowledged") == "acknowledged"
+    api.inform(case_id)
+
+    def stopped_breached_and_resolved():
+        (clock,) = [c for c in clocks(api, case_id) if c["policy_id"] == "inform-applicant"]
+        assert clock["state"] == "breached"
+        assert {e["state"] for e in escalations_of(api, case_id)} == {"resolved"}
+        view = case_view(api, case_id)
+        kinds = [e["type"] for e in view["timeline"]]
+        assert kinds.count("EscalationRaised") == 3 and kinds.count("EscalationResolved") == 3
+        return True
+
+    eventually(stopped_breached_and_resolved, timeout=20)
+    assert sla_stats(api, "inform-applicant")["breached"] >= 1
+
+
+def test_urgent_walk_in_directed_in_time_is_met_and_one_left_waiting_breaches(api):
+    visit = api.visit(name="Siti Aminah")
+    met = api.walk_in_request(visit)
+    assert met["status"] == "requested" and not met.get("agenda_number")
+    api.step(met["case_id"], "direction", "frontdesk", {"officer_id": "petugas-rehsos-2"})
+    waiting = api.walk_in_request(api.visit(name="Rahmat"))
+
+    def outcome():
+        (a,) = clocks(api, met["case_id"])
+        (b,) = clocks(api, waiting["case_id"])
+        assert a["state"] == "met" and b["state"] == "breached"
+        return True
+
+    eventually(outcome, timeout=WALKIN_SECONDS + 15)
+    levels = eventually(lambda: [(e["reason"], e["to_role"]) for e in sorted(
+        escalations_of(api, waiting["case_id"]), key=lambda e: e["level"])] or None)
+    assert levels == [("at_risk", "secretariat"), ("breached", "head_of_office")]
+    assert escalations_of(api, met["case_id"]) == []
+    # the directed officer holds the audience and the case runs to closure
+    api.hold_report_forward_close(met["case_id"], officer="petugas-rehsos-2")
+    eventually(lambda: case_view(api, met["case_id"])["status"] == "closed")
+
+
+def test_complaint_path_with_its_clocks(api):
+    filed = api.post("intake", "/complaints", "frontdesk", {
+        "channel": "sp4n_lapor", "lapor_tracking_id": "LAPOR-2026-0001",
+        "identity": {"kind": "KTP", "number": NIK}, "subject": "Pelayanan lambat",
+        "content": "Surat saya belum dijawab"})
+    cid, tracking = filed["complaint_id"], filed["tracking_id"]
+    api.post("intake", f"/complaints/{cid}/verification", "sekretariat")
+    api.post("intake", f"/complaints/{cid}/response", "sekretariat",
+             {"response": "Sudah dijadwalkan audiensi"})
+    api.post("intake", f"/complaints/{cid}/closure", "kadis", {"resolution": "selesai"})
+    assert api.get("intake", f"/complaints/{tracking}", "ops")["status"] == "closed"
+
+    def both_clocks_met():
+        states = {c["policy_id"]: c["state"] for c in clocks(api, cid)}
+        assert states == {"complaint-verify": "met", "complaint-respond": "met"}, states
+        return True
+
+    eventually(both_clocks_met, timeout=20)
+
+
+def test_refusals_write_nothing_anywhere(api, system):
+    import asyncio
+
+    case_id = api.letter_request()["case_id"]
+    topics = ("audiensi.intake.v1", "audiensi.disposition.v1", "audiensi.complaints.v1")
+
+    def offsets():
+        return [asyncio.run(total_messages(system.bootstrap, t)) for t in topics]
+
+    eventually(lambda: api.get("disposition", f"/cases/{case_id}", "kadis"))
+    before = offsets()
+    bad = [
+        # wrong role: an officer cannot dispose
+        (403, lambda: api.step(case_id, "disposition", "petugas-rehsos-1",
+                               {"division": "rehsos", "instructions": "x"})),
+        # step out of order: receipt before disposition
+        (409, lambda: api.step(case_id, "receipt", "kabid-rehsos")),
+    ]
+    for status, call in bad:
+        with pytest.raises(ApiError) as err:
+            call()
+        assert err.value.response.status_code == status
+    api.step(case_id, "disposition", "kadis", {"division": "rehsos", "instructions": "x"})
+    before = offsets()
+    refusals = [
+        (403, lambda: api.step(case_id, "receipt", "kabid-linjamsos")),  # wrong division
+        (409, lambda: api.step(case_id, "notification", "petugas-rehsos-1",
+                               {"channel": "telepon", "message": "x"})),  # out of order
+    ]
+    for status, call in refusals:
+        with pytest.raises(ApiError) as err:
+            call()
+        assert err.value.response.status_code == status
+        assert err.value.response.headers["content-type"] == "application/problem+json"
+    api.step(case_id, "receipt", "kabid-rehsos")
+    api.step(case_id, "assignment", "kabid-rehsos", {"officer_id": "petugas-rehsos-1"})
+    before = offsets()
+    with pytest.raises(ApiError) as err:  # wrong officer
+        api.inform(case_id, officer="petugas-rehsos-2")
+    assert err.value.response.status_code == 403
+    with pytest.raises(ApiError) as err:  # invalid identity: impossible birth date
+        api.visit(number="1971013102850001")
+    assert err.value.response.status_code == 422
+    assert "1971013102850001" not in err.value.response.text
+    assert offsets() == before
