@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request
+from redis.exceptions import RedisError
 from sse_starlette.sse import EventSourceResponse
 
 from chassis.auth import Principal, require_roles
@@ -17,7 +19,8 @@ from .reading import BadInput
 
 router = APIRouter(tags=["escalations"])
 
-BLOCK_MS = 5000
+#: below redis-py's default 5 s socket timeout (a longer block would time the socket out)
+BLOCK_MS = 2000
 
 
 @router.get("/escalations/stream", response_class=EventSourceResponse)
@@ -40,7 +43,12 @@ async def escalation_stream(
         nonlocal after
         yield {"retry": 1000, "comment": "audiensi escalations"}
         while not await request.is_disconnected():
-            for sid, item in await rt.feed.read(after, block_ms=BLOCK_MS):
+            try:
+                entries = await rt.feed.read(after, block_ms=BLOCK_MS)
+            except RedisError:  # Redis restarting: keep the client, try again
+                await asyncio.sleep(1.0)
+                continue
+            for sid, item in entries:
                 after = sid
                 if visible_to(item, roles, division):
                     yield {"id": sid, "event": item["type"],

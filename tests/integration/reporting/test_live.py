@@ -94,6 +94,14 @@ async def test_sse_delivers_a_raised_escalation_within_seconds(reporting):
     assert item["to_role"] == "division_head" and item["division"] == "rehsos"
 
 
+async def test_an_idle_stream_stays_open_past_the_redis_socket_timeout(reporting):
+    async with Sse(reporting.url, "ops") as sse:
+        await asyncio.sleep(11)  # redis-py times a socket out after 5 s (twice: retry)
+        assert not sse.task.done()
+        await reporting.produce(raised_case("esc-idle", n=9))
+        await sse.wait_for(lambda i: i["case_id"] == "esc-idle", timeout=5)
+
+
 async def test_sse_resumes_after_reconnect_with_last_event_id(reporting):
     async with Sse(reporting.url, "ops") as sse:
         await reporting.produce(raised_case("esc-resume-1", n=2))
