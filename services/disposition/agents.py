@@ -9,6 +9,8 @@ from __future__ import annotations
 import base64
 import logging
 
+from redis.exceptions import RedisError
+
 from chassis.commands import CommandMessage, Publisher, Reply, send_reply
 from chassis.metrics import EVENTS_CONSUMED, EVENTS_PUBLISHED
 from chassis.web import ServiceContext
@@ -17,6 +19,7 @@ from contracts.deadletter import DeadLettered
 from contracts.topics import INTAKE
 
 from .handler import handle_command, handle_intake
+from .pools import reply_redis
 from .record import CaseRecord
 
 log = logging.getLogger(__name__)
@@ -64,20 +67,28 @@ class CaseAgent:
         try:
             out = handle_command(self._record(msg.subject), msg)
         except Exception:
-            await send_reply(self.ctx.redis, msg, Reply(
-                status=500, body={"code": "internal", "kind": "internal"}))
+            await self.reply(msg, Reply(status=500, body={"code": "internal",
+                                                          "kind": "internal"}))
             raise
         if out.envelopes:
             try:
                 await self.publish(out.envelopes)
             except Exception:  # noqa: BLE001 - the broker refused: nothing is stored
                 log.exception("publish failed", extra={"case_id": msg.subject})
-                await send_reply(self.ctx.redis, msg, Reply(
-                    status=503, body={"code": "publish-failed", "kind": "unavailable"}))
+                await self.reply(msg, Reply(status=503, body={"code": "publish-failed",
+                                                              "kind": "unavailable"}))
                 return
         if out.record is not None:
             self.cases[msg.subject] = out.record.to_table()
-        await send_reply(self.ctx.redis, msg, out.reply)
+        await self.reply(msg, out.reply)
+
+    async def reply(self, msg: CommandMessage, reply: Reply) -> None:
+        """Answer the waiting handler; if Redis fails the step stays done (the handler times
+        out with 503 and a retry with the same Idempotency-Key gets the stored result)."""
+        try:
+            await send_reply(reply_redis(self.ctx), msg, reply)
+        except RedisError:
+            log.exception("reply not delivered", extra={"case_id": msg.subject})
 
     def _record(self, case_id: str) -> CaseRecord | None:
         return CaseRecord.from_table(self.cases.get(case_id))

@@ -14,6 +14,7 @@ from contracts.topics import INTAKE, command_topic
 
 from .agents import SERVICE, CaseAgent
 from .api import router
+from .pools import close_pools, http_redis, open_pools
 
 TABLE = "cases"
 
@@ -36,6 +37,7 @@ def build(settings: Settings, *, instance: str | None = None, clock=None) -> Fas
             await worker.on_event(event)
 
     async def start_bus(ctx: ServiceContext) -> None:
-        ctx.extras["bus"] = CommandBus(commands, ctx.redis, settings.command_timeout)
+        await open_pools(ctx)
+        ctx.extras["bus"] = CommandBus(commands, http_redis(ctx), settings.command_timeout)
 
-    return create_service_app(ctx, [router], on_start=[start_bus])
+    return create_service_app(ctx, [router], on_start=[start_bus], on_stop=[close_pools])
