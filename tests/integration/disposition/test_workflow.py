@@ -3,7 +3,9 @@ module. Assertions read what is really on `audiensi.disposition.v1` (and its end
 
 from __future__ import annotations
 
+import asyncio
 import base64
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -281,3 +283,15 @@ async def test_cancellation_by_the_head_of_office_ends_an_open_case(stack_env, c
     await step(client, case_id, "audience", "petugas-rehsos-1", held_now(), expect=409)
     envs = await disposition_events(stack_env, case_id)
     assert [(e.type, e.sequence) for e in envs] == [("WalkInDirected", 1), ("CaseCancelled", 2)]
+
+
+async def test_a_burst_of_concurrent_commands_is_served(stack_env, disposition):
+    """More commands in flight than redis-py's default pool (100) holds connections for."""
+    case_ids = [new_case_id("burst") for _ in range(250)]
+    await produce(stack_env.bootstrap, [e for cid in case_ids for e in request_events(cid)])
+    limits = httpx.Limits(max_connections=300, max_keepalive_connections=300)
+    async with httpx.AsyncClient(base_url=disposition.url, timeout=60, limits=limits) as c:
+        kadis = headers("kadis")
+        replies = await asyncio.gather(*(
+            c.post(f"/cases/{cid}/disposition", json=DISPOSE, headers=kadis) for cid in case_ids))
+    assert Counter(r.status_code for r in replies) == {200: len(case_ids)}
