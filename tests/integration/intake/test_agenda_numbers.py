@@ -13,9 +13,8 @@ import httpx
 
 from contracts.topics import INTAKE
 from tests.support.auth import auth
-from tests.support.kafka import read_events
 
-from .support import TODAY, letter_body
+from .support import TODAY, letter_body, made_by_intake, topic_events
 
 FRONT = auth("frontdesk")
 NUMBER = re.compile(rf"^AUD/{TODAY.year}/(\d{{6}})$")
@@ -24,8 +23,8 @@ NUMBER = re.compile(rf"^AUD/{TODAY.year}/(\d{{6}})$")
 async def registered_on_topic(bootstrap: str) -> dict[int, set[str]]:
     """This year's agenda numbers on the real topic -> the case ids that carry them."""
     numbers: dict[int, set[str]] = defaultdict(set)
-    for env in await read_events(bootstrap, INTAKE):
-        if env.type == "RequestRegistered":
+    for env in await topic_events(bootstrap, INTAKE):
+        if env.type == "RequestRegistered" and made_by_intake(env, "case"):
             m = NUMBER.match(env.data.agenda_number)
             if m:
                 numbers[int(m.group(1))].add(env.subject)

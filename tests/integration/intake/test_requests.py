@@ -15,7 +15,6 @@ from chassis.idempotency import body_hash
 from contracts.topics import DEADLETTER, INTAKE, command_topic
 from services.intake.schemas import RequestIn
 from tests.support.auth import auth
-from tests.support.kafka import read_events
 
 from .support import (
     NIK_2,
@@ -24,6 +23,7 @@ from .support import (
     ktp,
     letter_body,
     offsets,
+    topic_events,
     visit_body,
     walk_in_body,
 )
@@ -231,7 +231,7 @@ async def test_idempotent_withdrawal_and_check_in(http, stack_env):
 
 
 async def read_subject(stack_env, subject: str):
-    return await read_events(stack_env.bootstrap, INTAKE, subject)
+    return await topic_events(stack_env.bootstrap, INTAKE, subject)
 
 
 async def test_an_undecodable_command_is_dead_lettered_and_the_owner_goes_on(http, stack_env):
