@@ -16,7 +16,7 @@ from .i18n import Text
 from .problems import Invalid, Problem, field_error
 
 TTL = 24 * 3600
-PENDING_WAIT = 15.0
+PENDING_WAIT = 11.0  # a little longer than a command may wait for its reply (10 s)
 #: a "pending" marker outlives a command's wait, but not a crash: if the process handling the
 #: key dies, the marker expires and a retry with the same key runs (the stable command id
 #: lets the agent recognise a command it already applied)
@@ -43,6 +43,11 @@ async def run_idempotent(
     pending = json.dumps({"state": "pending", "hash": digest})
     while not await redis.set(rkey, pending, nx=True, ex=PENDING_TTL):
         replayed = await _replay(redis, rkey, digest)
+        if replayed is _STALE:
+            # still pending after a command's wait: the first run died with its process (or
+            # is stuck). Run it again: the stable command id lets the owning agent answer
+            # what it already applied instead of applying it twice.
+            break
         if replayed is not None:
             return replayed
         # the marker vanished (its run failed, or its process died): claim the key again
@@ -62,8 +67,12 @@ async def run_idempotent(
     return reply
 
 
+_STALE: Any = object()
+
+
 async def _replay(redis, rkey: str, digest: str) -> Reply | None:
-    """The stored reply; None if the key is gone (the caller claims it again)."""
+    """The stored reply; None if the key is gone (the caller claims it again); _STALE if it
+    stayed pending for longer than a command may take."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + PENDING_WAIT
     while True:
@@ -80,5 +89,5 @@ async def _replay(redis, rkey: str, digest: str) -> Reply | None:
         if stored["state"] == "done":
             return Reply.model_validate(stored["reply"])
         if loop.time() > deadline:
-            return Reply(status=409, body={"detail": "request with this key still in progress"})
+            return _STALE
         await asyncio.sleep(0.05)

@@ -5,6 +5,7 @@ policies measured in seconds."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,15 +77,13 @@ class System:
         return self.kafka.bootstrap
 
 
-@pytest.fixture(scope="session")
-def system(tmp_path_factory) -> Iterator[System]:
-    data_dir = tmp_path_factory.mktemp("e2e")
+@contextmanager
+def running_system(data_dir: Path, policies_text: str) -> Iterator[System]:
+    """Kafka, Redis and the four services as separate processes, stopped on exit."""
     policies = data_dir / "sla-policies.yaml"
-    policies.write_text(FAST_POLICIES.format(inform=INFORM_SECONDS, walkin=WALKIN_SECONDS))
+    policies.write_text(policies_text)
     kafka = KafkaServer(data_dir, free_port(), free_port())
     redis = RedisServer(data_dir, free_port())
-    redis.start()
-    kafka.start(timeout=180)
     env = {
         "AUDIENSI_KAFKA_BOOTSTRAP": kafka.bootstrap,
         "AUDIENSI_REDIS_URL": redis.url,
@@ -95,6 +94,8 @@ def system(tmp_path_factory) -> Iterator[System]:
     ports = {name: free_port() for name in SERVICES}
     supervisor = Supervisor(default_specs(ports), data_dir, env=env)
     try:
+        redis.start()
+        kafka.start(timeout=180)
         supervisor.start_all()
         supervisor.wait_ready(timeout=180)
         yield System(supervisor, kafka, redis, data_dir)
@@ -102,3 +103,10 @@ def system(tmp_path_factory) -> Iterator[System]:
         supervisor.stop_all()
         kafka.stop()
         redis.stop()
+
+
+@pytest.fixture(scope="module")
+def system(tmp_path_factory) -> Iterator[System]:
+    policies = FAST_POLICIES.format(inform=INFORM_SECONDS, walkin=WALKIN_SECONDS)
+    with running_system(tmp_path_factory.mktemp("e2e"), policies) as running:
+        yield running
