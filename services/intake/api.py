@@ -59,7 +59,7 @@ async def check_in(body: VisitIn, request: Request, rt: Rt, key: IdempotencyKey 
     if issues := visit_issues(body, local_date(now)):
         raise invalid(issues, request)
     identity = await rt.protect(body.identity)
-    command_id = new_command_id(principal, key)
+    command_id = new_command_id(principal, key, c.CHECK_IN)
     visit_id = deterministic_id("visit", command_id)
     payload = c.CheckIn(visit_id=visit_id, name=body.name, organization=body.organization,
                         phone=body.phone, purpose=body.purpose, identity=identity)
@@ -86,7 +86,7 @@ async def request_audience(body: RequestIn, request: Request, rt: Rt,
             refs["applicant.identity"] = identity.ref
         applicant = Applicant(name=a.name, organization=a.organization, contact=a.contact,
                               identity=identity)
-    command_id = new_command_id(principal, key)
+    command_id = new_command_id(principal, key, c.REQUEST_AUDIENCE)
     case_id = deterministic_id("case", command_id)
     letter = Letter(**body.letter.model_dump()) if body.letter else None
     payload = c.RequestAudience(
@@ -107,9 +107,9 @@ async def withdraw(case_id: str, body: WithdrawalIn, request: Request, rt: Rt,
                    principal: Principal = Depends(require_roles(*REQUEST_ROLES))):
     _known_shape(case_id)
     corr = correlation or str(uuid.uuid4())
+    command_id = new_command_id(principal, key, c.WITHDRAW_REQUEST)
     msg = message(c.WITHDRAW_REQUEST, case_id, c.WithdrawRequest(reason=body.reason),
-                  acting(principal, REQUEST_ROLES), new_command_id(principal, key), corr,
-                  rt.clock.now())
+                  acting(principal, REQUEST_ROLES), command_id, corr, rt.clock.now())
     fingerprint = {"case_id": case_id, **body.model_dump(mode="json")}
     reply = await idempotent(rt, principal, key, fingerprint,
                              lambda: ask(rt.cases(), msg, retry_for=PROPAGATION))

@@ -48,7 +48,7 @@ async def file_complaint(body: ComplaintIn, request: Request, rt: Rt,
     if issues := complaint_issues(body, local_date(now)):
         raise invalid(issues, request)
     identity = await rt.protect(body.identity) if body.identity else None
-    command_id = new_command_id(principal, key)
+    command_id = new_command_id(principal, key, c.FILE_COMPLAINT)
     corr = correlation or str(uuid.uuid4())
     actor = acting(principal, FILE_ROLES)
     year = agenda_year(now)
@@ -84,7 +84,7 @@ async def _step(name: str, complaint_id: str, payload, roles: tuple[str, ...], b
         raise NotFound(NOT_FOUND)
     corr = correlation or str(uuid.uuid4())
     msg = message(name, complaint_id, payload, acting(principal, roles),
-                  new_command_id(principal, key), corr, rt.clock.now())
+                  new_command_id(principal, key, name), corr, rt.clock.now())
     reply = await idempotent(rt, principal, key, {"complaint_id": complaint_id, **body_dump},
                              lambda: ask(rt.cases(), msg))
     return respond(reply, request, corr)

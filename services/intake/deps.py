@@ -93,8 +93,10 @@ def is_uuid(text: str) -> bool:
     return _UUID.match(text) is not None
 
 
-def new_command_id(principal: Principal, key: str | None) -> str:
-    return command_id_for(SERVICE, principal.sub, key) or str(uuid.uuid4())
+def new_command_id(principal: Principal, key: str | None, name: str) -> str:
+    """Stable for an Idempotency-Key (per command name, so a key reused on another endpoint
+    can never look like a replay of the first command); random without one."""
+    return command_id_for(f"{SERVICE}/{name}", principal.sub, key) or str(uuid.uuid4())
 
 
 def acting(principal: Principal, allowed: tuple[str, ...]) -> Principal:
