@@ -180,11 +180,14 @@ class Registrar(_Writer):
         book = self._get(books.book_key(year), books.AgendaBook)
         visit = (self._get(books.visit_key(cmd.visit_id), books.VisitRecord)
                  if cmd.visit_id else None)
-        outcome = books.register(book, visit, cmd, msg.command_id, msg.at)
+        known = self.table.get(books.case_key(cmd.case_id))
+        outcome = books.register(book, visit, cmd, msg.command_id, msg.at, known)
         if outcome.events:
             await self.publish(wrap(outcome.events, msg, 1))
         if outcome.book is not None:  # the book first: see registrar.register
             self.table[books.book_key(year)] = outcome.book.model_dump(mode="json")
+        if outcome.case_number is not None and known is None:
+            self.table[books.case_key(cmd.case_id)] = outcome.case_number
         if outcome.visit is not None:
             self.table[books.visit_key(outcome.visit.visit_id)] = outcome.visit.model_dump(
                 mode="json")

@@ -6,7 +6,9 @@ in one order; it owns the counter. Each year's book holds the last number and th
 given to the most recent commands, in ONE table value (one changelog record): a command that
 is redelivered after a crash finds its number there, or, if its book update was lost, the
 book is exactly as it was when the command was first applied and gives it the same number
-again (with the same deterministic event ids).
+again (with the same deterministic event ids). Each numbered case's number is also kept under
+its own key (written after the book), so a command retried long after it fell out of the
+book's memory still gets its own number back.
 """
 
 from __future__ import annotations
@@ -46,6 +48,10 @@ def visit_key(visit_id: str) -> str:
     return f"visit:{visit_id}"
 
 
+def case_key(case_id: str) -> str:
+    return f"case:{case_id}"
+
+
 class AgendaBook(Model):
     year: int
     last: int = 0
@@ -75,6 +81,7 @@ class Outcome:
     visit: VisitRecord | None = None
     agenda_number: str | None = None
     replay: bool = False
+    case_number: str | None = None  # the agenda number to keep under case_key (after the book)
 
 
 def check_in(existing: VisitRecord | None, cmd: CheckIn, command_id: str,
@@ -91,8 +98,9 @@ def check_in(existing: VisitRecord | None, cmd: CheckIn, command_id: str,
 
 
 def register(book: AgendaBook | None, visit: VisitRecord | None, cmd: RequestAudience,
-             command_id: str, at: datetime) -> Outcome:
-    """Put a request on the agenda (urgent walk-ins get no agenda number)."""
+             command_id: str, at: datetime, case_number: str | None = None) -> Outcome:
+    """Put a request on the agenda (urgent walk-ins get no agenda number). `case_number`:
+    the number already recorded for this case id, if any."""
     year = agenda_year(at)
     book = book or AgendaBook(year=year)
     _check_shape(cmd)
@@ -100,10 +108,11 @@ def register(book: AgendaBook | None, visit: VisitRecord | None, cmd: RequestAud
         replay = _check_visit(visit, cmd, at)
         if replay is not None:
             return replay
-    if not cmd.urgent and command_id in book.recent:
-        number = agenda_number(year, book.recent[command_id])
+    if not cmd.urgent and (command_id in book.recent or case_number is not None):
+        number = (agenda_number(year, book.recent[command_id]) if command_id in book.recent
+                  else case_number)
         return Outcome(visit=_used(visit, cmd.case_id, number), agenda_number=number,
-                       replay=True)
+                       replay=True, case_number=number)
     requested = AudienceRequested(
         case_id=cmd.case_id, channel=cmd.channel, urgent=cmd.urgent, visit_id=cmd.visit_id,
         applicant=_applicant(cmd, visit), purpose=cmd.purpose, form=cmd.form,
@@ -118,7 +127,8 @@ def register(book: AgendaBook | None, visit: VisitRecord | None, cmd: RequestAud
     registered = RequestRegistered(case_id=cmd.case_id, agenda_number=number, registered_at=at)
     return Outcome(events=[requested, registered],
                    book=book.model_copy(update={"last": n, "recent": recent}),
-                   visit=_used(visit, cmd.case_id, number), agenda_number=number)
+                   visit=_used(visit, cmd.case_id, number), agenda_number=number,
+                   case_number=number)
 
 
 def _check_shape(cmd: RequestAudience) -> None:

@@ -114,3 +114,22 @@ def test_an_urgent_letter_never_reaches_the_book():
     assert err.value.field == "urgent"
     with pytest.raises(DomainError):
         books.register(None, None, letter_cmd().model_copy(update={"letter": None}), "c", AT)
+
+
+def test_a_command_retried_long_after_the_book_forgot_it_keeps_its_number():
+    first = books.register(None, None, letter_cmd("c-1"), "cmd-1", AT)
+    assert first.case_number == "AUD/2026/000001"
+    book = first.book
+    for i in range(books.RECENT + 1):  # the book forgets cmd-1
+        book = books.register(book, None, letter_cmd(f"c-x{i}"), f"cmd-x{i}", AT).book
+    assert "cmd-1" not in book.recent
+    again = books.register(book, None, letter_cmd("c-1"), "cmd-1", AT, first.case_number)
+    assert again.replay and again.events == [] and again.book is None
+    assert again.agenda_number == "AUD/2026/000001"
+
+
+def test_a_replay_after_new_year_keeps_the_number_of_its_year():
+    first = books.register(None, None, letter_cmd("c-1"), "cmd-1", AT)
+    next_year = AT.replace(year=2027)
+    again = books.register(None, None, letter_cmd("c-1"), "cmd-1", next_year, first.case_number)
+    assert again.agenda_number == "AUD/2026/000001" and again.replay
