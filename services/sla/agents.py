@@ -8,7 +8,7 @@ from services.sla.processor import Processor
 from services.sla.ticker import Ticker
 
 BATCH_MAX = 500  # messages per batch
-BATCH_WITHIN = 0.005  # seconds to wait for a batch to fill
+BATCH_WITHIN = 0.01  # seconds to wait for a batch to fill (adds at most this to a tick)
 
 
 async def _finish(work) -> None:

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from fastapi import FastAPI
 
-from chassis.commands import Publisher
 from chassis.faust_app import commands_topic, make_faust_app
 from chassis.settings import Settings
 from chassis.web import ServiceContext, create_service_app
@@ -16,6 +15,7 @@ from services.sla.calendar import load_calendars
 from services.sla.deadlines import DeadlineIndex
 from services.sla.policy import PolicySet, load_policies
 from services.sla.processor import Processor
+from services.sla.publishing import Publisher
 from services.sla.ticker import Ticker
 
 SERVICE = "sla"
@@ -47,8 +47,10 @@ def build(settings: Settings, config: SlaConfig | None = None) -> FastAPI:
                       use_partitioner=True)
     ctx = ServiceContext(SERVICE, settings, app)
     index = DeadlineIndex()
-    processor = Processor(config.policies, table, Publisher(app, n), index, lambda: ctx.redis)
-    ticker = Ticker(app, table, index, processor, commands, lambda: ctx.redis, INPUT_TOPICS)
+    publisher = Publisher(app)
+    processor = Processor(config.policies, table, publisher, index, lambda: ctx.redis)
+    ticker = Ticker(app, table, index, processor, publisher, lambda: ctx.redis, INPUT_TOPICS,
+                    settings.kafka_bootstrap)
     agents.register(app, stream_topic, table, processor, ticker, settings.sla_tick_interval)
     ctx.extras.update(policies=config.policies, commands=commands, index=index, ticker=ticker)
     return create_service_app(ctx, [api.router(ctx)])

@@ -180,10 +180,12 @@ class Decision:
     reply: CommandRecord | None = None
 
 
-def decide(state: SubjectState, inp: Input, policies: PolicySet) -> Decision:
+def decide(state: SubjectState, inp: Input, policies: PolicySet, *,
+           in_place: bool = False) -> Decision:
     """What `inp` changes for this subject. Raises a `DomainError` for a refused command
-    (and then nothing changes). `state` itself is left untouched."""
-    tx = _Tx(state.model_copy(deep=True), policies)
+    (and then nothing changes). `state` itself is left untouched, unless `in_place` (the
+    caller owns a working copy and saves copying it)."""
+    tx = _Tx(state if in_place else state.model_copy(deep=True), policies)
     if isinstance(inp, Fact):
         tx.on_fact(inp)
     elif isinstance(inp, Tick):

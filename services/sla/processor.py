@@ -6,7 +6,9 @@ subject's state. Then, for the whole batch, in this order:
    broker is away: the batch's offsets are not committed until this returns);
 2. write the changed states to the changelog-backed table;
 3. set the subjects' next due in the deadline index;
-4. write the read model and the replies to Redis.
+4. queue the read-model writes and the replies for Redis (one background writer, in batch
+   order: the agent does not wait for Redis, a cache rewritten from the table whenever
+   partitions are assigned).
 A crash between 1 and 2 republishes byte-identical envelopes (same ids and sequences) on
 redelivery; a crash after 2 changes nothing on redelivery (facts remember their source
 sequence, ticks find their steps fired, commands their id).
@@ -18,9 +20,11 @@ import asyncio
 import base64
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from prometheus_client import Histogram
 
 from chassis.commands import CommandMessage, Reply, send_reply
 from chassis.metrics import EVENTS_CONSUMED, EVENTS_PUBLISHED
@@ -35,11 +39,17 @@ from services.sla.domain import (
     decide,
     initial_state,
 )
-from services.sla.inputs import BadInput, Parsed, parse, relevant_types
+from services.sla.inputs import COMMANDS, BadInput, Parsed, parse, relevant_types
 from services.sla.policy import PolicySet
 
 log = logging.getLogger(__name__)
 SERVICE = "sla"
+PROJECTION_BACKLOG = 20  # batches of read-model writes the agent may run ahead of Redis
+BATCH_SIZE = Histogram("audiensi_sla_batch_messages", "Messages per agent batch",
+                       buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500))
+PHASE = Histogram("audiensi_sla_batch_phase_seconds", "Time per phase of an agent batch",
+                  ["phase"], buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
+                                      1, 2.5))
 
 
 # --- table values: "<partition>|<next due timestamp or ->|<state JSON>" --------------------
@@ -62,70 +72,102 @@ def unpack(raw: bytes) -> SubjectState:
 
 @dataclass
 class _Work:
-    before: SubjectState | None
+    """One subject's share of a batch."""
+
     before_raw: bytes | None
-    state: SubjectState
+    before: readmodel.Views  # what the read model holds for it
+    state: SubjectState  # a working copy, changed in place
+    applied: list[Parsed] = field(default_factory=list)  # inputs applied in this batch
+    envelopes: list[Envelope] = field(default_factory=list)
 
 
 @dataclass
 class Processor:
     policies: PolicySet
     table: Any  # faust Table: bytes key -> packed bytes
-    publisher: Any  # chassis.commands.Publisher
+    publisher: Any  # .publish(envelopes): sends and waits for the broker's acknowledgements
     index: DeadlineIndex
     redis: Callable[[], Any]  # the Redis client (created when the service starts)
     retry_delay: float = 0.5
     processed: dict[tuple[str, int], int] = field(default_factory=dict)  # (topic, p) -> offset
     last_input_at: dict[int, float] = field(default_factory=dict)  # partition -> monotonic
+    _projections: asyncio.Queue | None = None
+    _projector: asyncio.Task | None = None
 
     def __post_init__(self) -> None:
         self.relevant = relevant_types(self.policies)
 
-    async def process(self, events: Iterable[Any]) -> None:
+    async def process(self, events: list[Any]) -> None:
+        BATCH_SIZE.observe(len(events))
+        began = time.perf_counter()
         work: dict[str, _Work] = {}
         replies: list[tuple[CommandMessage, Reply]] = []
-        out: list[Envelope] = []
+        letters: list[Envelope] = []
         for event in events:
             msg = event.message
             self.processed[(msg.topic, msg.partition)] = msg.offset
             EVENTS_CONSUMED.labels(SERVICE, msg.topic).inc()
+            if msg.topic != COMMANDS:
+                self.last_input_at[msg.partition] = time.monotonic()
             try:
                 parsed = parse(msg.topic, event.value, self.relevant)
             except BadInput as exc:
-                out.append(self.dead_letter(msg, event.key, event.value, str(exc)))
+                letters.append(self.dead_letter(msg, event.key, event.value, str(exc)))
                 continue
             if parsed is None:
                 continue
-            if parsed.command is None or parsed.command.name != "tick":
-                self.last_input_at[msg.partition] = time.monotonic()
             w = work.get(parsed.subject) or self.load(parsed.subject, msg.partition)
             work[parsed.subject] = w
             try:
-                decision = decide(w.state, parsed.input, self.policies)
+                decision = self.apply(w, parsed)
             except DomainError as err:
                 replies += self.refusal(parsed, err)
                 continue
             except Exception as exc:  # noqa: BLE001 - a bug must not stop the stream
                 log.exception("cannot apply %s to %s", msg.topic, parsed.subject)
-                out.append(self.dead_letter(msg, event.key, event.value, f"apply: {exc!r}"))
+                letters.append(self.dead_letter(msg, event.key, event.value, f"apply: {exc!r}"))
+                self.replay(w)
                 continue
-            w.state = decision.state
-            out += decision.envelopes
             if parsed.command is not None and decision.reply is not None:
                 replies.append((parsed.command, _reply(decision.reply)))
-        await self.publish(out)
+        decided = time.perf_counter()
+        await self.publish([e for w in work.values() for e in w.envelopes] + letters)
+        published = time.perf_counter()
         changed = self.remember(work)
         self.schedule(work)
-        await self.project(changed, replies)
+        remembered = time.perf_counter()
+        if changed or replies:
+            await self.projection_queue().put((changed, replies))
+        for phase, seconds in (("decide", decided - began), ("publish", published - decided),
+                               ("table", remembered - published)):
+            PHASE.labels(phase).observe(seconds)
+
+    def apply(self, w: _Work, parsed: Parsed):
+        # commands may be refused: decide on a copy; facts and ticks change the working copy
+        in_place = parsed.command is None
+        decision = decide(w.state, parsed.input, self.policies, in_place=in_place)
+        w.state = decision.state
+        w.envelopes += decision.envelopes
+        w.applied.append(parsed)
+        return decision
+
+    def replay(self, w: _Work) -> None:
+        """After a failed input: start again from the stored state with the inputs that
+        worked (the decider is deterministic: same envelopes)."""
+        applied = w.applied
+        w.state = (unpack(w.before_raw) if w.before_raw is not None
+                   else initial_state(w.state.subject, w.state.partition))
+        w.applied, w.envelopes = [], []
+        for parsed in applied:
+            self.apply(w, parsed)
 
     def load(self, subject: str, partition: int) -> _Work:
         raw = self.table.get(subject.encode())
         if raw is None:
-            return _Work(None, None, initial_state(subject, partition))
+            return _Work(None, readmodel.NEW, initial_state(subject, partition))
         state = unpack(raw)
-        if state.partition != partition:
-            state.partition = partition
-        return _Work(state, raw, state)
+        state.partition = partition
+        return _Work(raw, readmodel.views(state), state)
 
     async def publish(self, envelopes: list[Envelope]) -> None:
         if not envelopes:
@@ -142,7 +184,7 @@ class Processor:
         for env in envelopes:
             EVENTS_PUBLISHED.labels(SERVICE, env.type).inc()
 
-    def remember(self, work: dict[str, _Work]) -> list[tuple[SubjectState | None, SubjectState]]:
+    def remember(self, work: dict[str, _Work]) -> list[tuple[readmodel.Views, SubjectState]]:
         changed = []
         for subject, w in work.items():
             raw = pack(w.state)
@@ -154,6 +196,21 @@ class Processor:
     def schedule(self, work: dict[str, _Work]) -> None:
         for subject, w in work.items():
             self.index.set(subject, w.state.partition, w.state.next_due())
+
+    def projection_queue(self) -> asyncio.Queue:
+        """Read-model writes and replies, in batch order, written by one background task:
+        the agent moves on to its next batch meanwhile (the queue bounds how far ahead)."""
+        if self._projections is None:
+            self._projections = asyncio.Queue(maxsize=PROJECTION_BACKLOG)
+            self._projector = asyncio.ensure_future(self._project_forever(self._projections))
+        return self._projections
+
+    async def _project_forever(self, queue: asyncio.Queue) -> None:
+        while True:
+            changed, replies = await queue.get()
+            began = time.perf_counter()
+            await self.project(changed, replies)
+            PHASE.labels("redis").observe(time.perf_counter() - began)
 
     async def project(self, changed, replies) -> None:
         redis = self.redis()

@@ -16,6 +16,7 @@ Keys (`sla:v1:` prefix):
 from __future__ import annotations
 
 import base64
+from dataclasses import dataclass
 from typing import Any
 
 from services.sla.clocks import Clock
@@ -67,11 +68,29 @@ def _esc_member(view: dict[str, str]) -> str:
     return f"{view['raised_at']}|{view['escalation_id']}"
 
 
-def write_changes(pipe, old: SubjectState | None, new: SubjectState) -> int:
-    """Queue on `pipe` what changed between `old` and `new` (None: write everything).
-    Returns the number of items written."""
+@dataclass(frozen=True)
+class Views:
+    """What the read model holds for one subject (to write only what changes)."""
+
+    clocks: dict[str, dict[str, str]]
+    escalations: dict[str, dict[str, str]]
+
+
+#: a subject the read model has never seen: nothing to remove from other sets
+NEW = Views({}, {})
+
+
+def views(state: SubjectState) -> Views:
+    return Views({k.clock_id: clock_view(state.subject, k) for k in state.clocks},
+                 {e.escalation_id: escalation_view(state.subject, e) for e in state.escalations})
+
+
+def write_changes(pipe, old: Views | None, new: SubjectState) -> int:
+    """Queue on `pipe` what changed from `old` to `new`. `old` None: the read model may hold
+    anything (rewrite everything and clear the other state sets); `NEW`: it holds nothing
+    of this subject. Returns the number of items written."""
     written = 0
-    before_clocks = {k.clock_id: clock_view(old.subject, k) for k in old.clocks} if old else {}
+    before_clocks = old.clocks if old is not None else {}
     for clock in new.clocks:
         view = clock_view(new.subject, clock)
         prior = before_clocks.get(clock.clock_id)
@@ -83,7 +102,8 @@ def write_changes(pipe, old: SubjectState | None, new: SubjectState) -> int:
         pipe.zadd(f"{PREFIX}clocks:all", {member: 0})
         pipe.zadd(f"{PREFIX}case:{new.subject}:clocks", {member: 0})
         pipe.zadd(f"{PREFIX}clocks:{view['state']}", {member: 0})
-        stale = CLOCK_STATES if prior is None else (prior["state"],)
+        stale = (CLOCK_STATES if old is None else () if prior is None
+                 else (prior["state"],))
         for state in stale:
             if state != view["state"]:
                 pipe.zrem(f"{PREFIX}clocks:{state}", member)
@@ -91,8 +111,7 @@ def write_changes(pipe, old: SubjectState | None, new: SubjectState) -> int:
             for key in ("all", prior["state"]):
                 pipe.zrem(f"{PREFIX}clocks:{key}", _clock_member(prior))
             pipe.zrem(f"{PREFIX}case:{new.subject}:clocks", _clock_member(prior))
-    before_escs = ({e.escalation_id: escalation_view(old.subject, e) for e in old.escalations}
-                   if old else {})
+    before_escs = old.escalations if old is not None else {}
     for esc in new.escalations:
         view = escalation_view(new.subject, esc)
         prior = before_escs.get(esc.escalation_id)
@@ -107,7 +126,8 @@ def write_changes(pipe, old: SubjectState | None, new: SubjectState) -> int:
         for base in sets:
             pipe.zadd(base + "all", {member: 0})
             pipe.zadd(base + esc.state, {member: 0})
-            stale = ESCALATION_STATES if prior is None else (prior["state"],)
+            stale = (ESCALATION_STATES if old is None else () if prior is None
+                     else (prior["state"],))
             for state in stale:
                 if state != esc.state:
                     pipe.zrem(base + state, member)

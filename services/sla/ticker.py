@@ -6,10 +6,11 @@ duplicate tick raises nothing twice.
 
 After partitions are assigned and the table recovered, the deadline index is rebuilt from
 the table and the read model is rewritten from it. Ticks wait until the stream has caught
-up with what was already on the input topics at that moment (or has been idle for a
-moment, or `max_hold` passed): a stop delivered while the service was down must be applied
-before a tick can call its clock breached. Deadlines that passed while the service was
-down then fire, once.
+up with what was already on the input topics at that moment (every partition that had
+messages past the group's committed offset, read up to its end offset then; if the broker
+cannot tell, until the stream has been idle for a moment; `max_hold` at most): a stop
+delivered while the service was down must be applied before a tick can call its clock
+breached. Deadlines that passed while the service was down then fire, once.
 """
 
 from __future__ import annotations
@@ -21,13 +22,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from faust.types import TP
 from prometheus_client import Gauge, Histogram
 
 from chassis.auth import Principal
 from services.sla import readmodel
 from services.sla.deadlines import DeadlineIndex
 from services.sla.inputs import COMMANDS, tick_message
+from services.sla.offsets import Backlog, backlog
 from services.sla.processor import Processor, unpack, unpack_head
 
 log = logging.getLogger(__name__)
@@ -38,16 +39,17 @@ TICK_LAG = Histogram("audiensi_sla_tick_lag_seconds", "From a due instant to its
 
 
 class Ticker:
-    def __init__(self, app, table, index: DeadlineIndex, processor: Processor, commands,
-                 redis: Callable[[], Any], input_topics: tuple[str, ...], *,
-                 idle: float = 0.5, max_hold: float = 15.0, per_run: int = 5000) -> None:
+    def __init__(self, app, table, index: DeadlineIndex, processor: Processor, publisher,
+                 redis: Callable[[], Any], input_topics: tuple[str, ...], bootstrap: str, *,
+                 idle: float = 1.0, max_hold: float = 60.0, per_run: int = 5000) -> None:
         self.app = app
         self.table = table
         self.index = index
         self.processor = processor
-        self.commands = commands
+        self.publisher = publisher
         self.redis = redis
         self.input_topics = input_topics
+        self.bootstrap = bootstrap
         self.idle = idle
         self.max_hold = max_hold
         self.per_run = per_run
@@ -56,7 +58,7 @@ class Ticker:
         self.open = False  # stream caught up: ticks may go
         self.partitions: set[int] = set()
         self._rebuilt_at = 0.0
-        self._targets: dict[tuple[str, int], int] = {}
+        self._targets: Backlog | None = None
         self._projection: asyncio.Task | None = None
 
     # rebalancing ------------------------------------------------------------------------
@@ -92,15 +94,11 @@ class Ticker:
         self._projection = asyncio.ensure_future(self._rewrite_read_model(subjects))
 
     async def _read_targets(self) -> None:
-        tps = [TP(topic, p) for topic in self.input_topics for p in self.partitions]
-        self._targets = {}
-        if not tps:
-            return
-        try:
-            ends = await asyncio.wait_for(self.app.consumer.highwaters(*tps), timeout=5)
-            self._targets = {(tp.topic, tp.partition): int(end) for tp, end in ends.items()}
-        except Exception as exc:  # noqa: BLE001 - fall back on idleness and max_hold
-            log.warning("cannot read end offsets for the catch-up gate: %r", exc)
+        parts = [(topic, p) for topic in self.input_topics for p in self.partitions]
+        self._targets = await backlog(self.bootstrap, self.app.conf.id, parts) if parts else {}
+        if self._targets:
+            log.info("catching up before ticking", extra={"backlog": {
+                f"{t}/{p}": end for (t, p), end in self._targets.items()}})
 
     async def _rewrite_read_model(self, keys: list) -> None:
         """The table is the truth: rewrite the read model of the owned subjects."""
@@ -121,17 +119,14 @@ class Ticker:
     # the gate -----------------------------------------------------------------------------
     def caught_up(self, now: float) -> bool:
         if now - self._rebuilt_at >= self.max_hold:
+            log.warning("ticking before the stream caught up (max hold)")
             return True
         done = self.processor.processed
-        for p in self.partitions:
-            quiet = now - max(self._rebuilt_at, self.processor.last_input_at.get(p, 0.0))
-            if quiet >= self.idle:
-                continue
-            for topic in self.input_topics:
-                target = self._targets.get((topic, p))
-                if target is None or done.get((topic, p), -1) < target - 1:
-                    return False
-        return True
+        if self._targets is not None:
+            return all(done.get(tp, -1) >= end - 1 for tp, end in self._targets.items())
+        last = max((self.processor.last_input_at.get(p, 0.0) for p in self.partitions),
+                   default=0.0)
+        return now - max(self._rebuilt_at, last) >= self.idle
 
     # ticking ------------------------------------------------------------------------------
     async def run_once(self, now: datetime | None = None) -> int:
@@ -159,8 +154,7 @@ class Ticker:
         try:
             for subject, _ in due:
                 msg = tick_message(subject, now, SYSTEM)
-                futures.append(await self.commands.send(key=subject.encode(),
-                                                        value=msg.to_bytes(), force=True))
+                futures.append(await self.publisher.send(COMMANDS, subject, msg.to_bytes()))
             await asyncio.gather(*futures)
         except Exception as exc:  # noqa: BLE001 - in-flight ticks are handed out again later
             log.warning("sending ticks failed: %r", exc)

@@ -16,7 +16,7 @@ from services.sla import readmodel
 from services.sla.domain import Acknowledge, Fact, Tick
 from services.sla.inputs import COMMANDS, BadInput, parse, relevant_types, tick_message
 from services.sla.processor import pack, unpack, unpack_head
-from tests.unit.sla.clock_support import POLICIES, given, received, tick
+from tests.unit.sla.clock_support import POLICIES, given, informed, received, tick
 
 RELEVANT = relevant_types(POLICIES)
 NOW = datetime(2026, 4, 6, 1, 0, tzinfo=UTC)
@@ -88,19 +88,28 @@ class Recorder:
 def test_the_read_model_writes_only_what_changed():
     first = given(received(0))
     pipe = Recorder()
-    assert readmodel.write_changes(pipe, None, first.state) == 1
+    assert readmodel.write_changes(pipe, None, first.state) == 1  # a full rewrite
     keys = {a[0] for _, a, _ in pipe.calls}
     assert "sla:v1:clocks:running" in keys and "sla:v1:clocks:all" in keys
     assert any(name == "zrem" and a[0] == "sla:v1:clocks:met" for name, a, _ in pipe.calls)
+    pipe = Recorder()
+    assert readmodel.write_changes(pipe, readmodel.NEW, first.state) == 1  # a new subject
+    assert not any(name == "zrem" for name, _, _ in pipe.calls)
+    before = readmodel.views(first.state)
     later = first.when(tick(10))  # nothing fired: nothing to write
     pipe = Recorder()
-    assert readmodel.write_changes(pipe, first.state, later.state) == 0
-    before = later.state
+    assert readmodel.write_changes(pipe, before, later.state) == 0
+    before = readmodel.views(later.state)
     after = later.when(tick(45)).state  # at risk: one new escalation
     pipe = Recorder()
     assert readmodel.write_changes(pipe, before, after) == 1
     view = next(kw["mapping"] for name, _, kw in pipe.calls if name == "hset")
     assert (view["level"], view["state"], view["to_division"]) == ("1", "open", "rehsos")
+    before = readmodel.views(after)
+    stopped = later.when(informed(50)).state  # stopped: the clock and the escalation change
+    pipe = Recorder()
+    assert readmodel.write_changes(pipe, before, stopped) == 2
+    assert ("zrem", ("sla:v1:clocks:running",)) in {(n, a[:1]) for n, a, _ in pipe.calls}
 
 
 def test_a_running_clock_past_its_due_reads_as_breached():
