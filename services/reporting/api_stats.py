@@ -9,7 +9,14 @@ from fastapi import APIRouter, Depends, Query
 from chassis.auth import require_roles
 
 from .deps import RuntimeDep
-from .reading import lead_time_stats, sla_stats, time_range, volume, workload
+from .reading import (
+    complaint_statuses,
+    lead_time_stats,
+    sla_stats,
+    time_range,
+    volume,
+    workload,
+)
 
 router = APIRouter(prefix="/stats", tags=["stats"])
 
@@ -49,3 +56,9 @@ async def volume_stats(rt: RuntimeDep, from_: From = None, to: To = None,
     rng = time_range(from_, to, rt.tz)
     return {"by": by, "from": rng.first_day, "to": rng.last_day,
             "items": volume(await rt.reader.volume(), rng, by)}
+
+
+@router.get("/complaints", dependencies=[Depends(require_roles("analyst", "head_of_office"))])
+async def complaint_stats(rt: RuntimeDep) -> dict:
+    """Complaints (pengaduan) by their furthest step: filed, verified, responded, closed."""
+    return {"by_status": complaint_statuses(await rt.reader.complaints())}

@@ -124,6 +124,9 @@ class Reader:
     async def workload(self) -> list[dict[str, int]]:
         return await self._hashes(await self.version(), "workload")
 
+    async def complaints(self) -> list[dict[str, int]]:
+        return await self._hashes(await self.version(), "complaints")
+
     async def volume(self) -> list[dict[str, int]]:
         return await self._hashes(await self.version(), "volume")
 

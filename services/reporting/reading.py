@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from .aggregates import SEP
-from .model import LEAD_STEPS, timeline
+from .model import COMPLAINT_RANK, LEAD_STEPS, timeline
 from .projection import Doc
 
 
@@ -227,3 +227,10 @@ def volume(hashes: list[dict[str, int]], rng: TimeRange, by: str) -> list[dict[s
                     "complaints_total": sum(row["complaints"].values()),
                     "visits": row["visits"]})
     return out
+
+
+def complaint_statuses(hashes: list[dict[str, int]]) -> dict[str, int]:
+    totals: Counter = Counter()
+    for fields in hashes:
+        totals.update(fields)
+    return {status: totals.get(status, 0) for status in COMPLAINT_RANK}

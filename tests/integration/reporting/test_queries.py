@@ -164,6 +164,12 @@ def test_volume(loaded):
         ("2026-03-02", {"letter": 1, "walk_in": 1}, 1), ("2026-03-03", {"letter": 1}, 0)]
 
 
+def test_complaints_by_status(loaded):
+    assert loaded.ok("/stats/complaints", "kadis")["by_status"] == {
+        "filed": 1, "verified": 0, "responded": 0, "closed": 1}
+    assert loaded.get("/stats/complaints", "ops").status_code == 403
+
+
 def as_cell(value) -> str:
     return "" if value is None else ("true" if value is True else
                                      "false" if value is False else str(value))
