@@ -331,9 +331,18 @@ def report(args, r: dict) -> str:
         f"- SLA service memory with {args.clocks:,} open clocks: RSS {mem_l['VmRSS']:.0f} MiB "
         f"(peak {mem_e['VmHWM']:.0f} MiB, {mem_e['VmRSS']:.0f} MiB at the end); Redis read "
         f"model {r['redis_mib']:.0f} MiB.",
-        "- The delay is the tick interval (a due instant waits up to one tick) plus a round "
-        "trip through the command topic, the agent's batch and the publish acknowledgement; "
-        "a burst is drained in batches of 500.",
+        "- Where the delay goes: a due instant waits up to one tick interval (0.25 s), then "
+        "the tick goes through the sla command topic to the partition's agent, which decides, "
+        "publishes (acks=all) and writes its changelog in batches of up to 500 messages; "
+        "the read model is written to Redis behind it. A burst is the same path with "
+        "thousands of ticks queued at once: its tail is the agent's throughput.",
+        "- After a restart or rebalance, ticks wait until the agent has read what was already "
+        "on its input topics (so a stop delivered while the service was down is applied "
+        "before a tick could call its clock breached); deadlines that passed meanwhile then "
+        "fire once (`tests/integration/sla/test_sla_recovery.py`). That catch-up time is not "
+        "in these figures.",
+        "- The host is shared and small: figures move by tens of percent between runs "
+        "(other processes compete for the 2 cores). Re-run the script to measure yours.",
         "",
     ]
     return "\n".join(lines)
