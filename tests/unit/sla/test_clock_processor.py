@@ -1,0 +1,205 @@
+"""The agent's batch work with fakes for the table, the producer and Redis: order of
+effects, dead letters, retries, refusals, replay after a failing input, redelivery."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from chassis.auth import Principal
+from chassis.commands import CommandMessage
+from contracts import decode, encode, envelope
+from contracts.disposition import ApplicantInformed, DispositionReceived
+from contracts.topics import DISPOSITION
+from services.sla import processor as processor_module
+from services.sla.deadlines import DeadlineIndex
+from services.sla.inputs import COMMANDS, tick_message
+from services.sla.processor import Processor, unpack
+from tests.unit.sla.clock_support import POLICIES
+
+T0 = datetime(2026, 4, 6, 1, 0, tzinfo=UTC)
+
+
+@dataclass
+class Message:
+    topic: str
+    partition: int
+    offset: int
+
+
+@dataclass
+class Event:
+    message: Message
+    key: bytes
+    value: bytes
+
+
+class FakePublisher:
+    def __init__(self, failures: int = 0) -> None:
+        self.failures = failures
+        self.published = []
+
+    async def publish(self, envelopes) -> None:
+        if self.failures:
+            self.failures -= 1
+            raise ConnectionError("broker away")
+        self.published += envelopes
+
+
+class FakePipeline:
+    def __init__(self, redis) -> None:
+        self.redis = redis
+
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        return None
+
+    def __getattr__(self, name):
+        return lambda *a, **kw: self.redis.calls.append((name, a, kw))
+
+    async def execute(self):
+        return []
+
+
+class FakeRedis:
+    def __init__(self) -> None:
+        self.calls = []
+
+    def pipeline(self, transaction: bool = True) -> FakePipeline:
+        return FakePipeline(self)
+
+    def replies(self):
+        return [a for name, a, _ in self.calls if name == "rpush"]
+
+
+def make(failures: int = 0):
+    redis = FakeRedis()
+    proc = Processor(POLICIES, {}, FakePublisher(failures), DeadlineIndex(), lambda: redis,
+                     retry_delay=0)
+    return proc, redis
+
+
+_offsets = iter(range(10_000))
+
+
+def fact(event, seq: int, at: datetime) -> Event:
+    env = envelope(event, source="disposition", sequence=seq, time=at)
+    return Event(Message(DISPOSITION, 0, next(_offsets)), env.subject.encode(), encode(env))
+
+
+def received(case: str, seq: int = 1, minutes: float = 0) -> Event:
+    return fact(DispositionReceived(case_id=case, division="rehsos", received_by="k"), seq,
+                T0 + timedelta(minutes=minutes))
+
+
+def informed(case: str, seq: int, minutes: float) -> Event:
+    return fact(ApplicantInformed(case_id=case, channel="telepon", message="m",
+                                  informed_by="o"), seq, T0 + timedelta(minutes=minutes))
+
+
+def command(msg: CommandMessage) -> Event:
+    return Event(Message(COMMANDS, 0, next(_offsets)), msg.subject.encode(), msg.to_bytes())
+
+
+async def settle(proc: Processor) -> None:
+    """Let the background read-model writer drain its queue."""
+    for _ in range(20):
+        await asyncio.sleep(0)
+        if proc._projections is None or proc._projections.empty():
+            await asyncio.sleep(0)
+            return
+
+
+def types(proc: Processor) -> list[str]:
+    return [e.type for e in proc.publisher.published]
+
+
+async def test_a_batch_publishes_then_remembers_then_schedules():
+    proc, redis = make()
+    await proc.process([received("c1"), received("c2")])
+    assert types(proc) == ["ClockStarted", "ClockStarted"]
+    assert set(proc.table) == {b"c1", b"c2"}
+    assert unpack(proc.table[b"c1"]).clocks[0].state == "running"
+    assert proc.index.due_of("c1") == (T0 + timedelta(minutes=45)).timestamp()
+    await settle(proc)
+    assert any(name == "hset" for name, _, _ in redis.calls)
+
+
+async def test_unreadable_messages_are_dead_lettered_and_the_batch_goes_on():
+    proc, _ = make()
+    bad = Event(Message(DISPOSITION, 3, 42), b"c9", b"not json")
+    await proc.process([bad, received("c1")])
+    assert types(proc) == ["ClockStarted", "DeadLettered"]
+    letter = proc.publisher.published[-1].data
+    assert (letter.original_topic, letter.partition, letter.offset, letter.consumer) == (
+        DISPOSITION, 3, 42, "sla")
+
+
+async def test_publishing_is_retried_until_the_broker_takes_it():
+    proc, _ = make(failures=3)
+    await proc.process([received("c1")])
+    assert types(proc) == ["ClockStarted"] and b"c1" in proc.table
+
+
+async def test_a_redelivered_batch_publishes_nothing_more():
+    proc, _ = make()
+    batch = [received("c1"), informed("c1", 2, 10)]
+    await proc.process(batch)
+    table = dict(proc.table)
+    await proc.process(batch)
+    assert types(proc) == ["ClockStarted", "ClockStopped"]
+    assert proc.table == table
+
+
+async def test_a_failing_input_is_dead_lettered_and_the_others_still_apply(monkeypatch):
+    proc, _ = make()
+    real = processor_module.decide
+
+    def flaky(state, inp, policies, **kw):
+        if getattr(inp, "event_type", "") == "ApplicantInformed":
+            state.clocks.clear()  # half-done damage that must not survive
+            raise RuntimeError("boom")
+        return real(state, inp, policies, **kw)
+
+    monkeypatch.setattr(processor_module, "decide", flaky)
+    tick_at = T0 + timedelta(minutes=50)
+    tick = command(tick_message("c1", tick_at, Principal(sub="t")))
+    await proc.process([received("c1"), informed("c1", 2, 10), tick])
+    assert types(proc) == ["ClockStarted", "ClockAtRisk", "EscalationRaised", "DeadLettered"]
+    state = unpack(proc.table[b"c1"])
+    assert state.clocks[0].state == "running" and len(state.escalations) == 1
+    assert "boom" in proc.publisher.published[-1].data.error
+
+
+async def test_a_refused_acknowledgement_answers_and_writes_nothing():
+    proc, redis = make()
+    await proc.process([received("c1")])
+    before = dict(proc.table)
+    msg = CommandMessage(command_id="k1", name="acknowledge", subject="c1",
+                         payload={"escalation_id": "nope"}, actor=Principal(sub="ops"),
+                         at=T0, correlation_id="x", reply_to="audiensi:reply:k1")
+    await proc.process([command(msg)])
+    await settle(proc)
+    assert types(proc) == ["ClockStarted"] and proc.table == before
+    ((key, body),) = redis.replies()
+    assert key == "audiensi:reply:k1" and '"status":404' in body
+
+
+async def test_an_acknowledgement_is_published_and_answered():
+    proc, redis = make()
+    tick = command(tick_message("c1", T0 + timedelta(minutes=46), Principal(sub="t")))
+    await proc.process([received("c1"), tick])
+    escalation = unpack(proc.table[b"c1"]).escalations[0].escalation_id
+    msg = CommandMessage(command_id="k2", name="acknowledge", subject="c1",
+                         payload={"escalation_id": escalation, "note": "ok"},
+                         actor=Principal(sub="kabid-rehsos", roles=("division_head",)),
+                         at=T0, correlation_id="x", reply_to="audiensi:reply:k2")
+    await proc.process([command(msg)])
+    await settle(proc)
+    assert types(proc)[-1] == "EscalationAcknowledged"
+    ((_, body),) = redis.replies()
+    assert '"status":200' in body and '"acknowledged"' in body
+    assert decode(encode(proc.publisher.published[-1])).actorid == "kabid-rehsos"
