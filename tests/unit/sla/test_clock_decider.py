@@ -382,3 +382,26 @@ def test_state_survives_a_json_round_trip():
 def test_due_is_in_utc():
     assert given(received(0)).clock.due_at.utcoffset() == timedelta(0)
     assert T0.tzinfo is UTC
+
+
+# --- the default policy file -------------------------------------------------------------
+
+
+def test_the_default_policies_give_the_sop_deadlines():
+    from chassis.settings import Settings
+    from services.sla.app import load_config
+
+    defaults = load_config(Settings()).policies
+    monday_9 = datetime(2026, 4, 6, 2, 0, tzinfo=UTC)  # Monday 09:00 WIB
+    start = received(0).model_copy(update={"time": monday_9})
+    run = given(start, policy_set=defaults)
+    (started,) = run.events("ClockStarted")
+    assert (started.policy_id, started.calendar_id) == ("inform-applicant", "office")
+    # 7 h 30 of office time: Mon 09:00-12:00, 13:00-16:00, then Tue 07:30-09:00 WIB
+    assert started.due_at == datetime(2026, 4, 7, 2, 0, tzinfo=UTC)
+    walk = given(walk_in(0), policy_set=defaults)
+    (started,) = walk.events("ClockStarted")
+    assert (started.policy_id, started.due_at) == ("direct-walk-in", at(30))
+    walk.when(tick(15), tick(30))
+    assert [(e.level, e.to_role) for e in walk.all("EscalationRaised")] == [
+        (1, "secretariat"), (2, "head_of_office")]
