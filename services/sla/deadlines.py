@@ -24,6 +24,10 @@ class DeadlineIndex:
     def __len__(self) -> int:
         return len(self._due) + len(self._inflight)
 
+    @property
+    def in_flight(self) -> int:
+        return len(self._inflight)
+
     def due_of(self, subject: str) -> float | None:
         entry = self._due.get(subject) or self._inflight.get(subject)
         return entry[0] if entry else None

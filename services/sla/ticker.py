@@ -41,7 +41,7 @@ TICK_LAG = Histogram("audiensi_sla_tick_lag_seconds", "From a due instant to its
 class Ticker:
     def __init__(self, app, table, index: DeadlineIndex, processor: Processor, publisher,
                  redis: Callable[[], Any], input_topics: tuple[str, ...], bootstrap: str, *,
-                 idle: float = 1.0, max_hold: float = 60.0, per_run: int = 5000) -> None:
+                 idle: float = 1.0, max_hold: float = 60.0, max_in_flight: int = 2000) -> None:
         self.app = app
         self.table = table
         self.index = index
@@ -52,7 +52,7 @@ class Ticker:
         self.bootstrap = bootstrap
         self.idle = idle
         self.max_hold = max_hold
-        self.per_run = per_run
+        self.max_in_flight = max_in_flight  # ticks sent but not yet applied by the agent
         self.needs_rebuild = False
         self.ready = False  # index rebuilt for the current assignment
         self.open = False  # stream caught up: ticks may go
@@ -143,7 +143,8 @@ class Ticker:
                 return 0
             log.info("ticking", extra={"subjects": len(self.index)})
         now = now or datetime.now(UTC)
-        due = self.index.pop_due(now.timestamp(), self.partitions, self.per_run)
+        room = self.max_in_flight - self.index.in_flight
+        due = self.index.pop_due(now.timestamp(), self.partitions, room) if room > 0 else []
         INDEX_SIZE.set(len(self.index))
         if due:
             await self.send(due, now)

@@ -58,7 +58,8 @@ def test_a_limit_leaves_the_rest_for_the_next_run():
     for i in range(10):
         index.set(f"s{i}", 0, float(i))
     assert [s for s, _ in index.pop_due(100.0, limit=4)] == ["s0", "s1", "s2", "s3"]
-    assert len(index.pop_due(100.0)) == 6
+    assert index.in_flight == 4
+    assert len(index.pop_due(100.0)) == 6 and index.in_flight == 10
 
 
 def test_rebuild_replaces_everything():
