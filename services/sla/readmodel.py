@@ -146,6 +146,25 @@ def decode_cursor(cursor: str) -> str:
     return base64.urlsafe_b64decode(padded.encode()).decode()
 
 
+_INTS = frozenset({"level", "cycle"})
+
+
+def typed(row: dict[bytes, bytes]) -> dict[str, Any]:
+    """A stored hash as the API answers it: numbers as numbers, empty fields as null."""
+    out: dict[str, Any] = {}
+    for k, v in row.items():
+        key, text = k.decode(), v.decode()
+        if key in _INTS:
+            out[key] = int(text)
+        elif key == "open":
+            out[key] = text == "1"
+        elif key == "elapsed_working_seconds":
+            out[key] = float(text) if text else None
+        else:
+            out[key] = text or None
+    return out
+
+
 async def _page(redis, key: str, hash_prefix: str, cursor: str | None,
                 limit: int) -> tuple[list[dict[str, Any]], str | None]:
     start = b"-" if cursor is None else b"(" + decode_cursor(cursor).encode()
@@ -156,7 +175,7 @@ async def _page(redis, key: str, hash_prefix: str, cursor: str | None,
         for m in members:
             pipe.hgetall(hash_prefix + m.decode().rsplit("|", 1)[1])
         rows = await pipe.execute()
-    items = [{k.decode(): v.decode() for k, v in row.items()} for row in rows if row]
+    items = [typed(row) for row in rows if row]
     next_cursor = encode_cursor(members[-1].decode()) if more and members else None
     return items, next_cursor
 
@@ -187,4 +206,4 @@ async def list_escalations(redis, *, state: str | None, division: str | None,
 
 async def get_escalation(redis, escalation_id: str) -> dict[str, str] | None:
     row = await redis.hgetall(f"{PREFIX}esc:{escalation_id}")
-    return {k.decode(): v.decode() for k, v in row.items()} if row else None
+    return typed(row) if row else None

@@ -151,7 +151,7 @@ async def test_pages_of_clocks_follow_each_other(http, scenario):
 async def escalation_of(http, case_id: str, level: int) -> dict:
     r = await http.get("/escalations", params={"case_id": case_id}, headers=auth("kadis"))
     assert r.status_code == 200, r.text
-    return next(e for e in r.json()["items"] if e["level"] == str(level))
+    return next(e for e in r.json()["items"] if e["level"] == level)
 
 
 async def test_acknowledgement_is_refused_with_nothing_written(stack_env, http, scenario):
@@ -225,7 +225,7 @@ async def test_division_heads_see_only_their_division(http, scenario):
                          headers=auth("kabid-rehsos"))
     other = await http.get("/escalations", params={"case_id": scenario.late},
                            headers=auth("kabid-linjamsos"))
-    assert {e["level"] for e in own.json()["items"]} == {"1", "2"}
+    assert {e["level"] for e in own.json()["items"]} == {1, 2}
     assert other.json()["items"] == []
 
 
