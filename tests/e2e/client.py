@@ -121,7 +121,7 @@ def eventually(check: Callable[[], Any], timeout: float = 20.0, interval: float 
             if value:
                 return value
             last = value
-        except (AssertionError, KeyError, IndexError, httpx.HTTPError) as exc:
+        except (AssertionError, KeyError, IndexError, ValueError, httpx.HTTPError) as exc:
             last = exc
         if time.monotonic() > deadline:
             raise AssertionError(f"not true after {timeout}s; last: {last!r}")
