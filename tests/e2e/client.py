@@ -126,3 +126,31 @@ def eventually(check: Callable[[], Any], timeout: float = 20.0, interval: float 
         if time.monotonic() > deadline:
             raise AssertionError(f"not true after {timeout}s; last: {last!r}")
         time.sleep(interval)
+
+
+def read_sse(url: str, user: str, *, want: Callable[[list[dict]], bool],
+             last_event_id: str | None = None, params: dict | None = None,
+             timeout: float = 20.0) -> list[dict]:
+    """Read Server-Sent Events until `want(events)` holds; each event {id, event, data}."""
+    headers = auth(user)
+    if last_event_id:
+        headers["Last-Event-ID"] = last_event_id
+    events: list[dict] = []
+    current: dict = {}
+    deadline = time.monotonic() + timeout
+    with httpx.stream("GET", url, headers=headers, params=params,
+                      timeout=httpx.Timeout(timeout, read=5.0)) as response:
+        assert response.status_code == 200, response.read()
+        for line in response.iter_lines():
+            if line == "":
+                if "data" in current:
+                    events.append(current)
+                    if want(events):
+                        return events
+                current = {}
+            elif not line.startswith(":"):
+                field, _, value = line.partition(":")
+                current[field] = value.lstrip(" ")
+            if time.monotonic() > deadline:
+                break
+    raise AssertionError(f"SSE: condition not met after {timeout}s; got {events}")
