@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
@@ -19,6 +20,7 @@ from contracts.topics import TOPICS, command_topic
 from .kafka import broker_reachable, ensure_topics
 from .metrics import install_metrics
 from .problems import install_problem_handlers
+from .recovery import recover_active_tables_from_the_start, restart_stuck_recovery
 from .redis import make_redis
 from .settings import Settings
 
@@ -100,14 +102,21 @@ def create_service_app(
                             settings.replication_factor, compacted=frozenset(changelogs))
         ctx.redis = make_redis(settings.redis_url)
         ctx.faust_app.conf.datadir.parent.mkdir(parents=True, exist_ok=True)
+        watchdog = None
+        if ctx.faust_app.tables:
+            recover_active_tables_from_the_start()
         async with faust_app_running(ctx.faust_app, stop_timeout=15):
             ctx.started = True
+            if ctx.faust_app.tables:
+                watchdog = asyncio.create_task(restart_stuck_recovery(ctx.faust_app))
             for hook in on_start:
                 await hook(ctx)
             try:
                 yield
             finally:
                 ctx.started = False
+                if watchdog is not None:
+                    watchdog.cancel()
                 for hook in on_stop:
                     await hook(ctx)
         await ctx.redis.aclose()

@@ -3,8 +3,6 @@ around it. Nothing is created at import time; nothing connects until the app sta
 
 from __future__ import annotations
 
-import asyncio
-
 from fastapi import FastAPI
 
 from chassis.clock import SystemClock
@@ -17,7 +15,6 @@ from contracts.topics import INTAKE, command_topic
 from .agents import SERVICE, CaseAgent
 from .api import router
 from .pools import close_pools, http_redis, open_pools
-from .recovery import recover_active_tables_from_the_start, restart_stuck_recovery
 
 TABLE = "cases"
 
@@ -30,7 +27,6 @@ def build(settings: Settings, *, instance: str | None = None, clock=None) -> Fas
                       value_type=bytes, key_serializer="raw", value_serializer="raw")
     cases = app.Table(TABLE, default=None, partitions=partitions,
                       help="case id -> CaseRecord (single writer: the agent below)")
-    recover_active_tables_from_the_start()
     ctx = ServiceContext(SERVICE, settings, app)
     ctx.extras["clock"] = clock or SystemClock()
     worker = CaseAgent(ctx, cases, Publisher(app, partitions))
@@ -43,10 +39,8 @@ def build(settings: Settings, *, instance: str | None = None, clock=None) -> Fas
     async def start(ctx: ServiceContext) -> None:
         await open_pools(ctx)
         ctx.extras["bus"] = CommandBus(commands, http_redis(ctx), settings.command_timeout)
-        ctx.extras["watchdog"] = asyncio.create_task(restart_stuck_recovery(app))
 
     async def stop(ctx: ServiceContext) -> None:
-        ctx.extras["watchdog"].cancel()
         await close_pools(ctx)
 
     return create_service_app(ctx, [router], on_start=[start], on_stop=[stop])

@@ -1,4 +1,5 @@
-"""Two work-arounds for faust's table recovery when partitions move between workers.
+"""Two work-arounds for faust's table recovery when partitions move between workers
+(`chassis.web` applies them to every service that has tables).
 
 1. Stale offsets. faust's `Recovery` remembers per changelog partition the offset it has read
    up to. With the in-memory store nothing persists, so each recovery re-reads the changelog
