@@ -21,7 +21,7 @@ from .kafka import broker_reachable, ensure_topics
 from .metrics import install_metrics
 from .problems import install_problem_handlers
 from .recovery import recover_active_tables_from_the_start, restart_stuck_recovery
-from .redis import make_redis
+from .redis import REPLY_CONNECTIONS, make_redis
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,8 @@ class ServiceContext:
     service: str
     settings: Settings
     faust_app: Any
-    redis: Any = None
+    redis: Any = None  # HTTP handlers and queries (large blocking pool)
+    replies: Any = None  # agents answering commands (small pool of its own)
     extras: dict[str, Any] = field(default_factory=dict)
     started: bool = False
 
@@ -100,7 +101,8 @@ def create_service_app(
         changelogs = changelog_topics(ctx.faust_app, settings.topic_partitions)
         await ensure_topics(settings.kafka_bootstrap, {**topics, **changelogs},
                             settings.replication_factor, compacted=frozenset(changelogs))
-        ctx.redis = make_redis(settings.redis_url)
+        ctx.redis = make_redis(settings.redis_url, wait=settings.command_timeout)
+        ctx.replies = make_redis(settings.redis_url, REPLY_CONNECTIONS, settings.command_timeout)
         ctx.faust_app.conf.datadir.parent.mkdir(parents=True, exist_ok=True)
         watchdog = None
         if ctx.faust_app.tables:
@@ -120,6 +122,7 @@ def create_service_app(
                 for hook in on_stop:
                     await hook(ctx)
         await ctx.redis.aclose()
+        await ctx.replies.aclose()
 
     api = FastAPI(title=f"Audiensi — {ctx.service}", lifespan=lifespan, version="0.1.0")
     api.state.ctx = ctx

@@ -19,7 +19,6 @@ from contracts.deadletter import DeadLettered
 from contracts.topics import INTAKE
 
 from .handler import handle_command, handle_intake
-from .pools import reply_redis
 from .record import CaseRecord
 
 log = logging.getLogger(__name__)
@@ -86,7 +85,7 @@ class CaseAgent:
         """Answer the waiting handler; if Redis fails the step stays done (the handler times
         out with 503 and a retry with the same Idempotency-Key gets the stored result)."""
         try:
-            await send_reply(reply_redis(self.ctx), msg, reply)
+            await send_reply(self.ctx.replies, msg, reply)
         except RedisError:
             log.exception("reply not delivered", extra={"case_id": msg.subject})
 

@@ -14,7 +14,6 @@ from contracts.topics import INTAKE, command_topic
 
 from .agents import SERVICE, CaseAgent
 from .api import router
-from .pools import close_pools, http_redis, open_pools
 
 TABLE = "cases"
 
@@ -37,10 +36,6 @@ def build(settings: Settings, *, instance: str | None = None, clock=None) -> Fas
             await worker.on_event(event)
 
     async def start(ctx: ServiceContext) -> None:
-        await open_pools(ctx)
-        ctx.extras["bus"] = CommandBus(commands, http_redis(ctx), settings.command_timeout)
+        ctx.extras["bus"] = CommandBus(commands, ctx.redis, settings.command_timeout)
 
-    async def stop(ctx: ServiceContext) -> None:
-        await close_pools(ctx)
-
-    return create_service_app(ctx, [router], on_start=[start], on_stop=[stop])
+    return create_service_app(ctx, [router], on_start=[start])

@@ -25,8 +25,6 @@ from chassis.problems import (
     field_error,
 )
 
-from .pools import http_redis
-
 SERVICE = "disposition"
 #: a command right after intake may reach the agent before intake's events do (the command
 #: topic and the intake topic are consumed side by side): retry answers that only mean "intake
@@ -72,7 +70,7 @@ async def submit(request: Request, principal: Principal, case_id: str, step: str
     command_id = command_id_for(SERVICE, principal.sub, key)
     msg = message(request, principal, case_id, step, payload, command_id)
     reply = await run_idempotent(
-        http_redis(ctx), service=SERVICE, principal=principal.sub, key=key,
+        ctx.redis, service=SERVICE, principal=principal.sub, key=key,
         payload={"case_id": case_id, "step": step, "body": payload},
         run=lambda: ask_owner(request, msg))
     return answer(reply)

@@ -105,9 +105,8 @@ class _Writer:
     async def reply(self, msg: CommandMessage, reply: Reply) -> None:
         """Answer the waiting HTTP handler. If Redis fails the work is done anyway (events
         durable, state stored): the handler times out and a retry is answered as a replay."""
-        redis = self.ctx.extras["pools"].replies or self.ctx.redis
         try:
-            await send_reply(redis, msg, reply)
+            await send_reply(self.ctx.replies, msg, reply)
         except RedisError as exc:
             log.warning("reply not delivered", extra={"command_id": msg.command_id,
                                                       "error": type(exc).__name__})

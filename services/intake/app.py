@@ -16,7 +16,6 @@ from . import agents
 from .api import router as request_router
 from .api_complaints import router as complaint_router
 from .deps import Runtime
-from .pools import Pools
 from .vault import IdentityVault, open_keystore
 
 
@@ -25,19 +24,12 @@ def build(settings: Settings) -> FastAPI:
     ctx = ServiceContext("intake", settings, app)
     wiring = agents.install(app, ctx)
     vault = IdentityVault(open_keystore(settings.keystore_url, settings.data_dir))
-    pools = Pools()
-    ctx.extras["pools"] = pools
     ctx.extras["intake"] = Runtime(ctx=ctx, vault=vault, registrar_topic=wiring.registrar_topic,
-                                   case_topic=wiring.case_commands, clock=SystemClock(),
-                                   pools=pools)
+                                   case_topic=wiring.case_commands, clock=SystemClock())
 
     async def open_resources(_ctx: ServiceContext) -> None:
-        pools.open(settings.redis_url, wait=settings.command_timeout)
         await asyncio.to_thread(vault.ref, "KTP", "0")  # creates the file and the HMAC key
 
-    async def close_resources(_ctx: ServiceContext) -> None:
-        await pools.close()
-
     return create_service_app(ctx, [request_router, complaint_router],
-                              on_start=[open_resources], on_stop=[close_resources],
+                              on_start=[open_resources],
                               extra_topics={agents.REGISTRAR_TOPIC: 1})

@@ -32,7 +32,6 @@ from contracts.base import Model
 from contracts.intake import Identity
 
 from .identity import Issue
-from .pools import Pools
 from .schemas import IdentityIn
 from .vault import IdentityVault
 
@@ -49,11 +48,10 @@ class Runtime:
     registrar_topic: Any
     case_topic: Any
     clock: Clock
-    pools: Pools
 
     @property
     def redis(self):
-        return self.pools.http
+        return self.ctx.redis
 
     def registrar(self) -> CommandBus:
         return CommandBus(self.registrar_topic, self.redis, self.ctx.settings.command_timeout)
