@@ -9,11 +9,13 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from fastapi.responses import JSONResponse
+
 from contracts import deterministic_id
 
 from .commands import Reply
 from .i18n import Text
-from .problems import Invalid, Problem, field_error
+from .problems import PROBLEM_JSON, Invalid, Problem, field_error
 
 TTL = 24 * 3600
 PENDING_WAIT = 11.0  # a little longer than a command may wait for its reply (10 s)
@@ -65,6 +67,16 @@ async def run_idempotent(
     await redis.set(rkey, json.dumps({"state": "done", "hash": digest,
                                       "reply": reply.model_dump()}), ex=TTL)
     return reply
+
+
+def replayed_problem(reply: Reply) -> JSONResponse | None:
+    """A refusal stored under an Idempotency-Key (see `run_idempotent`), answered again exactly
+    as it was the first time; None for any other reply."""
+    if reply.status < 400 or not reply.body.get("__problem__"):
+        return None
+    body = {k: v for k, v in reply.body.items() if k != "__problem__"}
+    return JSONResponse(body, status_code=reply.status, headers=reply.headers,
+                        media_type=PROBLEM_JSON)
 
 
 _STALE: Any = object()

@@ -13,9 +13,8 @@ from fastapi.responses import JSONResponse
 from chassis.auth import Principal
 from chassis.commands import CommandMessage, Reply
 from chassis.i18n import Text
-from chassis.idempotency import command_id_for, run_idempotent
+from chassis.idempotency import command_id_for, replayed_problem, run_idempotent
 from chassis.problems import (
-    PROBLEM_JSON,
     Conflict,
     Forbidden,
     Invalid,
@@ -83,10 +82,9 @@ async def query(request: Request, principal: Principal, case_id: str) -> JSONRes
 def answer(reply: Reply) -> JSONResponse:
     if reply.status < 400:
         return JSONResponse(reply.body, status_code=reply.status, headers=reply.headers)
-    body = dict(reply.body)
-    if body.pop("__problem__", False):  # a problem stored with an Idempotency-Key
-        return JSONResponse(body, status_code=reply.status, headers=reply.headers,
-                            media_type=PROBLEM_JSON)
+    replayed = replayed_problem(reply)
+    if replayed is not None:
+        return replayed
     raise problem_of(reply)
 
 

@@ -16,9 +16,8 @@ from chassis.auth import Principal
 from chassis.clock import Clock
 from chassis.commands import CommandBus, CommandMessage, Reply
 from chassis.i18n import Text, pick_lang
-from chassis.idempotency import command_id_for, run_idempotent
+from chassis.idempotency import command_id_for, replayed_problem, run_idempotent
 from chassis.problems import (
-    PROBLEM_JSON,
     Conflict,
     Invalid,
     NotFound,
@@ -160,10 +159,10 @@ def respond(reply: Reply, request: Request, correlation_id: str | None = None,
     if correlation_id:
         headers["X-Correlation-Id"] = correlation_id
     if reply.status >= 400:
-        if reply.body.get("__problem__"):  # stored by an Idempotency-Key replay
-            body = {k: v for k, v in reply.body.items() if k != "__problem__"}
-            return JSONResponse(body, status_code=reply.status, headers=headers,
-                                media_type=PROBLEM_JSON)
+        replayed = replayed_problem(reply)
+        if replayed is not None:
+            replayed.headers.update(headers)
+            return replayed
         response = problem_response(problem_of(reply), request)
         response.headers.update(headers)
         return response

@@ -19,9 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from chassis.auth import Principal, require_roles, require_staff
 from chassis.commands import CommandBus, CommandMessage, Reply
 from chassis.i18n import Text
-from chassis.idempotency import command_id_for, run_idempotent
+from chassis.idempotency import command_id_for, replayed_problem, run_idempotent
 from chassis.problems import (
-    PROBLEM_JSON,
     Conflict,
     Forbidden,
     Invalid,
@@ -90,10 +89,9 @@ def _refusal(reply: Reply) -> Problem:
 
 
 def _answer(reply: Reply) -> JSONResponse:
-    if reply.body.get("__problem__"):  # a refusal stored under an Idempotency-Key
-        body = {k: v for k, v in reply.body.items() if k != "__problem__"}
-        return JSONResponse(body, status_code=reply.status, media_type=PROBLEM_JSON,
-                            headers=reply.headers)
+    replayed = replayed_problem(reply)
+    if replayed is not None:
+        return replayed
     if reply.status >= 400:
         raise _refusal(reply)
     return JSONResponse(reply.body, status_code=reply.status, headers=reply.headers)
