@@ -35,8 +35,8 @@ class Api:
 
     def call(self, method: str, service: str, path: str, user: str, *,
              body: Any = None, params: dict | None = None, expect: tuple[int, ...] = (200, 201),
-             key: str | None = None) -> httpx.Response:
-        headers = auth(user)
+             key: str | None = None, anonymous: bool = False) -> httpx.Response:
+        headers = {} if anonymous else auth(user)
         if method == "POST":
             headers["Idempotency-Key"] = key or str(uuid.uuid4())
         deadline = time.monotonic() + self.retry_for

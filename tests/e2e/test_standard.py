@@ -175,45 +175,38 @@ def test_complaint_path_with_its_clocks(api):
 def test_refusals_write_nothing_anywhere(api, system):
     import asyncio
 
-    case_id = api.letter_request()["case_id"]
     topics = ("audiensi.intake.v1", "audiensi.disposition.v1", "audiensi.complaints.v1")
 
     def offsets():
         return [asyncio.run(total_messages(system.bootstrap, t)) for t in topics]
 
+    def refused(status: int, call) -> None:
+        before = offsets()
+        with pytest.raises(ApiError) as err:
+            call()
+        response = err.value.response
+        assert response.status_code == status, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["detail"]
+        assert offsets() == before, "a refused command wrote an event"
+
+    case_id = api.letter_request()["case_id"]
     eventually(lambda: api.get("disposition", f"/cases/{case_id}", "kadis"))
-    before = offsets()
-    bad = [
-        # wrong role: an officer cannot dispose
-        (403, lambda: api.step(case_id, "disposition", "petugas-rehsos-1",
-                               {"division": "rehsos", "instructions": "x"})),
-        # step out of order: receipt before disposition
-        (409, lambda: api.step(case_id, "receipt", "kabid-rehsos")),
-    ]
-    for status, call in bad:
-        with pytest.raises(ApiError) as err:
-            call()
-        assert err.value.response.status_code == status
-    api.step(case_id, "disposition", "kadis", {"division": "rehsos", "instructions": "x"})
-    before = offsets()
-    refusals = [
-        (403, lambda: api.step(case_id, "receipt", "kabid-linjamsos")),  # wrong division
-        (409, lambda: api.step(case_id, "notification", "petugas-rehsos-1",
-                               {"channel": "telepon", "message": "x"})),  # out of order
-    ]
-    for status, call in refusals:
-        with pytest.raises(ApiError) as err:
-            call()
-        assert err.value.response.status_code == status
-        assert err.value.response.headers["content-type"] == "application/problem+json"
+    dispose = {"division": "rehsos", "instructions": "x"}
+    refused(403, lambda: api.step(case_id, "disposition", "petugas-rehsos-1", dispose))  # role
+    refused(409, lambda: api.step(case_id, "receipt", "kabid-rehsos"))  # before disposition
+    api.step(case_id, "disposition", "kadis", dispose)
+    refused(403, lambda: api.step(case_id, "receipt", "kabid-linjamsos"))  # other division
+    refused(409, lambda: api.step(case_id, "notification", "petugas-rehsos-1",
+                                  {"channel": "telepon", "message": "x"}))  # out of order
     api.step(case_id, "receipt", "kabid-rehsos")
     api.step(case_id, "assignment", "kabid-rehsos", {"officer_id": "petugas-rehsos-1"})
-    before = offsets()
-    with pytest.raises(ApiError) as err:  # wrong officer
-        api.inform(case_id, officer="petugas-rehsos-2")
-    assert err.value.response.status_code == 403
-    with pytest.raises(ApiError) as err:  # invalid identity: impossible birth date
-        api.visit(number="1971013102850001")
-    assert err.value.response.status_code == 422
-    assert "1971013102850001" not in err.value.response.text
-    assert offsets() == before
+    refused(403, lambda: api.inform(case_id, officer="petugas-rehsos-2"))  # other officer
+    invalid_nik = "1971013102850001"  # 31 February
+    refused(422, lambda: api.visit(number=invalid_nik))
+    with pytest.raises(ApiError) as err:
+        api.visit(number=invalid_nik)
+    assert invalid_nik not in err.value.response.text
+    assert err.value.response.json()["errors"][0]["field"].startswith("identity")
+    refused(401, lambda: api.call("POST", "disposition", f"/cases/{case_id}/closure", "kadis",
+                                  body={}, anonymous=True))
