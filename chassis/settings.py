@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     heartbeat_interval: float = 1.0
     table_store: str = "memory://"
     command_timeout: float = 10.0
+    startup_wait: float = 60.0  # how long a service waits for Kafka and Redis to be reachable
     sla_tick_interval: float = 0.25
     log_level: str = "INFO"
 

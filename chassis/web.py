@@ -149,10 +149,12 @@ def run(service: str, build: Callable[[Settings], FastAPI]) -> None:
     import uvicorn
 
     from .logs import setup_logging
+    from .preflight import check_or_exit
     from .settings import get_settings
 
     settings = get_settings()
     setup_logging(service, settings.log_level)
+    check_or_exit(settings, service, wait=settings.startup_wait)
     api = build(settings)
     uvicorn.run(api, host=settings.host, port=settings.port_for(service), log_config=None,
                 lifespan="on", timeout_graceful_shutdown=10)

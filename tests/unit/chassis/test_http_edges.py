@@ -57,7 +57,8 @@ def test_missing_token_is_401_problem(client):
 
 @pytest.mark.parametrize("bad", [
     "garbage",
-    jwt.encode({"sub": "u", "exp": int(time.time()) + 60, "iss": "audiensi"}, "a-wrong-secret-that-is-long-enough-for-hs256"),
+    jwt.encode({"sub": "u", "exp": int(time.time()) + 60, "iss": "audiensi"},
+               "a-wrong-secret-that-is-long-enough-for-hs256"),
     jwt.encode({"sub": "u", "exp": int(time.time()) - 60, "iss": "audiensi"},
                SETTINGS.jwt_secret),
 ])
