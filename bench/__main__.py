@@ -37,6 +37,9 @@ def main() -> int:
         finally:
             kafka.stop()
             redis.stop()
+    cmd = [py, "bench/command_bench.py"] + (["--cases", "30"] if args.quick else [])
+    cmd += ["--write-doc"] if args.write_docs else []
+    code = code or subprocess.call(cmd, cwd=ROOT)
     sla = [py, "bench/sla_bench.py"]
     sla += ["--clocks", "5000", "--spread", "200", "--burst", "200", "--window", "10"] \
         if args.quick else []

