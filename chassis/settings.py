@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     command_timeout: float = 10.0
     startup_wait: float = 60.0  # how long a service waits for Kafka and Redis to be reachable
     sla_tick_interval: float = 0.25
+    consumer_prefetch_backoff: float = 0.005  # see chassis.faust_app.tune_fetcher
     log_level: str = "INFO"
 
     def port_for(self, service: str) -> int:
