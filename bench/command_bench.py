@@ -26,13 +26,13 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.docs import write_section  # noqa: E402
 from stack.kafka import KafkaServer  # noqa: E402
 from stack.proc import free_port  # noqa: E402
 from stack.redis import RedisServer  # noqa: E402
 from stack.supervisor import Supervisor, default_specs  # noqa: E402
 from tests.support.auth import auth  # noqa: E402
 
-DOC = ROOT / "docs" / "performance.md"
 HEADING = "## Command path latency"
 STEPS = [
     ("disposition", "kadis", {"division": "rehsos", "instructions": "tindak lanjuti"}),
@@ -127,17 +127,6 @@ def render(results: dict, cases: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_section(section: str) -> None:
-    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Performance\n"
-    start = text.find(HEADING)
-    if start < 0:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        nxt = text.find("\n## ", start + len(HEADING))
-        text = text[:start] + section + ("\n" + text[nxt + 1:] if nxt >= 0 else "")
-    DOC.write_text(text, encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cases", type=int, default=100)
@@ -168,7 +157,7 @@ def main() -> None:
     section = render(results, args.cases)
     print(section)
     if args.write_doc:
-        write_section(section)
+        write_section(HEADING, section)
 
 
 if __name__ == "__main__":

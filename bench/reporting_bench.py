@@ -30,6 +30,7 @@ import httpx  # noqa: E402
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer  # noqa: E402
 from aiokafka.admin import AIOKafkaAdminClient  # noqa: E402
 
+from bench.docs import DOC, write_section  # noqa: E402
 from chassis.kafka import ensure_topics  # noqa: E402
 from chassis.redis import make_redis  # noqa: E402
 from chassis.settings import get_settings  # noqa: E402
@@ -42,7 +43,6 @@ from services.reporting.rebuild import Rebuilds, source_partitions  # noqa: E402
 from services.reporting.store import Store  # noqa: E402
 
 HEADING = "## Projection rebuild rate"
-DOC = ROOT / "docs" / "performance.md"
 
 
 def with_db(url: str, db: int) -> str:
@@ -269,17 +269,6 @@ async def main(args: argparse.Namespace) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_section(section: str) -> None:
-    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Performance\n"
-    start = text.find(HEADING)
-    if start < 0:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        nxt = text.find("\n## ", start + len(HEADING))
-        text = text[:start] + section + ("\n" + text[nxt + 1:] if nxt >= 0 else "")
-    DOC.write_text(text, encoding="utf-8")
-
-
 if __name__ == "__main__":
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--cases", type=int, default=4000)
@@ -294,4 +283,4 @@ if __name__ == "__main__":
     out = asyncio.run(main(a))
     print(out)
     if a.write_doc:
-        write_section(out)
+        write_section(HEADING, out)

@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition  # noqa: E402
 
+from bench.docs import DOC, write_section  # noqa: E402
 from contracts import decode, encode, envelope  # noqa: E402
 from contracts.disposition import DispositionReceived  # noqa: E402
 from contracts.topics import ESCALATIONS, SLA  # noqa: E402
@@ -348,20 +349,6 @@ def report(args, r: dict) -> str:
     return "\n".join(lines)
 
 
-def write_docs(text: str) -> None:
-    path = ROOT / "docs" / "performance.md"
-    old = path.read_text() if path.exists() else "# Performance\n\n"
-    if SECTION in old:
-        head, _, rest = old.partition(SECTION)
-        nxt = rest.find("\n## ")
-        tail = rest[nxt + 1:] if nxt >= 0 else ""
-        new = head + text + ("\n" + tail if tail else "")
-    else:
-        new = old.rstrip("\n") + "\n\n" + text
-    path.write_text(new)
-    print(f"wrote {path}")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--clocks", type=int, default=100_000, help="open clocks to load")
@@ -390,7 +377,8 @@ def main() -> None:
         for name, value in results["metrics"].items():
             print(f"  {name} {value:.3f}")
         if args.write_docs:
-            write_docs(text)
+            write_section(SECTION, text)
+            print(f"wrote {DOC}")
 
 
 if __name__ == "__main__":
