@@ -1,5 +1,7 @@
-"""Where the agent's consumer group stands on its input topics (for the ticker's catch-up
-gate): which partitions have messages after the group's committed offset, up to where."""
+"""Where the agent's consumer group stands on its input topics: which partitions have
+messages after the group's committed offset, up to where (for the ticker's catch-up gate),
+and which have messages but no committed offset at all (to be re-read from their start
+after a rebalance, see `unread_from_start`)."""
 
 from __future__ import annotations
 
@@ -31,6 +33,46 @@ async def backlog(bootstrap: str, group_id: str, partitions: Iterable[tuple[str,
                 out[(tp.topic, tp.partition)] = ends[tp]
         return out
     except Exception as exc:  # noqa: BLE001 - the gate falls back on idleness
+        log.warning("cannot read the group's offsets: %r", exc)
+        return None
+    finally:
+        await consumer.stop()
+
+
+def never_committed(beginnings: dict, ends: dict, committed: dict) -> dict:
+    """The partitions that hold messages but have no offset committed by the group (none, or
+    0: aiokafka treats both alike), each with the first offset still on the broker. Pure."""
+    return {tp: beginnings[tp] for tp in ends
+            if not committed.get(tp) and ends[tp] > beginnings.get(tp, 0)}
+
+
+async def unread_from_start(bootstrap: str, group_id: str,
+                            partitions: Iterable[tuple[str, int]],
+                            timeout: float = 10.0) -> Backlog | None:
+    """Partitions with messages but no committed offset, and the offset to read them from
+    (None if the broker could not tell).
+
+    Why: faust drops the messages it fetched while its flow is stopped for a rebalance and
+    counts on seeking every partition back to its committed offset to read them again
+    (`Consumer.getmany` -> `perform_seek`); aiokafka's `seek_to_committed` skips a partition
+    without a committed offset, so on such a partition those messages are never delivered to
+    this worker, and once later ones are acknowledged the group commits past them. Seen in
+    `test_sla_rebalance`: a catch-up gate waiting for ticks that were never delivered, and
+    a clock missing from the table after the last rebalance (its start never applied).
+    """
+    tps = [TopicPartition(topic, p) for topic, p in partitions]
+    if not tps:
+        return {}
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group_id,
+                                enable_auto_commit=False)
+    try:
+        await asyncio.wait_for(consumer.start(), timeout)
+        ends = await asyncio.wait_for(consumer.end_offsets(tps), timeout)
+        beginnings = await asyncio.wait_for(consumer.beginning_offsets(tps), timeout)
+        committed = {tp: await asyncio.wait_for(consumer.committed(tp), timeout) for tp in tps}
+        found = never_committed(beginnings, ends, committed)
+        return {(tp.topic, tp.partition): offset for tp, offset in found.items()}
+    except Exception as exc:  # noqa: BLE001 - nothing is rewound; faust's own seek stands
         log.warning("cannot read the group's offsets: %r", exc)
         return None
     finally:
