@@ -6,6 +6,7 @@ import faust
 
 from contracts.topics import command_topic
 
+from .durability import drain_producer_buffer_on_flush
 from .settings import Settings
 
 
@@ -25,6 +26,7 @@ def make_faust_app(service: str, settings: Settings, *, instance: str | None = N
                    **overrides) -> faust.App:
     """A faust app for `service`; nothing connects until it is started."""
     tune_fetcher(settings.consumer_prefetch_backoff)
+    drain_producer_buffer_on_flush()
     inst = instance or str(settings.port_for(service))
     conf = dict(
         broker=f"kafka://{settings.kafka_bootstrap}",

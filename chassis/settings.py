@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     sla_tick_interval: float = 0.25
     consumer_prefetch_backoff: float = 0.005  # see chassis.faust_app.tune_fetcher
     log_level: str = "INFO"
+    #: a test-only fault hook (`chassis.faults`), refused when env is production
+    fault: str | None = None
 
     def port_for(self, service: str) -> int:
         if hasattr(self, f"{service}_port"):

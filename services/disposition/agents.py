@@ -12,13 +12,15 @@ import logging
 from redis.exceptions import RedisError
 
 from chassis.commands import CommandMessage, Publisher, Reply, send_reply
+from chassis.durability import Published
+from chassis.faults import Faults
 from chassis.metrics import EVENTS_CONSUMED, EVENTS_PUBLISHED
 from chassis.web import ServiceContext
 from contracts import DecodeError, Envelope, decode, deterministic_id, envelope
 from contracts.deadletter import DeadLettered
 from contracts.topics import INTAKE
 
-from .handler import handle_command, handle_intake
+from .handler import fold_own, handle_command, handle_intake
 from .record import CaseRecord
 
 log = logging.getLogger(__name__)
@@ -28,14 +30,18 @@ SERVICE = "disposition"
 class CaseAgent:
     """Applies one stream event; holds the table, the publisher and the service context."""
 
-    def __init__(self, ctx: ServiceContext, cases, publisher: Publisher) -> None:
+    def __init__(self, ctx: ServiceContext, cases, publisher: Publisher, fold,
+                 faults: Faults) -> None:
         self.ctx = ctx
         self.cases = cases
         self.publisher = publisher
+        self.fold = fold  # chassis.durability.OwnEventFold over audiensi.disposition.v1
+        self.faults = faults
 
     async def on_event(self, event) -> None:
         topic = event.message.topic
         EVENTS_CONSUMED.labels(SERVICE, topic).inc()
+        await self.fold.ensure(event.message.partition)
         try:
             if topic == INTAKE:
                 await self.on_intake(event)
@@ -77,9 +83,29 @@ class CaseAgent:
                 await self.reply(msg, Reply(status=503, body={"code": "publish-failed",
                                                               "kind": "unavailable"}))
                 return
-        if out.record is not None:
+        if out.record is not None and not self.faults.lose_state_write(msg.name, event.message):
             self.cases[msg.subject] = out.record.to_table()
         await self.reply(msg, out.reply)
+
+    def fold_published(self, event: Published) -> bool:
+        """Bring a case's record up to one of its own events on the topic (see
+        `chassis.durability`); True if the record was behind."""
+        if event.source != SERVICE or event.subject is None or event.sequence is None:
+            return False
+        record = self._record(event.subject)
+        if record is None:
+            log.error("own event for a case without a record", extra={
+                "case_id": event.subject, "sequence": event.sequence})
+            return False
+        if event.sequence <= record.seq:
+            return False
+        try:
+            env = decode(event.value)
+        except DecodeError:
+            log.exception("own event cannot be decoded", extra={"offset": event.offset})
+            return False
+        self.cases[event.subject] = fold_own(record, env).to_table()
+        return True
 
     async def reply(self, msg: CommandMessage, reply: Reply) -> None:
         """Answer the waiting handler; if Redis fails the step stays done (the handler times

@@ -7,10 +7,12 @@ from fastapi import FastAPI
 
 from chassis.clock import SystemClock
 from chassis.commands import CommandBus, Publisher
+from chassis.durability import co_partitioned_fold
+from chassis.faults import Faults
 from chassis.faust_app import commands_topic, make_faust_app
 from chassis.settings import Settings
 from chassis.web import ServiceContext, create_service_app
-from contracts.topics import INTAKE, command_topic
+from contracts.topics import DISPOSITION, INTAKE, command_topic
 
 from .agents import SERVICE, CaseAgent
 from .api import router
@@ -28,7 +30,10 @@ def build(settings: Settings, *, instance: str | None = None, clock=None) -> Fas
                       help="case id -> CaseRecord (single writer: the agent below)")
     ctx = ServiceContext(SERVICE, settings, app)
     ctx.extras["clock"] = clock or SystemClock()
-    worker = CaseAgent(ctx, cases, Publisher(app, partitions))
+    fold = co_partitioned_fold(app, settings, "disposition-cases", [DISPOSITION],
+                               lambda published: worker.fold_published(published))
+    worker = CaseAgent(ctx, cases, Publisher(app, partitions), fold,
+                       Faults.for_app(settings, app))
 
     @app.agent(inbox, name=f"{SERVICE}-cases")
     async def process(stream):

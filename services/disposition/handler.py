@@ -8,14 +8,14 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
-from chassis.commands import CommandMessage, Reply, event_refs
+from chassis.commands import CommandMessage, Reply
 from contracts import Envelope, deterministic_id, envelope
 from contracts import intake as intake_events
 
 from . import errors as e
 from .domain import ROLES, decide, evolve
 from .model import COMMANDS, Actor, Command
-from .record import CaseRecord, HistoryEntry, view
+from .record import PROCESSED_KEPT, CaseRecord, HistoryEntry, Processed, view
 
 SOURCE = "disposition"
 QUERY = "query"
@@ -74,16 +74,31 @@ def _accepted(record: CaseRecord, msg: CommandMessage, command: Command, events)
                  correlationid=msg.correlation_id, causationid=msg.command_id)
         for i, event in enumerate(events)
     ]
-    case, history = record.case, list(record.history)
+    new = record
     for env in envelopes:
-        case = evolve(case, env.data)
-        history.append(HistoryEntry(status=case.status, event=env.type, at=env.time,
-                                    source=SOURCE))
-    body = {"case_id": case.case_id, "status": case.status, "events": event_refs(envelopes)}
-    new = record.model_copy(update={
-        "case": case, "seq": record.seq + len(envelopes), "history": tuple(history),
-        "processed": record.remember(msg.command_id, 200, body)})
-    return Outcome(Reply(status=200, body=body), new, envelopes)
+        new = fold_own(new, env)
+    return Outcome(Reply(status=200, body=new.seen(msg.command_id).body), new, envelopes)
+
+
+def fold_own(record: CaseRecord, env: Envelope) -> CaseRecord:
+    """Apply one of the service's own events to the record unless it holds it already (by
+    sequence): how an accepted command changes the record, and how the record catches up
+    with the topic after a lost table write (`chassis.durability`). The command's reply is
+    remembered under its id (the event's causation id), so a redelivered command is answered
+    as it was the first time."""
+    if env.sequence <= record.seq:
+        return record
+    case = evolve(record.case, env.data)
+    entry = HistoryEntry(status=case.status, event=env.type, at=env.time, source=SOURCE)
+    command_id = env.causationid or env.id
+    before = record.seen(command_id)
+    refs = [*(before.body.get("events", []) if before else []), {"id": env.id, "type": env.type}]
+    body = {"case_id": case.case_id, "status": case.status, "events": refs}
+    kept = tuple(p for p in record.processed if p.command_id != command_id)
+    processed = (*kept, Processed(command_id=command_id, status=200, body=body))
+    return record.model_copy(update={
+        "case": case, "seq": env.sequence, "history": (*record.history, entry),
+        "processed": processed[-PROCESSED_KEPT:]})
 
 
 def to_command(msg: CommandMessage, actor: Actor) -> Command:
