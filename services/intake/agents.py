@@ -23,6 +23,8 @@ from pydantic import ValidationError
 from redis.exceptions import RedisError
 
 from chassis.commands import CommandMessage, Publisher, Reply, send_reply
+from chassis.durability import OwnEventFold, Published, co_partitioned_fold, make_fold
+from chassis.faults import Faults
 from chassis.faust_app import commands_topic, raw_topic
 from chassis.i18n import Text
 from chassis.metrics import EVENTS_CONSUMED, EVENTS_PUBLISHED
@@ -62,27 +64,48 @@ def install(app, ctx: ServiceContext) -> Wiring:
     book_table = app.Table("intake-books", partitions=1)
     case_table = app.Table("intake-cases", partitions=n)
     publisher = Publisher(app, n)
-    registrar = Registrar(ctx, publisher, book_table)
-    owner = CaseOwner(ctx, publisher, case_table)
+    faults = Faults.for_app(ctx.settings, app)
+    # the registrar's books follow every partition of the intake topic (its events are keyed
+    # by case or visit); each case's state follows the same partition of the own topics
+    book_fold = make_fold(app, ctx.settings, "intake-books",
+                          lambda _p: [(INTAKE, p) for p in range(n)],
+                          lambda published: registrar.fold_published(published))
+    case_fold = co_partitioned_fold(app, ctx.settings, "intake-cases", [INTAKE, COMPLAINTS],
+                                    lambda published: owner.fold_published(published))
+    registrar = Registrar(ctx, publisher, book_table, book_fold, faults)
+    owner = CaseOwner(ctx, publisher, case_table, case_fold, faults)
 
     @app.agent(registrar_topic, name="intake-registrar")
     async def run_registrar(stream):
         async for event in stream.events():
+            await registrar.fold.ensure(event.message.partition)
             await registrar.handle(event)
 
     @app.agent(case_stream, name="intake-cases")
     async def run_cases(stream):
         async for event in stream.events():
+            await owner.fold.ensure(event.message.partition)
             await owner.handle(event)
 
     return Wiring(registrar_topic, commands_topic(app, "intake", n), book_table, case_table)
 
 
 class _Writer:
-    def __init__(self, ctx: ServiceContext, publisher: Publisher, table) -> None:
+    def __init__(self, ctx: ServiceContext, publisher: Publisher, table, fold: OwnEventFold,
+                 faults: Faults) -> None:
         self.ctx = ctx
         self.publisher = publisher
         self.table = table
+        self.fold = fold  # brings the table up to the own events after an assignment
+        self.faults = faults
+        self.book_fold = books.BookFold()
+
+    def decoded(self, published: Published) -> Envelope | None:
+        try:
+            return decode(published.value)
+        except DecodeError:
+            log.exception("own event cannot be decoded", extra={"offset": published.offset})
+            return None
 
     async def publish(self, envelopes: list[Envelope]) -> None:
         """Publish and wait until durable. A broker outage is waited out (the partition
@@ -141,9 +164,9 @@ class Registrar(_Writer):
             return
         try:
             if msg.name == c.CHECK_IN:
-                reply = await self.check_in(msg)
+                reply = await self.check_in(msg, event.message)
             elif msg.name == c.REQUEST_AUDIENCE:
-                reply = await self.request(msg)
+                reply = await self.request(msg, event.message)
             else:
                 await self.dead_letter(event, f"unknown registrar command {msg.name!r}")
                 reply = internal_error_reply()
@@ -157,23 +180,45 @@ class Registrar(_Writer):
             reply = internal_error_reply()
         await self.reply(msg, reply)
 
+    def fold_published(self, published: Published) -> bool:
+        """Apply one registrar event from the topic that the books do not show yet."""
+        if published.source != SOURCE or published.type not in books.REGISTRAR_TYPES:
+            return False
+        env = self.decoded(published)
+        if env is None:
+            return False
+        writes = self.book_fold.apply(self.table.get, env)
+        for key, value in writes.items():
+            self.table[key] = value
+        return bool(writes)
+
     def _get(self, key: str, model):
         raw = self.table.get(key)
         return None if raw is None else model.model_validate(raw)
 
-    async def check_in(self, msg: CommandMessage) -> Reply:
+    async def check_in(self, msg: CommandMessage, message) -> Reply:
         cmd = c.CheckIn.model_validate(msg.payload)
         existing = self._get(books.visit_key(cmd.visit_id), books.VisitRecord)
         outcome = books.check_in(existing, cmd, msg.command_id, msg.at)
         if outcome.events:
             await self.publish(wrap(outcome.events, msg, 1))
-        if outcome.visit is not None:
+        if outcome.visit is not None and not self.faults.lose_state_write(msg.name, message):
             self.table[books.visit_key(cmd.visit_id)] = outcome.visit.model_dump(mode="json")
         return Reply(status=201, body={
             "visit_id": cmd.visit_id, "status": "checked_in",
             "events": refs_for(msg.command_id, ["VisitorCheckedIn"])})
 
-    async def request(self, msg: CommandMessage) -> Reply:
+    def store_registration(self, outcome: books.Outcome, year: int, case_id: str,
+                           known) -> None:
+        if outcome.book is not None:  # the book first: see registrar.register
+            self.table[books.book_key(year)] = outcome.book.model_dump(mode="json")
+        if outcome.case_number is not None and known is None:
+            self.table[books.case_key(case_id)] = outcome.case_number
+        if outcome.visit is not None:
+            self.table[books.visit_key(outcome.visit.visit_id)] = outcome.visit.model_dump(
+                mode="json")
+
+    async def request(self, msg: CommandMessage, message) -> Reply:
         cmd = c.RequestAudience.model_validate(msg.payload)
         year = agenda_year(msg.at)
         book = self._get(books.book_key(year), books.AgendaBook)
@@ -183,13 +228,8 @@ class Registrar(_Writer):
         outcome = books.register(book, visit, cmd, msg.command_id, msg.at, known)
         if outcome.events:
             await self.publish(wrap(outcome.events, msg, 1))
-        if outcome.book is not None:  # the book first: see registrar.register
-            self.table[books.book_key(year)] = outcome.book.model_dump(mode="json")
-        if outcome.case_number is not None and known is None:
-            self.table[books.case_key(cmd.case_id)] = outcome.case_number
-        if outcome.visit is not None:
-            self.table[books.visit_key(outcome.visit.visit_id)] = outcome.visit.model_dump(
-                mode="json")
+        if not self.faults.lose_state_write(msg.name, message):
+            self.store_registration(outcome, year, cmd.case_id, known)
         number = outcome.agenda_number
         if not outcome.replay:
             log.info("request registered" if number else "urgent walk-in requested",
@@ -244,6 +284,22 @@ class CaseOwner(_Writer):
                 command_id or env.causationid, [{"id": env.id, "type": env.type}])
         return state
 
+    def fold_published(self, published: Published) -> bool:
+        """Apply one of the own events on the topic that the case's state does not hold yet
+        (the same rule as `on_event`, for events this worker may never see again)."""
+        if (published.source != SOURCE or published.type == "VisitorCheckedIn"
+                or published.subject is None or published.sequence is None):
+            return False
+        state = self.load(published.subject)
+        if state is not None and published.sequence <= state.sequence:
+            return False
+        env = self.decoded(published)
+        new = self.applied(state, [env], None) if env is not None else state
+        if new is None or new is state:
+            return False
+        self.store(published.subject, new)
+        return True
+
     # -- events ----------------------------------------------------------------------------
     async def on_event(self, event) -> None:
         try:
@@ -264,7 +320,7 @@ class CaseOwner(_Writer):
         if msg is None:
             return
         try:
-            reply = await self.decide(msg)
+            reply = await self.decide(msg, event.message)
         except DomainError as err:
             reply = error_reply(err)
         except ValidationError as exc:
@@ -275,7 +331,7 @@ class CaseOwner(_Writer):
             reply = internal_error_reply()
         await self.reply(msg, reply)
 
-    async def decide(self, msg: CommandMessage) -> Reply:
+    async def decide(self, msg: CommandMessage, message) -> Reply:
         state = self.load(msg.subject)
         if msg.name == c.GET_REQUEST:
             request = state if isinstance(state, case_rules.RequestCase) else None
@@ -292,7 +348,8 @@ class CaseOwner(_Writer):
         envelopes = wrap(events, msg, (state.sequence if state else 0) + 1)
         await self.publish(envelopes)
         new = self.applied(state, envelopes, msg.command_id)
-        self.store(msg.subject, new)
+        if not self.faults.lose_state_write(msg.name, message):
+            self.store(msg.subject, new)
         return self.success(msg, new, [{"id": e.id, "type": e.type} for e in envelopes])
 
     @staticmethod

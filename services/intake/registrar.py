@@ -189,3 +189,71 @@ def _used(visit: VisitRecord | None, case_id: str, number: str | None) -> VisitR
     if visit is None or visit.used_by == case_id:
         return None
     return visit.model_copy(update={"used_by": case_id, "agenda_number": number})
+
+
+# --- catching up with the topic (chassis.durability) -------------------------------------
+
+REGISTRAR_TYPES = frozenset({"VisitorCheckedIn", "AudienceRequested", "RequestRegistered"})
+
+
+def parse_agenda_number(number: str) -> tuple[int, int]:
+    _, year, n = number.split("/")
+    return int(year), int(n)
+
+
+class BookFold:
+    """The books as the registrar's own events on `audiensi.intake.v1` say they are: each
+    published event is applied if the books do not show it yet. The agenda counter becomes
+    the highest number on the topic for its year, so a lost book write can never hand out a
+    number twice. Pure: `get(key)` reads the table's raw values; `apply` answers the writes."""
+
+    def __init__(self) -> None:
+        self.visit_of: dict[str, str] = {}  # case id -> the visit its request used
+
+    def apply(self, get, env) -> dict[str, object]:
+        data = env.data
+        if isinstance(data, VisitorCheckedIn):
+            if get(visit_key(data.visit_id)) is not None:
+                return {}
+            visit = VisitRecord(visit_id=data.visit_id, name=data.name,
+                                organization=data.organization, phone=data.phone,
+                                purpose=data.purpose, identity=data.identity,
+                                checked_in_at=data.checked_in_at,
+                                command_id=env.causationid or env.id)
+            return {visit_key(data.visit_id): visit.model_dump(mode="json")}
+        if isinstance(data, AudienceRequested):
+            if data.visit_id is None:
+                return {}
+            self.visit_of[data.case_id] = data.visit_id
+            raw = get(visit_key(data.visit_id))
+            if raw is None or raw.get("used_by") is not None:
+                return {}
+            visit = VisitRecord.model_validate(raw)
+            return {visit_key(visit.visit_id): visit.model_copy(
+                update={"used_by": data.case_id}).model_dump(mode="json")}
+        if isinstance(data, RequestRegistered):
+            return self._registered(get, data, env.causationid)
+        return {}
+
+    def _registered(self, get, data: RequestRegistered, command_id: str | None
+                    ) -> dict[str, object]:
+        year, n = parse_agenda_number(data.agenda_number)
+        writes: dict[str, object] = {}
+        raw = get(book_key(year))
+        book = AgendaBook.model_validate(raw) if raw is not None else AgendaBook(year=year)
+        recent = dict(book.recent)
+        if command_id and command_id not in recent:
+            recent[command_id] = n
+            while len(recent) > RECENT:
+                recent.pop(next(iter(recent)))
+        new = book.model_copy(update={"last": max(book.last, n), "recent": recent})
+        if new != book:
+            writes[book_key(year)] = new.model_dump(mode="json")
+        if get(case_key(data.case_id)) is None:
+            writes[case_key(data.case_id)] = data.agenda_number
+        visit_id = self.visit_of.get(data.case_id)
+        raw_visit = get(visit_key(visit_id)) if visit_id else None
+        if raw_visit is not None and raw_visit.get("agenda_number") is None \
+                and raw_visit.get("used_by") == data.case_id:
+            writes[visit_key(visit_id)] = {**raw_visit, "agenda_number": data.agenda_number}
+        return writes
