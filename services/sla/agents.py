@@ -23,10 +23,12 @@ async def _finish(work) -> None:
 
 
 def register(app, stream_topic, table, processor: Processor, ticker: Ticker,
-             tick_interval: float) -> None:
+             tick_interval: float, fold) -> None:
     @app.agent(stream_topic, name="sla-clocks")
     async def clocks(stream):
         async for batch in stream.take_events(BATCH_MAX, within=BATCH_WITHIN):
+            for partition in sorted({event.message.partition for event in batch}):
+                await fold.ensure(partition)  # the own events first (chassis.durability)
             await _finish(processor.process(batch))
 
     @app.timer(interval=tick_interval, name="sla-ticker")

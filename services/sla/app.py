@@ -6,10 +6,12 @@ from dataclasses import dataclass
 
 from fastapi import FastAPI
 
+from chassis.durability import co_partitioned_fold
+from chassis.faults import Faults
 from chassis.faust_app import commands_topic, make_faust_app
 from chassis.settings import Settings
 from chassis.web import ServiceContext, create_service_app
-from contracts.topics import COMPLAINTS, DISPOSITION, INTAKE, command_topic
+from contracts.topics import COMPLAINTS, DISPOSITION, ESCALATIONS, INTAKE, SLA, command_topic
 from services.sla import agents, api
 from services.sla.calendar import load_calendars
 from services.sla.deadlines import DeadlineIndex
@@ -48,9 +50,13 @@ def build(settings: Settings, config: SlaConfig | None = None) -> FastAPI:
     ctx = ServiceContext(SERVICE, settings, app)
     index = DeadlineIndex()
     publisher = Publisher(app)
-    processor = Processor(config.policies, table, publisher, index, lambda: ctx.redis)
+    processor = Processor(config.policies, table, publisher, index, lambda: ctx.redis,
+                          faults=Faults.for_app(settings, app))
     ticker = Ticker(app, table, index, processor, publisher, lambda: ctx.redis, INPUT_TOPICS,
                     settings.kafka_bootstrap)
-    agents.register(app, stream_topic, table, processor, ticker, settings.sla_tick_interval)
+    fold = co_partitioned_fold(app, settings, "sla-clocks", [SLA, ESCALATIONS],
+                               processor.fold_published)
+    agents.register(app, stream_topic, table, processor, ticker, settings.sla_tick_interval,
+                    fold)
     ctx.extras.update(policies=config.policies, commands=commands, index=index, ticker=ticker)
     return create_service_app(ctx, [api.router(ctx)])

@@ -381,3 +381,51 @@ class _Tx:
         s.commands.append(record)
         del s.commands[:-COMMANDS_KEPT]
         return Decision(s, self.out, record)
+
+
+# --- catching up with the own topics (chassis.durability) --------------------------------
+
+def fold_own(state: SubjectState, env: Envelope) -> SubjectState | None:
+    """The state with one of its own published events applied, or None if it holds it already
+    (by the per-topic sequence). After a lost table write this re-applies what was raised:
+    a fired ladder step stays fired, an escalation is known (and its acknowledgement, under
+    its command id), a breach announced: nothing is raised or announced again. Clock starts,
+    pauses and stops follow their input facts (redelivered when their offsets were not
+    committed); here they only advance the sequence. Pure: returns a new state."""
+    topic = type(env.data).TOPIC
+    if env.sequence <= state.sequences.get(topic, 0):
+        return None
+    s = state.model_copy(deep=True)
+    s.sequences[topic] = env.sequence
+    d = env.data
+    if isinstance(d, EscalationRaised):
+        clock = s.clock(d.clock_id)
+        for step in clock.steps if clock else []:
+            if (step.level, step.reason, step.fired_at) == (d.level, d.reason, None):
+                step.fired_at = d.raised_at
+        if s.escalation(d.escalation_id) is None:
+            s.escalations.append(Escalation(
+                escalation_id=d.escalation_id, clock_id=d.clock_id, policy_id=d.policy_id,
+                level=d.level, reason=d.reason, to_role=d.to_role, to_division=d.to_division,
+                due_at=d.due_at, scheduled_at=d.scheduled_at or d.raised_at,
+                raised_at=d.raised_at))
+    elif isinstance(d, ClockBreached):
+        clock = s.clock(d.clock_id)
+        if clock is not None and clock.breached_at is None:
+            clock.breached_at = d.breached_at
+    elif isinstance(d, EscalationAcknowledged):
+        esc = s.escalation(d.escalation_id)
+        if esc is not None and esc.state == "open":
+            esc.state, esc.acknowledged_by = "acknowledged", d.acknowledged_by
+            esc.acknowledged_at, esc.note = d.acknowledged_at, d.note
+        if env.causationid and all(r.command_id != env.causationid for r in s.commands):
+            body = {"escalation_id": d.escalation_id, "case_id": s.subject,
+                    "status": "acknowledged", "events": [{"id": env.id, "type": env.type}]}
+            s.commands.append(CommandRecord(command_id=env.causationid, status=200,
+                                            body=body))
+            del s.commands[:-COMMANDS_KEPT]
+    elif isinstance(d, EscalationResolved):
+        esc = s.escalation(d.escalation_id)
+        if esc is not None and esc.state != "resolved":
+            esc.state, esc.resolved_at, esc.resolution = "resolved", d.resolved_at, d.resolution
+    return s

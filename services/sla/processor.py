@@ -27,23 +27,28 @@ from typing import Any
 from prometheus_client import Histogram
 
 from chassis.commands import CommandMessage, Reply, send_reply
+from chassis.durability import Published
 from chassis.metrics import EVENTS_CONSUMED, EVENTS_PUBLISHED
-from contracts import Envelope, deterministic_id, envelope
+from contracts import DecodeError, Envelope, decode, deterministic_id, envelope
 from contracts.deadletter import DeadLettered
 from services.sla import readmodel
 from services.sla.deadlines import DeadlineIndex
 from services.sla.domain import (
+    SOURCES,
     CommandRecord,
     DomainError,
     SubjectState,
+    Tick,
     decide,
+    fold_own,
     initial_state,
 )
-from services.sla.inputs import COMMANDS, BadInput, Parsed, parse, relevant_types
+from services.sla.inputs import COMMANDS, TICK, BadInput, Parsed, parse, relevant_types
 from services.sla.policy import PolicySet
 
 log = logging.getLogger(__name__)
 SERVICE = "sla"
+OWN_SOURCES = frozenset(SOURCES.values())
 PROJECTION_BACKLOG = 20  # batches of read-model writes the agent may run ahead of Redis
 BATCH_SIZE = Histogram("audiensi_sla_batch_messages", "Messages per agent batch",
                        buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500))
@@ -89,6 +94,7 @@ class Processor:
     index: DeadlineIndex
     redis: Callable[[], Any]  # the Redis client (created when the service starts)
     retry_delay: float = 0.5
+    faults: Any = None  # chassis.faults.Faults (test-only hooks)
     processed: dict[tuple[str, int], int] = field(default_factory=dict)  # (topic, p) -> offset
     last_input_at: dict[int, float] = field(default_factory=dict)  # partition -> monotonic
     _projections: asyncio.Queue | None = None
@@ -103,6 +109,7 @@ class Processor:
         work: dict[str, _Work] = {}
         replies: list[tuple[CommandMessage, Reply]] = []
         letters: list[Envelope] = []
+        lost = False  # the fault hook drops this batch's table writes
         for event in events:
             msg = event.message
             self.processed[(msg.topic, msg.partition)] = msg.offset
@@ -130,10 +137,13 @@ class Processor:
                 continue
             if parsed.command is not None and decision.reply is not None:
                 replies.append((parsed.command, _reply(decision.reply)))
+            if (self.faults is not None and w.envelopes
+                    and self.faults.lose_state_write(command_name(parsed), msg)):
+                lost = True
         decided = time.perf_counter()
         await self.publish([e for w in work.values() for e in w.envelopes] + letters)
         published = time.perf_counter()
-        changed = self.remember(work)
+        changed = [] if lost else self.remember(work)
         self.schedule(work)
         remembered = time.perf_counter()
         if changed or replies:
@@ -141,6 +151,29 @@ class Processor:
         for phase, seconds in (("decide", decided - began), ("publish", published - decided),
                                ("table", remembered - published)):
             PHASE.labels(phase).observe(seconds)
+
+    def fold_published(self, published: Published) -> bool:
+        """Bring a subject's state up to one of its own events on the topic (see
+        `chassis.durability` and `domain.fold_own`); True if the state was behind."""
+        if (published.source not in OWN_SOURCES or published.subject is None
+                or published.sequence is None):
+            return False
+        w = self.load(published.subject, published.partition)
+        topic = published.topic
+        if published.sequence <= w.state.sequences.get(topic, 0):
+            return False
+        try:
+            env = decode(published.value)
+        except DecodeError:
+            log.exception("own event cannot be decoded: %s@%s", topic, published.offset)
+            return False
+        new = fold_own(w.state, env)
+        if new is None:
+            return False
+        self.table[published.subject.encode()] = pack(new)
+        self.index.set(published.subject, new.partition, new.next_due())
+        self.projection_queue().put_nowait(([(w.before, new)], []))
+        return True
 
     def apply(self, w: _Work, parsed: Parsed):
         # commands may be refused: decide on a copy; facts and ticks change the working copy
@@ -244,6 +277,12 @@ class Processor:
         return envelope(event, source=SERVICE, sequence=1,
                         id=deterministic_id("deadletter", SERVICE, msg.topic, msg.partition,
                                             msg.offset))
+
+
+def command_name(parsed: Parsed) -> str | None:
+    if isinstance(parsed.input, Tick):
+        return TICK
+    return parsed.command.name if parsed.command is not None else None
 
 
 def _reply(record: CommandRecord) -> Reply:
