@@ -28,8 +28,9 @@ class FaultRefused(RuntimeError):
 
 class Faults:
     def __init__(self, spec: str | None, env: str | None = None, bootstrap: str = "",
-                 group_id: str = "") -> None:
+                 group_id: str = "", kill=None) -> None:
         self.bootstrap, self.group_id = bootstrap, group_id
+        self.kill = kill or kill_when_committed
         self._kill: asyncio.Task | None = None
         self.kind: str | None = None
         self.target: str | None = None
@@ -55,7 +56,7 @@ class Faults:
             return False
         self.spent = True
         log.warning("fault hook: state write lost", extra={"command": command})
-        self._kill = asyncio.ensure_future(kill_when_committed(
+        self._kill = asyncio.ensure_future(self.kill(
             self.bootstrap, self.group_id, message.topic, message.partition, message.offset))
         return True
 

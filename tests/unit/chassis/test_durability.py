@@ -1,0 +1,135 @@
+"""The durability pieces without a broker: faust's buffer flush, the fold bookkeeping, the
+fault hook's arming rules."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from faust.transport.producer import ProducerBuffer
+
+from chassis.durability import OwnEventFold, Published, drain, head
+from chassis.faults import FaultRefused, Faults
+from contracts import encode, envelope
+from contracts.intake import RequestRegistered
+
+
+class SlowBuffer:
+    """Stands in for faust's ProducerBuffer: a sender that hands one message on every
+    `every` seconds (slower than faust's 0.1 s patience)."""
+
+    def __init__(self, size: int, every: float = 0.15) -> None:
+        self.size, self.every, self.state = size, every, "running"
+        self.message_sent = asyncio.Event()
+
+    async def send_all(self) -> None:
+        while self.size:
+            await asyncio.sleep(self.every)
+            self.size -= 1
+            self.message_sent.set()
+
+
+async def test_fausts_own_flush_returns_with_messages_still_buffered():
+    """The upstream behaviour the patch exists for (faust-streaming 0.15.3): if this starts
+    failing, faust fixed `flush_atmost(None)` and the patch can go."""
+    buffer = SlowBuffer(3)
+    sender = asyncio.ensure_future(buffer.send_all())
+    await ProducerBuffer.flush_atmost(buffer, None)
+    left = buffer.size
+    await sender
+    assert left > 0
+
+
+async def test_drain_waits_until_every_buffered_message_is_sent():
+    buffer = SlowBuffer(3)
+    sender = asyncio.ensure_future(buffer.send_all())
+    await drain(buffer)
+    assert buffer.size == 0
+    await sender
+
+
+async def test_drain_refuses_a_stopped_producer_with_messages():
+    buffer = SlowBuffer(1)
+    buffer.state = "stopped"
+    with pytest.raises(RuntimeError):
+        await drain(buffer)
+
+
+def registered(seq: int) -> bytes:
+    event = RequestRegistered(case_id="c-1", agenda_number=f"AUD/2026/{seq:06d}",
+                              registered_at="2026-03-02T01:30:00Z")
+    return encode(envelope(event, source="intake", sequence=seq))
+
+
+def test_head_reads_subject_and_sequence_without_validating():
+    assert head(registered(7))[:3] == ("c-1", 7, "intake")
+    assert head(b"not json") == (None, None, None, None)
+    assert head(b"[1, 2]") == (None, None, None, None)
+    assert head(b'{"subject": "x", "sequence": "7"}')[:2] == ("x", None)
+
+
+def published(partition: int, seq: int) -> Published:
+    raw = registered(seq)
+    return Published("audiensi.intake.v1", partition, seq, b"c-1", raw, *head(raw))
+
+
+async def test_a_partition_is_folded_once_per_assignment_and_again_after_a_revocation():
+    reads, applied = [], []
+
+    async def reader(tps):
+        reads.append(tps)
+        return [published(tps[0][1], 1), published(tps[0][1], 2)]
+
+    fold = OwnEventFold("t", lambda p: [("audiensi.intake.v1", p)],
+                        lambda r: applied.append((r.partition, r.sequence)) or r.sequence == 2,
+                        reader)
+    await fold.ensure(3)
+    await fold.ensure(3)
+    assert reads == [[("audiensi.intake.v1", 3)]]
+    assert applied == [(3, 1), (3, 2)]
+    assert fold.last[3]["events"] == 2 and fold.last[3]["folded"] == 1
+    await fold.forget(object(), revoked=set())
+    await fold.ensure(3)
+    assert len(reads) == 2 and applied[-2:] == [(3, 1), (3, 2)]
+
+
+async def test_a_failed_read_is_retried_before_any_message_is_applied():
+    attempts = []
+
+    async def reader(tps):
+        attempts.append(tps)
+        if len(attempts) == 1:
+            raise ConnectionError("broker away")
+        return [published(0, 1)]
+
+    folded = []
+    fold = OwnEventFold("t", lambda p: [("t", p)], lambda r: folded.append(r) or True, reader)
+    await fold.ensure(0)
+    assert len(attempts) == 2 and len(folded) == 1 and 0 in fold.done
+
+
+def test_the_fault_hook_is_refused_in_production_and_when_unknown():
+    with pytest.raises(FaultRefused):
+        Faults("lose-state-write:disposition", "production")
+    with pytest.raises(FaultRefused):
+        Faults("explode:disposition", "development")
+    with pytest.raises(FaultRefused):
+        Faults("lose-state-write:", "development")
+    assert Faults(None, "production").kind is None
+
+
+async def test_the_fault_hook_fires_once_for_its_command_only():
+    kills = []
+
+    async def kill(bootstrap, group, topic, partition, offset):
+        kills.append((topic, partition, offset))
+
+    class Msg:
+        topic, partition, offset = "audiensi.disposition.commands.v1", 2, 41
+
+    faults = Faults("lose-state-write:closure", None, "b", "g", kill=kill)
+    assert not faults.lose_state_write("receipt", Msg)
+    assert faults.lose_state_write("closure", Msg)
+    assert not faults.lose_state_write("closure", Msg)
+    await asyncio.sleep(0)
+    assert kills == [(Msg.topic, 2, 41)]

@@ -1,0 +1,57 @@
+"""A record that lost the table writes of its last steps, folded with those steps' events
+from the topic, is the record that kept them: same case, sequence, history and stored
+replies (a redelivered command is answered as the first time)."""
+
+from __future__ import annotations
+
+from services.disposition.handler import fold_own, handle_command
+
+from .test_handler import DISPOSE, KABID, msg, registered_record
+
+
+def steps():
+    rec = registered_record()
+    outs = []
+    for name, payload, actor, cid in [
+            ("disposition", {**DISPOSE, "division": "linjamsos"}, None, "cmd-1"),
+            ("disposition", DISPOSE, None, "cmd-2"),
+            ("receipt", None, KABID, "cmd-3")]:
+        kwargs = {"actor": actor} if actor else {}
+        out = handle_command(rec, msg(name, payload, command_id=cid, **kwargs))
+        assert out.reply.status == 200, out.reply
+        outs.append(out)
+        rec = out.record
+    return registered_record(), outs
+
+
+def test_folding_the_lost_steps_gives_the_record_that_kept_them():
+    start, outs = steps()
+    for lost_from in range(len(outs)):
+        kept = outs[lost_from - 1].record if lost_from else start
+        rec = kept
+        for out in outs[lost_from:]:
+            for env in out.envelopes:
+                rec = fold_own(rec, env)
+        final = outs[-1].record
+        assert (rec.case, rec.seq, rec.history) == (final.case, final.seq, final.history)
+        assert {p.command_id: p for p in rec.processed} == {
+            p.command_id: p for p in final.processed}
+
+
+def test_an_event_the_record_holds_changes_nothing():
+    _, outs = steps()
+    final = outs[-1].record
+    for out in outs:
+        for env in out.envelopes:
+            assert fold_own(final, env) is final
+
+
+def test_after_the_fold_a_redelivered_command_is_answered_as_the_first_time():
+    start, outs = steps()
+    rec = start
+    for out in outs:
+        for env in out.envelopes:
+            rec = fold_own(rec, env)
+    again = handle_command(rec, msg("receipt", actor=KABID, command_id="cmd-3"))
+    assert again.envelopes == [] and again.record is None
+    assert again.reply == outs[2].reply
