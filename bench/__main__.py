@@ -34,6 +34,10 @@ def main() -> int:
             rep += ["--cases", "500", "--rounds", "1"] if args.quick else []
             rep += ["--write-doc"] if args.write_docs else []
             code = subprocess.call(rep, cwd=ROOT)
+            fold = [py, "bench/fold_bench.py", "--bootstrap", kafka.bootstrap]
+            fold += ["--events", "10000"] if args.quick else []
+            fold += ["--write-doc"] if args.write_docs else []
+            code = code or subprocess.call(fold, cwd=ROOT)
         finally:
             kafka.stop()
             redis.stop()

@@ -92,13 +92,14 @@ class CaseAgent:
         `chassis.durability`); True if the record was behind."""
         if event.source != SERVICE or event.subject is None or event.sequence is None:
             return False
-        record = self._record(event.subject)
-        if record is None:
+        raw = self.cases.get(event.subject)
+        if raw is None:
             log.error("own event for a case without a record", extra={
                 "case_id": event.subject, "sequence": event.sequence})
             return False
-        if event.sequence <= record.seq:
+        if event.sequence <= raw.get("seq", 0):  # held already: no need to validate it
             return False
+        record = CaseRecord.from_table(raw)
         try:
             env = decode(event.value)
         except DecodeError:

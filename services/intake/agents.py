@@ -290,9 +290,10 @@ class CaseOwner(_Writer):
         if (published.source != SOURCE or published.type == "VisitorCheckedIn"
                 or published.subject is None or published.sequence is None):
             return False
+        raw = self.table.get(published.subject)
+        if raw is not None and published.sequence <= raw.get("sequence", 0):
+            return False  # held already: no need to validate it
         state = self.load(published.subject)
-        if state is not None and published.sequence <= state.sequence:
-            return False
         env = self.decoded(published)
         new = self.applied(state, [env], None) if env is not None else state
         if new is None or new is state:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -158,10 +159,12 @@ class Processor:
         if (published.source not in OWN_SOURCES or published.subject is None
                 or published.sequence is None):
             return False
-        w = self.load(published.subject, published.partition)
         topic = published.topic
-        if published.sequence <= w.state.sequences.get(topic, 0):
-            return False
+        raw = self.table.get(published.subject.encode())
+        if raw is not None and published.sequence <= json.loads(raw.split(b"|", 2)[2]).get(
+                "sequences", {}).get(topic, 0):
+            return False  # held already: no need to validate it
+        w = self.load(published.subject, published.partition)
         try:
             env = decode(published.value)
         except DecodeError:
