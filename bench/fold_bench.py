@@ -30,8 +30,8 @@ from aiokafka.admin import AIOKafkaAdminClient  # noqa: E402
 from bench.docs import write_section  # noqa: E402
 from chassis.durability import read_partitions  # noqa: E402
 from chassis.kafka import ensure_topics  # noqa: E402
-from contracts import encode, envelope  # noqa: E402
 from contracts import disposition as ev  # noqa: E402
+from contracts import encode, envelope  # noqa: E402
 from contracts import intake as it  # noqa: E402
 from services.disposition.agents import CaseAgent  # noqa: E402
 from services.disposition.handler import handle_intake  # noqa: E402
@@ -94,7 +94,7 @@ async def run(args) -> dict[str, float]:
     total = len(cases) * args.per_case
     try:
         raw_s = await raw_consume(args.bootstrap, topic, total)
-        agent = CaseAgent(None, {}, None, None, None)
+        agent = CaseAgent(None, {}, None, None)
         behind = {c: base_record(c).to_table() for c in cases}
 
         async def fold_with(table: dict) -> tuple[float, int]:

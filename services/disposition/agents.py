@@ -2,22 +2,19 @@
 stream and is the single writer of the `cases` table (key = case id, co-partitioned), so the
 messages of one case are applied one at a time, in order, by the worker owning its partition.
 
-Per message: decode -> handler (pure) -> publish (awaited: durable) -> table -> reply."""
+Per message (`chassis.pipeline`): decode -> handler (pure) -> publish (awaited: durable)
+-> table -> reply; poison -> dead letter."""
 
 from __future__ import annotations
 
-import base64
 import logging
 
-from redis.exceptions import RedisError
-
-from chassis.commands import CommandMessage, Publisher, Reply, send_reply
-from chassis.durability import Published
+from chassis.durability import OwnEventFold, Published
+from chassis.errors import internal_reply
 from chassis.faults import Faults
-from chassis.metrics import EVENTS_CONSUMED, EVENTS_PUBLISHED
-from chassis.web import ServiceContext
-from contracts import DecodeError, Envelope, decode, deterministic_id, envelope
-from contracts.deadletter import DeadLettered
+from chassis.metrics import EVENTS_CONSUMED
+from chassis.pipeline import AgentIO, describe
+from contracts import DecodeError, decode
 from contracts.topics import INTAKE
 
 from .handler import fold_own, handle_command, handle_intake
@@ -28,13 +25,11 @@ SERVICE = "disposition"
 
 
 class CaseAgent:
-    """Applies one stream event; holds the table, the publisher and the service context."""
+    """Applies one stream event; holds the table, the pipeline's I/O and the fold."""
 
-    def __init__(self, ctx: ServiceContext, cases, publisher: Publisher, fold,
-                 faults: Faults) -> None:
-        self.ctx = ctx
+    def __init__(self, io: AgentIO, cases, fold: OwnEventFold, faults: Faults) -> None:
+        self.io = io
         self.cases = cases
-        self.publisher = publisher
         self.fold = fold  # chassis.durability.OwnEventFold over audiensi.disposition.v1
         self.faults = faults
 
@@ -49,43 +44,33 @@ class CaseAgent:
                 await self.on_command(event)
         except Exception as exc:  # noqa: BLE001 - never let one message crash the agent
             log.exception("message could not be applied", extra={"topic": topic})
-            await self.dead_letter(event, f"{type(exc).__name__}: {exc}")
+            await self.io.dead_letter(event.message, describe(exc))
 
     async def on_intake(self, event) -> None:
         try:
             env = decode(event.value)
         except DecodeError as exc:
-            await self.dead_letter(event, str(exc))
+            await self.io.dead_letter(event.message, str(exc))
             return
         out = handle_intake(self._record(env.subject), env)
         if out.problem:
-            await self.dead_letter(event, out.problem)
+            await self.io.dead_letter(event.message, out.problem)
         elif out.record is not None:
             self.cases[env.subject] = out.record.to_table()
 
     async def on_command(self, event) -> None:
-        try:
-            msg = CommandMessage.from_bytes(event.value)
-        except ValueError as exc:
-            await self.dead_letter(event, f"not a command: {exc}")
+        msg = await self.io.command(event)
+        if msg is None:
             return
         try:
             out = handle_command(self._record(msg.subject), msg)
         except Exception:
-            await self.reply(msg, Reply(status=500, body={"code": "internal",
-                                                          "kind": "internal"}))
+            await self.io.reply(msg, internal_reply(case_id=msg.subject))
             raise
-        if out.envelopes:
-            try:
-                await self.publish(out.envelopes)
-            except Exception:  # noqa: BLE001 - the broker refused: nothing is stored
-                log.exception("publish failed", extra={"case_id": msg.subject})
-                await self.reply(msg, Reply(status=503, body={"code": "publish-failed",
-                                                              "kind": "unavailable"}))
-                return
+        await self.io.publish(out.envelopes)
         if out.record is not None and not self.faults.lose_state_write(msg.name, event.message):
             self.cases[msg.subject] = out.record.to_table()
-        await self.reply(msg, out.reply)
+        await self.io.reply(msg, out.reply)
 
     def fold_published(self, event: Published) -> bool:
         """Bring a case's record up to one of its own events on the topic (see
@@ -99,40 +84,13 @@ class CaseAgent:
             return False
         if event.sequence <= raw.get("seq", 0):  # held already: no need to validate it
             return False
-        record = CaseRecord.from_table(raw)
         try:
             env = decode(event.value)
         except DecodeError:
             log.exception("own event cannot be decoded", extra={"offset": event.offset})
             return False
-        self.cases[event.subject] = fold_own(record, env).to_table()
+        self.cases[event.subject] = fold_own(CaseRecord.from_table(raw), env).to_table()
         return True
-
-    async def reply(self, msg: CommandMessage, reply: Reply) -> None:
-        """Answer the waiting handler; if Redis fails the step stays done (the handler times
-        out with 503 and a retry with the same Idempotency-Key gets the stored result)."""
-        try:
-            await send_reply(self.ctx.replies, msg, reply)
-        except RedisError:
-            log.exception("reply not delivered", extra={"case_id": msg.subject})
 
     def _record(self, case_id: str) -> CaseRecord | None:
         return CaseRecord.from_table(self.cases.get(case_id))
-
-    async def publish(self, envelopes: list[Envelope]) -> None:
-        await self.publisher.publish(envelopes)
-        for env in envelopes:
-            EVENTS_PUBLISHED.labels(SERVICE, env.type).inc()
-
-    async def dead_letter(self, event, error: str) -> None:
-        m = event.message
-        key = m.key.decode(errors="replace") if isinstance(m.key, bytes) else m.key
-        raw = event.value if isinstance(event.value, bytes) else str(event.value).encode()
-        letter = DeadLettered(original_topic=m.topic, partition=m.partition, offset=m.offset,
-                              key=key, error=error[:2000], payload=base64.b64encode(raw).decode(),
-                              consumer=SERVICE)
-        env = envelope(letter, source=SERVICE, sequence=m.offset + 1,
-                       id=deterministic_id("deadletter", SERVICE, m.topic, m.partition, m.offset))
-        log.warning("dead-lettered", extra={"topic": m.topic, "partition": m.partition,
-                                            "offset": m.offset, "error": error[:200]})
-        await self.publish([env])

@@ -10,6 +10,7 @@ from chassis.commands import CommandBus, Publisher
 from chassis.durability import co_partitioned_fold
 from chassis.faults import Faults
 from chassis.faust_app import commands_topic, make_faust_app
+from chassis.pipeline import AgentIO
 from chassis.settings import Settings
 from chassis.web import ServiceContext, create_service_app
 from contracts.topics import DISPOSITION, INTAKE, command_topic
@@ -32,8 +33,8 @@ def build(settings: Settings, *, instance: str | None = None, clock=None) -> Fas
     ctx.extras["clock"] = clock or SystemClock()
     fold = co_partitioned_fold(app, settings, "disposition-cases", [DISPOSITION],
                                lambda published: worker.fold_published(published))
-    worker = CaseAgent(ctx, cases, Publisher(app, partitions), fold,
-                       Faults.for_app(settings, app))
+    io = AgentIO(SERVICE, Publisher(app, partitions), lambda: ctx.replies)
+    worker = CaseAgent(io, cases, fold, Faults.for_app(settings, app))
 
     @app.agent(inbox, name=f"{SERVICE}-cases")
     async def process(stream):

@@ -12,17 +12,8 @@ from fastapi.responses import JSONResponse
 
 from chassis.auth import Principal
 from chassis.commands import CommandMessage, Reply
-from chassis.i18n import Text
+from chassis.errors import problem_of
 from chassis.idempotency import command_id_for, replayed_problem, run_idempotent
-from chassis.problems import (
-    Conflict,
-    Forbidden,
-    Invalid,
-    NotFound,
-    Problem,
-    Unavailable,
-    field_error,
-)
 
 SERVICE = "disposition"
 #: a command right after intake may reach the agent before intake's events do (the command
@@ -36,8 +27,6 @@ INTAKE_PATIENCE = {"case-unknown": 3.0, "not-registered": 8.0}
 #: the intake event is usually a few milliseconds behind: retry soon, then back off
 INTAKE_RETRY_FIRST, INTAKE_RETRY_MAX = 0.005, 0.1
 
-PROBLEMS: dict[int, type[Problem]] = {403: Forbidden, 404: NotFound, 409: Conflict,
-                                      422: Invalid, 503: Unavailable}
 
 
 async def ask_owner(request: Request, msg: CommandMessage) -> Reply:
@@ -93,20 +82,3 @@ def answer(reply: Reply) -> JSONResponse:
     if replayed is not None:
         return replayed
     raise problem_of(reply)
-
-
-def problem_of(reply: Reply) -> Problem:
-    body = reply.body
-    detail = Text(body["id"], body["en"]) if "id" in body and "en" in body else body.get("detail")
-    errors = None
-    if reply.status == 422:
-        errors = body.get("errors") or [field_error(body.get("field") or "body",
-                                                    body.get("en") or "invalid")]
-    if reply.status == 503 and detail is None:
-        detail = Text("Langkah belum dapat dicatat, coba lagi",
-                      "the step could not be recorded, try again")
-    cls = PROBLEMS.get(reply.status, Problem)
-    problem = cls(detail, errors=errors, extra={"code": body["code"]} if "code" in body else None)
-    if cls is Problem:
-        problem.status = reply.status
-    return problem

@@ -1,15 +1,15 @@
 """Domain refusals of the case workflow: one class per reason, each with its message in
-Bahasa Indonesia and English. Pure: mapped to HTTP in one place (`replies.py`).
-
-`kind` says what sort of refusal it is (the HTTP side maps it):
-unknown -> 404, forbidden -> 403, refused -> 409, invalid -> 422 (with `field`).
+Bahasa Indonesia and English. Pure. `kind` says what sort of refusal it is; the mapping to
+HTTP is `chassis.errors` (unknown -> 404, forbidden -> 403, refused -> 409, invalid -> 422
+with `field`).
 """
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import ClassVar
 
-Kind = Literal["unknown", "forbidden", "refused", "invalid"]
+from chassis import errors
+from chassis.i18n import Text
 
 STATUS_ID = {
     "requested": "diajukan", "registered": "diagendakan", "disposed": "didisposisikan",
@@ -21,21 +21,14 @@ STATUS_ID = {
 }
 
 
-class DomainError(Exception):
-    """A command the workflow refuses. Subclasses set `kind`, `code`, and the texts."""
+class DomainError(errors.DomainError):
+    """A command the workflow refuses. Subclasses set `kind`, `code`, the texts (Bahasa
+    Indonesia first) and, for an invalid value, the `field` it is about."""
 
-    kind: ClassVar[Kind] = "refused"
-    code: ClassVar[str] = "refused"
-    field: ClassVar[str | None] = None
+    field_name: ClassVar[str | None] = None
 
     def __init__(self, text_id: str, text_en: str) -> None:
-        super().__init__(text_en)
-        self.text_id = text_id
-        self.text_en = text_en
-
-    def as_dict(self) -> dict[str, str | None]:
-        return {"code": self.code, "kind": self.kind, "id": self.text_id, "en": self.text_en,
-                "field": self.field}
+        super().__init__(Text(text_id, text_en), field=self.field_name)
 
 
 # --- 404 -----------------------------------------------------------------------------------
@@ -207,7 +200,7 @@ class NotUrgentWalkIn(DomainError):
 class OfficerNotInDivision(DomainError):
     kind = "invalid"
     code = "officer-not-in-division"
-    field = "officer_id"
+    field_name = "officer_id"
 
     def __init__(self, officer_id: str, division: str | None) -> None:
         super().__init__(f"{officer_id} bukan petugas Bidang {division}",

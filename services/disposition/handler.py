@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
+from chassis import errors
 from chassis.commands import CommandMessage, Reply
 from contracts import Envelope, deterministic_id, envelope
 from contracts import intake as intake_events
@@ -19,7 +20,6 @@ from .record import PROCESSED_KEPT, CaseRecord, HistoryEntry, Processed, view
 
 SOURCE = "disposition"
 QUERY = "query"
-HTTP_STATUS = {"unknown": 404, "forbidden": 403, "refused": 409, "invalid": 422}
 INTAKE_TYPES = (intake_events.AudienceRequested, intake_events.RequestRegistered,
                 intake_events.RequestWithdrawn)
 
@@ -36,7 +36,7 @@ def actor_of(msg: CommandMessage) -> Actor:
 
 
 def refusal(err: e.DomainError, case_id: str) -> Reply:
-    return Reply(status=HTTP_STATUS[err.kind], body={**err.as_dict(), "case_id": case_id})
+    return errors.refusal(err, case_id=case_id)
 
 
 def handle_command(record: CaseRecord | None, msg: CommandMessage) -> Outcome:
@@ -48,16 +48,15 @@ def handle_command(record: CaseRecord | None, msg: CommandMessage) -> Outcome:
     if record is not None and (done := record.seen(msg.command_id)) is not None:
         return Outcome(Reply(status=done.status, body=done.body))  # redelivered: no writes
     if msg.name not in COMMANDS:
-        return Outcome(Reply(status=422, body={
-            "code": "unknown-command", "kind": "invalid", "case_id": msg.subject,
-            "errors": [{"field": "name", "reason": f"unknown command {msg.name!r}"}]}))
+        return Outcome(errors.invalid_reply(
+            [{"field": "name", "reason": f"unknown command {msg.name!r}"}],
+            code="unknown-command", case_id=msg.subject))
     try:
         command = to_command(msg, actor)
     except ValidationError as exc:
-        errors = [{"field": ".".join(str(p) for p in err["loc"]), "reason": err["msg"]}
-                  for err in exc.errors(include_url=False)]
-        return Outcome(Reply(status=422, body={"code": "invalid-command", "kind": "invalid",
-                                               "errors": errors, "case_id": msg.subject}))
+        problems = [{"field": ".".join(str(p) for p in err["loc"]), "reason": err["msg"]}
+                    for err in exc.errors(include_url=False)]
+        return Outcome(errors.invalid_reply(problems, case_id=msg.subject))
     try:
         events = decide(record.case if record else None, command)
     except e.DomainError as err:

@@ -12,32 +12,30 @@ Each: decode -> pure decision -> publish (durable) -> store state -> reply over 
 
 from __future__ import annotations
 
-import asyncio
-import base64
 import logging
 from dataclasses import dataclass
 from typing import Any
 
 from aiokafka.errors import MessageSizeTooLargeError
 from pydantic import ValidationError
-from redis.exceptions import RedisError
 
-from chassis.commands import CommandMessage, Publisher, Reply, send_reply
+from chassis.commands import CommandMessage, Publisher, Reply
 from chassis.durability import OwnEventFold, Published, co_partitioned_fold, make_fold
+from chassis.errors import internal_reply, refusal
 from chassis.faults import Faults
 from chassis.faust_app import commands_topic, raw_topic
 from chassis.i18n import Text
-from chassis.metrics import EVENTS_CONSUMED, EVENTS_PUBLISHED
+from chassis.metrics import EVENTS_CONSUMED
+from chassis.pipeline import AgentIO, describe
 from chassis.web import ServiceContext
-from contracts import DecodeError, Envelope, decode, deterministic_id, envelope
-from contracts.deadletter import DeadLettered
+from contracts import DecodeError, Envelope, decode
 from contracts.topics import COMPLAINTS, INTAKE, command_topic
 
 from . import cases as case_rules
 from . import commands as c
 from . import complaints as complaint_rules
 from . import registrar as books
-from .envelopes import SOURCE, error_reply, internal_error_reply, refs_for, wrap
+from .envelopes import SOURCE, refs_for, wrap
 from .errors import DomainError, TrackingTaken
 from .wib import agenda_year
 
@@ -63,7 +61,7 @@ def install(app, ctx: ServiceContext) -> Wiring:
                             key_serializer="raw", value_serializer="raw")
     book_table = app.Table("intake-books", partitions=1)
     case_table = app.Table("intake-cases", partitions=n)
-    publisher = Publisher(app, n)
+    io = AgentIO(SOURCE, Publisher(app, n), lambda: ctx.replies)
     faults = Faults.for_app(ctx.settings, app)
     # the registrar's books follow every partition of the intake topic (its events are keyed
     # by case or visit); each case's state follows the same partition of the own topics
@@ -72,8 +70,8 @@ def install(app, ctx: ServiceContext) -> Wiring:
                           lambda published: registrar.fold_published(published))
     case_fold = co_partitioned_fold(app, ctx.settings, "intake-cases", [INTAKE, COMPLAINTS],
                                     lambda published: owner.fold_published(published))
-    registrar = Registrar(ctx, publisher, book_table, book_fold, faults)
-    owner = CaseOwner(ctx, publisher, case_table, case_fold, faults)
+    registrar = Registrar(io, book_table, book_fold, faults)
+    owner = CaseOwner(io, case_table, case_fold, faults)
 
     @app.agent(registrar_topic, name="intake-registrar")
     async def run_registrar(stream):
@@ -91,10 +89,8 @@ def install(app, ctx: ServiceContext) -> Wiring:
 
 
 class _Writer:
-    def __init__(self, ctx: ServiceContext, publisher: Publisher, table, fold: OwnEventFold,
-                 faults: Faults) -> None:
-        self.ctx = ctx
-        self.publisher = publisher
+    def __init__(self, io: AgentIO, table, fold: OwnEventFold, faults: Faults) -> None:
+        self.io = io  # chassis.pipeline: publish, reply, dead-letter
         self.table = table
         self.fold = fold  # brings the table up to the own events after an assignment
         self.faults = faults
@@ -108,50 +104,16 @@ class _Writer:
             return None
 
     async def publish(self, envelopes: list[Envelope]) -> None:
-        """Publish and wait until durable. A broker outage is waited out (the partition
-        stays on this command; nothing after it is applied first): at-least-once."""
-        delay = 0.2
-        while True:
-            try:
-                await self.publisher.publish(envelopes)
-                break
-            except MessageSizeTooLargeError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - any send failure: wait and send again
-                log.warning("publish failed, retrying", extra={
-                    "error": type(exc).__name__, "retry_in": delay})
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
-        for env in envelopes:
-            EVENTS_PUBLISHED.labels(SOURCE, env.type).inc()
+        await self.io.publish(envelopes)
 
     async def reply(self, msg: CommandMessage, reply: Reply) -> None:
-        """Answer the waiting HTTP handler. If Redis fails the work is done anyway (events
-        durable, state stored): the handler times out and a retry is answered as a replay."""
-        try:
-            await send_reply(self.ctx.replies, msg, reply)
-        except RedisError as exc:
-            log.warning("reply not delivered", extra={"command_id": msg.command_id,
-                                                      "error": type(exc).__name__})
+        await self.io.reply(msg, reply)
 
     async def dead_letter(self, event, error: str) -> None:
-        m = event.message
-        key = m.key.decode(errors="replace") if isinstance(m.key, bytes) else m.key
-        letter = DeadLettered(original_topic=m.topic, partition=m.partition, offset=m.offset,
-                              key=key, error=error[:1000], consumer="intake",
-                              payload=base64.b64encode(m.value or b"").decode())
-        env = envelope(letter, source=SOURCE, sequence=1,
-                       id=deterministic_id("deadletter", m.topic, m.partition, m.offset))
-        await self.publish([env])
-        log.warning("dead-lettered", extra={"topic": m.topic, "partition": m.partition,
-                                            "offset": m.offset, "error": error[:200]})
+        await self.io.dead_letter(event.message, error)
 
     async def command(self, event) -> CommandMessage | None:
-        try:
-            return CommandMessage.from_bytes(event.value)
-        except (ValidationError, ValueError) as exc:
-            await self.dead_letter(event, f"not a command: {type(exc).__name__}")
-            return None
+        return await self.io.command(event)
 
 
 class Registrar(_Writer):
@@ -169,15 +131,15 @@ class Registrar(_Writer):
                 reply = await self.request(msg, event.message)
             else:
                 await self.dead_letter(event, f"unknown registrar command {msg.name!r}")
-                reply = internal_error_reply()
+                reply = internal_reply()
         except DomainError as err:
-            reply = error_reply(err)
+            reply = refusal(err)
         except ValidationError as exc:
-            await self.dead_letter(event, f"invalid {msg.name}: {exc.error_count()} errors")
-            reply = internal_error_reply()
+            await self.dead_letter(event, f"invalid {msg.name}: {describe(exc)}")
+            reply = internal_reply()
         except MessageSizeTooLargeError:
             log.error("events too large for the broker", extra={"command_id": msg.command_id})
-            reply = internal_error_reply()
+            reply = internal_reply()
         await self.reply(msg, reply)
 
     def fold_published(self, published: Published) -> bool:
@@ -323,13 +285,13 @@ class CaseOwner(_Writer):
         try:
             reply = await self.decide(msg, event.message)
         except DomainError as err:
-            reply = error_reply(err)
+            reply = refusal(err)
         except ValidationError as exc:
-            await self.dead_letter(event, f"invalid {msg.name}: {exc.error_count()} errors")
-            reply = internal_error_reply()
+            await self.dead_letter(event, f"invalid {msg.name}: {describe(exc)}")
+            reply = internal_reply()
         except MessageSizeTooLargeError:
             log.error("events too large for the broker", extra={"command_id": msg.command_id})
-            reply = internal_error_reply()
+            reply = internal_reply()
         await self.reply(msg, reply)
 
     async def decide(self, msg: CommandMessage, message) -> Reply:

@@ -64,7 +64,7 @@ async def file_complaint(body: ComplaintIn, request: Request, rt: Rt,
                 lapor_tracking_id=body.lapor_tracking_id)
             msg = message(c.FILE_COMPLAINT, complaint_id, payload, actor, command_id, corr, now)
             reply = await ask(rt.cases(), msg)
-            if reply.body.get("error") != "tracking_taken":
+            if reply.body.get("code") != "tracking_taken":
                 return reply
         raise Unavailable(Text("Nomor pelacakan tidak dapat dibuat, coba lagi",
                                "No tracking id could be drawn, try again"))

@@ -15,13 +15,11 @@ from fastapi.responses import JSONResponse
 from chassis.auth import Principal
 from chassis.clock import Clock
 from chassis.commands import CommandBus, CommandMessage, Reply
+from chassis.errors import problem_of
 from chassis.i18n import Text, pick_lang
 from chassis.idempotency import command_id_for, replayed_problem, run_idempotent
 from chassis.problems import (
-    Conflict,
     Invalid,
-    NotFound,
-    Problem,
     Unavailable,
     field_error,
     problem_response,
@@ -133,24 +131,6 @@ async def idempotent(rt: Runtime, principal: Principal, key: str | None, fingerp
                      run) -> Reply:
     return await run_idempotent(rt.redis, service=SERVICE, principal=principal.sub, key=key,
                                 payload=fingerprint, run=run)
-
-
-_PROBLEMS = {404: NotFound, 409: Conflict, 422: Invalid}
-
-
-def problem_of(reply: Reply) -> Problem:
-    body = reply.body
-    detail = body.get("detail")
-    text = Text(detail["id"], detail["en"]) if isinstance(detail, dict) else detail
-    errors = None
-    if reply.status == 422 and body.get("field"):
-        errors = [field_error(body["field"], text.en if text else "invalid")]
-    cls = _PROBLEMS.get(reply.status)
-    if cls is not None:
-        return cls(text, errors=errors)
-    problem = Problem(text)
-    problem.status = reply.status
-    return problem
 
 
 def respond(reply: Reply, request: Request, correlation_id: str | None = None,

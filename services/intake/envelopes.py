@@ -1,12 +1,11 @@
-"""Commands become envelopes, outcomes become replies: the same for every agent."""
+"""Commands become envelopes: ids and times from the command (the reply shapes are
+`chassis.errors`)."""
 
 from __future__ import annotations
 
-from chassis.commands import CommandMessage, Reply
+from chassis.commands import CommandMessage
 from contracts import Envelope, deterministic_id, envelope
 from contracts.base import Event
-
-from .errors import DomainError
 
 SOURCE = "intake"
 
@@ -26,16 +25,3 @@ def wrap(events: list[Event], msg: CommandMessage, first_sequence: int) -> list[
 def refs_for(command_id: str, types: list[str]) -> list[dict[str, str]]:
     """The `{id, type}` of the events a command wrote (ids are deterministic)."""
     return [{"id": deterministic_id(command_id, i), "type": t} for i, t in enumerate(types)]
-
-
-def error_reply(err: DomainError) -> Reply:
-    body = {"error": err.code, "detail": {"id": err.text.id, "en": err.text.en},
-            "retry": err.retry}
-    if err.field:
-        body["field"] = err.field
-    return Reply(status=err.status, body=body)
-
-
-def internal_error_reply() -> Reply:
-    return Reply(status=500, body={"error": "internal", "retry": False, "detail": {
-        "id": "Perintah gagal diproses", "en": "The command could not be processed"}})

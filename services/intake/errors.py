@@ -1,28 +1,19 @@
-"""Domain refusals of the intake service, each with its user-facing text. Mapped to HTTP in
-one place (`replies.error_reply`)."""
+"""Domain refusals of the intake service, each with its user-facing text. The base and the
+mapping to HTTP are `chassis.errors`."""
 
 from __future__ import annotations
 
-from chassis.i18n import Text
+from chassis import errors
 
 
-class DomainError(Exception):
+class DomainError(errors.DomainError):
     """A rule of the standard refused the command: 409, nothing written."""
-
-    status = 409
-    code = "refused"
-    retry = False
-
-    def __init__(self, text: Text, field: str | None = None) -> None:
-        super().__init__(text.en)
-        self.text = text
-        self.field = field
 
 
 class NotFound(DomainError):
     """Unknown here (yet): the HTTP side retries briefly, then answers 404."""
 
-    status = 404
+    kind = "unknown"
     code = "not_found"
     retry = True
 
@@ -30,7 +21,7 @@ class NotFound(DomainError):
 class NotReady(DomainError):
     """Known, but its creation is not fully seen yet: retried like NotFound."""
 
-    status = 404
+    kind = "unknown"
     code = "not_ready"
     retry = True
 

@@ -18,14 +18,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chassis.auth import Principal, require_roles, require_staff
 from chassis.commands import CommandBus, CommandMessage, Reply
+from chassis.errors import problem_of
 from chassis.i18n import Text
 from chassis.idempotency import command_id_for, replayed_problem, run_idempotent
 from chassis.problems import (
-    Conflict,
     Forbidden,
     Invalid,
     NotFound,
-    Problem,
     field_error,
 )
 from chassis.web import ServiceContext
@@ -74,26 +73,12 @@ def _may_acknowledge(principal: Principal, esc: dict[str, str]) -> None:
                              "This escalation is not addressed to your division"))
 
 
-def _refusal(reply: Reply) -> Problem:
-    code, detail = reply.body.get("code"), reply.body.get("detail", "")
-    if code == "escalation-not-found":
-        return NotFound(Text("Eskalasi tidak ditemukan", "Escalation not found"))
-    if code == "already-acknowledged":
-        return Conflict(Text(f"Eskalasi sudah diakui oleh {detail}",
-                             f"The escalation was already acknowledged by {detail}"))
-    if code == "already-resolved":
-        return Conflict(Text(f"Eskalasi sudah selesai ({detail}); tidak perlu diakui lagi",
-                             f"The escalation is already resolved ({detail}); "
-                             "there is nothing to acknowledge"))
-    return Conflict(Text("Perintah ditolak", "Command refused"))
-
-
 def _answer(reply: Reply) -> JSONResponse:
     replayed = replayed_problem(reply)
     if replayed is not None:
         return replayed
     if reply.status >= 400:
-        raise _refusal(reply)
+        raise problem_of(reply)
     return JSONResponse(reply.body, status_code=reply.status, headers=reply.headers)
 
 
@@ -164,7 +149,7 @@ def router(ctx: ServiceContext) -> APIRouter:
             bus = CommandBus(ctx.extras["commands"], ctx.redis, ctx.settings.command_timeout)
             reply = await bus.ask(msg)
             if reply.status >= 400:
-                raise _refusal(reply)
+                raise problem_of(reply)
             return reply
 
         reply = await run_idempotent(ctx.redis, service="sla", principal=principal.sub,

@@ -30,6 +30,8 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime
 
+from chassis import errors
+from chassis.i18n import Text
 from contracts import Envelope, deterministic_id, envelope
 from contracts.sla import (
     ClockAtRisk,
@@ -152,22 +154,34 @@ def initial_state(subject: str, partition: int = -1) -> SubjectState:
 # --- errors ------------------------------------------------------------------------------
 
 
-class DomainError(Exception):
-    status = 409
-    code = "refused"
+class DomainError(errors.DomainError):
+    """A command the SLA decider refuses (the base and the HTTP mapping: chassis.errors)."""
 
 
 class EscalationNotFound(DomainError):
-    status = 404
+    kind = "unknown"
     code = "escalation-not-found"
+
+    def __init__(self, escalation_id: str) -> None:
+        super().__init__(Text("Eskalasi tidak ditemukan", "Escalation not found"))
+        self.escalation_id = escalation_id
 
 
 class AlreadyAcknowledged(DomainError):
     code = "already-acknowledged"
 
+    def __init__(self, by: str) -> None:
+        super().__init__(Text(f"Eskalasi sudah diakui oleh {by}",
+                              f"The escalation was already acknowledged by {by}"))
+
 
 class AlreadyResolved(DomainError):
     code = "already-resolved"
+
+    def __init__(self, resolution: str) -> None:
+        super().__init__(Text(f"Eskalasi sudah selesai ({resolution}); tidak perlu diakui lagi",
+                              f"The escalation is already resolved ({resolution}); "
+                              "there is nothing to acknowledge"))
 
 
 # --- the decider -------------------------------------------------------------------------

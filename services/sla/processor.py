@@ -17,7 +17,6 @@ sequence, ticks find their steps fired, commands their id).
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import logging
 import time
@@ -29,9 +28,10 @@ from prometheus_client import Histogram
 
 from chassis.commands import CommandMessage, Reply, send_reply
 from chassis.durability import Published
+from chassis.errors import refusal
 from chassis.metrics import EVENTS_CONSUMED, EVENTS_PUBLISHED
-from contracts import DecodeError, Envelope, decode, deterministic_id, envelope
-from contracts.deadletter import DeadLettered
+from chassis.pipeline import dead_letter_envelope, describe, retrying
+from contracts import DecodeError, Envelope, decode
 from services.sla import readmodel
 from services.sla.deadlines import DeadlineIndex
 from services.sla.domain import (
@@ -120,7 +120,7 @@ class Processor:
             try:
                 parsed = parse(msg.topic, event.value, self.relevant)
             except BadInput as exc:
-                letters.append(self.dead_letter(msg, event.key, event.value, str(exc)))
+                letters.append(self.dead_letter(msg, str(exc)))
                 continue
             if parsed is None:
                 continue
@@ -133,7 +133,7 @@ class Processor:
                 continue
             except Exception as exc:  # noqa: BLE001 - a bug must not stop the stream
                 log.exception("cannot apply %s to %s", msg.topic, parsed.subject)
-                letters.append(self.dead_letter(msg, event.key, event.value, f"apply: {exc!r}"))
+                letters.append(self.dead_letter(msg, f"apply: {describe(exc)}"))
                 self.replay(w)
                 continue
             if parsed.command is not None and decision.reply is not None:
@@ -206,17 +206,13 @@ class Processor:
         return _Work(raw, readmodel.views(state), state)
 
     async def publish(self, envelopes: list[Envelope]) -> None:
+        """Wait until durable, retrying while the broker is away (chassis.pipeline): the
+        batch's offsets are not committed until this returns."""
         if not envelopes:
             return
-        while True:
-            try:
+        async for attempt in retrying(first=self.retry_delay, most=self.retry_delay * 10):
+            with attempt:
                 await self.publisher.publish(envelopes)
-                break
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - broker away: wait and try again
-                log.warning("publish failed, retrying: %r", exc)
-                await asyncio.sleep(self.retry_delay)
         for env in envelopes:
             EVENTS_PUBLISHED.labels(SERVICE, env.type).inc()
 
@@ -267,19 +263,11 @@ class Processor:
     def refusal(self, parsed: Parsed, err: DomainError) -> list[tuple[CommandMessage, Reply]]:
         if parsed.command is None:
             return []
-        return [(parsed.command, Reply(status=err.status,
-                                       body={"code": err.code, "detail": str(err)}))]
+        return [(parsed.command, refusal(err))]
 
-    def dead_letter(self, msg, key: bytes | None, value: bytes, error: str) -> Envelope:
+    def dead_letter(self, msg, error: str) -> Envelope:
         log.warning("dead-lettering %s/%s@%s: %s", msg.topic, msg.partition, msg.offset, error)
-        event = DeadLettered(original_topic=msg.topic, partition=msg.partition,
-                             offset=msg.offset,
-                             key=key.decode(errors="replace") if key else None,
-                             error=error[:2000], payload=base64.b64encode(value or b"").decode(),
-                             consumer=SERVICE)
-        return envelope(event, source=SERVICE, sequence=1,
-                        id=deterministic_id("deadletter", SERVICE, msg.topic, msg.partition,
-                                            msg.offset))
+        return dead_letter_envelope(SERVICE, msg, error)
 
 
 def command_name(parsed: Parsed) -> str | None:

@@ -180,7 +180,7 @@ class _When:
         with pytest.raises(e.DomainError) as info:
             decide(self.state, self.command)
         assert type(info.value) is error, f"expected {error.__name__}, got {info.value!r}"
-        assert info.value.text_id and info.value.text_en
+        assert info.value.text.id and info.value.text.en
         return info.value
 
 

@@ -67,7 +67,7 @@ def test_disposing_again_to_the_same_division_is_refused():
 def test_a_received_disposition_cannot_be_redirected():
     err = given([requested(), registered(), disposed(), received()]).when(
         dispose("linjamsos")).refused(e.AlreadyReceived)
-    assert "tidak dapat didisposisikan ulang" in err.text_id
+    assert "tidak dapat didisposisikan ulang" in err.text.id
 
 
 def test_an_unregistered_letter_cannot_be_disposed():
@@ -94,8 +94,8 @@ def test_re_disposition_moves_the_receipt_to_the_new_division():
 
 def test_assignment_before_receipt_says_the_disposition_is_not_received():
     err = given([requested(), registered(), disposed()]).when(assign()).refused(e.NotReceived)
-    assert err.text_id == "Disposisi belum diterima oleh Kepala Bidang"
-    assert err.text_en == "the disposition has not been received by the division head yet"
+    assert err.text.id == "Disposisi belum diterima oleh Kepala Bidang"
+    assert err.text.en == "the disposition has not been received by the division head yet"
 
 
 def test_the_division_head_assigns_an_officer_of_the_division():
@@ -213,7 +213,7 @@ def test_roles_that_may_never_take_a_step_are_refused():
 
 def test_a_command_on_an_unknown_case_is_refused():
     err = given([]).when(dispose()).refused(e.CaseUnknown)
-    assert err.kind == "unknown" and CASE in err.text_id
+    assert err.kind == "unknown" and CASE in err.text.id
 
 
 def test_a_withdrawal_from_intake_ends_any_open_case():
@@ -270,8 +270,8 @@ def test_every_refusal_speaks_indonesian_and_english():
                e.WrongRole(("head_of_office",)), e.CaseUnknown("c-1"),
                e.OfficerNotInDivision("x", "rehsos"), e.StepAlreadyDone("a", "b")]
     for err in samples:
-        assert err.text_id and err.text_en and err.text_id != err.text_en
-        assert set(err.as_dict()) == {"code", "kind", "id", "en", "field"}
+        assert err.text.id and err.text.en and err.text.id != err.text.en
+        assert set(err.as_body()) - {"field"} == {"code", "kind", "id", "en", "retry"}
     assert len({type(err).code for err in samples}) == len(samples)
 
 

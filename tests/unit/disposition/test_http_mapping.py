@@ -27,8 +27,8 @@ def test_a_success_is_answered_as_is():
 def test_a_refusal_becomes_its_problem_in_both_languages(error, problem):
     got = problem_of(refusal(error, "c"))
     assert type(got) is problem
-    assert got.body("id")["detail"] == error.text_id
-    assert got.body("en")["detail"] == error.text_en
+    assert got.body("id")["detail"] == error.text.id
+    assert got.body("en")["detail"] == error.text.en
     assert got.body()["code"] == error.code
 
 

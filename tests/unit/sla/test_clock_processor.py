@@ -22,17 +22,18 @@ T0 = datetime(2026, 4, 6, 1, 0, tzinfo=UTC)
 
 
 @dataclass
-class Message:
+class Message:  # what the processor reads of a faust Message
     topic: str
     partition: int
     offset: int
+    key: bytes | None = None
+    value: bytes | None = None
 
 
-@dataclass
 class Event:
-    message: Message
-    key: bytes
-    value: bytes
+    def __init__(self, message: Message, key: bytes, value: bytes) -> None:
+        message.key, message.value = key, value
+        self.message, self.key, self.value = message, key, value
 
 
 class FakePublisher:
