@@ -8,20 +8,42 @@ import sys
 
 from pythonjsonlogger.json import JsonFormatter
 
-_LONG_DIGITS = re.compile(r"\b\d{12,20}\b")
+#: 12 to 20 digits, also written in groups with spaces, dots or dashes (an NIK as
+#: "3171 2345 0790 0001" or "31.71.23.450790.0001"; a phone as "0812-7000-2222")
+_LONG_DIGITS = re.compile(r"(?<![\w.-])\d(?:[ .-]?\d){11,19}(?![\w-])")
+REDACTED = "[REDACTED]"
+#: the attributes every LogRecord has; anything else came in through `extra=`
+_STANDARD = frozenset(vars(logging.LogRecord("x", 0, "x", 0, "x", None, None))) | {
+    "message", "asctime", "color_message"}
+
+
+def redact(value):
+    """`value` with every identity-number-like digit run masked, through dicts, lists and
+    tuples (the shapes `extra` fields come in)."""
+    if isinstance(value, str):
+        return _LONG_DIGITS.sub(REDACTED, value) if _LONG_DIGITS.search(value) else value
+    if isinstance(value, dict):
+        return {k: redact(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(redact(v) for v in value)
+    if isinstance(value, int) and not isinstance(value, bool) and len(str(abs(value))) >= 12:
+        return REDACTED
+    return value
 
 
 class RedactPersonalData(logging.Filter):
-    """Masks anything that looks like an identity number, whatever logged it."""
+    """Masks anything that looks like an identity number, whatever logged it: the message,
+    its arguments and every `extra` field."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.msg, str) and _LONG_DIGITS.search(record.msg):
-            record.msg = _LONG_DIGITS.sub("[REDACTED]", record.msg)
+        if isinstance(record.msg, str):
+            record.msg = redact(record.msg)
         if record.args:
-            record.args = tuple(
-                _LONG_DIGITS.sub("[REDACTED]", a) if isinstance(a, str) else a
-                for a in (record.args if isinstance(record.args, tuple) else (record.args,))
-            )
+            args = record.args if isinstance(record.args, tuple) else (record.args,)
+            record.args = tuple(redact(a) for a in args)
+        for key, value in list(vars(record).items()):
+            if key not in _STANDARD:
+                setattr(record, key, redact(value))
         return True
 
 
