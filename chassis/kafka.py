@@ -7,7 +7,10 @@ import contextlib
 import logging
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+
+from contracts.topics import topic_config
 
 log = logging.getLogger(__name__)
 
@@ -15,8 +18,10 @@ log = logging.getLogger(__name__)
 async def ensure_topics(bootstrap: str, topics: dict[str, int], replication: int = 1,
                         timeout: float = 30.0, compacted: frozenset[str] = frozenset()
                         ) -> list[str]:
-    """Create the missing topics (auto-create is off on the broker). Returns those created.
-    Topics named in `compacted` (table changelogs) get `cleanup.policy=compact`."""
+    """Create the missing topics (auto-create is off on the broker) with the settings of
+    `contracts.topics.topic_config` (explicit retention: the event topics forever), and bring
+    the existing ones to those settings. Returns those created. Topics named in `compacted`
+    (table changelogs) get `cleanup.policy=compact`."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10000)
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
@@ -29,17 +34,38 @@ async def ensure_topics(bootstrap: str, topics: dict[str, int], replication: int
             await asyncio.sleep(0.5)
     try:
         existing = set(await admin.list_topics())
-        missing = [NewTopic(name, n, replication,
-                            topic_configs={"cleanup.policy": "compact"} if name in compacted
-                            else {})
+        configs = {name: ({"cleanup.policy": "compact"} if name in compacted
+                          else topic_config(name)) for name in topics}
+        missing = [NewTopic(name, n, replication, topic_configs=configs[name])
                    for name, n in topics.items() if name not in existing]
         if missing:
             with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics(missing)
             log.info("topics created", extra={"topics": [t.name for t in missing]})
+        kept = [name for name in topics if name in existing]
+        if kept:  # topics made before (or by another tool): the same settings
+            await _alter(admin, {name: configs[name] for name in kept}, deadline)
         return [t.name for t in missing]
     finally:
         await admin.close()
+
+
+async def _alter(admin, configs: dict[str, dict[str, str]], deadline: float) -> None:
+    """Set the topics' settings (a topic created a moment ago may not be known to the broker
+    answering yet: asked again until the deadline)."""
+    loop = asyncio.get_running_loop()
+    while True:
+        responses = await admin.alter_configs([
+            ConfigResource(ConfigResourceType.TOPIC, name, configs=values)
+            for name, values in configs.items()])
+        failed = {r[3]: r[1] or r[0] for resp in responses for r in resp.resources if r[0]}
+        if not failed:
+            return
+        if loop.time() > deadline:
+            log.warning("topic settings not applied", extra={"errors": failed})
+            return
+        configs = {name: configs[name] for name in failed}
+        await asyncio.sleep(0.2)
 
 
 async def broker_reachable(bootstrap: str, timeout: float = 2.0) -> bool:

@@ -35,3 +35,34 @@ WRITERS: dict[str, str] = {
 def command_topic(service: str) -> str:
     """Internal command topic of a service (same partition count: co-partitioned)."""
     return f"audiensi.{service}.commands.v1"
+
+
+#: how long each kind of topic keeps its records (Kafka `retention.ms`; -1 = forever).
+#: The event topics are the record of what happened (and the source every state and read
+#: model is rebuilt from): kept forever. Command topics only carry requests to the owning
+#: agent: a week is ample for a redelivery. Dead letters: kept 90 days for an operator to
+#: look at. Table changelogs are compacted (the last value per key is kept).
+RETENTION_MS: dict[str, int] = {
+    "event": -1,
+    "command": 7 * 24 * 3600 * 1000,
+    "deadletter": 90 * 24 * 3600 * 1000,
+}
+
+
+def topic_kind(name: str) -> str:
+    """"event", "command", "deadletter" or "changelog" (faust's tables)."""
+    if name.endswith("-changelog"):
+        return "changelog"
+    if name == DEADLETTER:
+        return "deadletter"
+    if name in TOPICS:
+        return "event"
+    return "command"
+
+
+def topic_config(name: str) -> dict[str, str]:
+    """The broker settings a topic of ours is created (and kept) with."""
+    kind = topic_kind(name)
+    if kind == "changelog":
+        return {"cleanup.policy": "compact"}
+    return {"cleanup.policy": "delete", "retention.ms": str(RETENTION_MS[kind])}

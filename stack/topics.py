@@ -41,10 +41,13 @@ async def ensure_topics(bootstrap: str, topics: dict[str, int],
     """Create the topics that do not exist yet; returns the names created."""
     from aiokafka.admin import NewTopic
 
+    from contracts.topics import topic_config
+
     admin = await _admin(bootstrap)
     try:
         existing = set(await admin.list_topics())
-        missing = [NewTopic(name, partitions, replication_factor)
+        missing = [NewTopic(name, partitions, replication_factor,
+                            topic_configs=topic_config(name))
                    for name, partitions in topics.items() if name not in existing]
         if not missing:
             return []
