@@ -47,8 +47,8 @@ def stack_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackEnv]:
     AUDIENSI_KAFKA_BOOTSTRAP / AUDIENSI_REDIS_URL / AUDIENSI_DATA_DIR pointing at them (and
     `get_settings()` re-read). Started the first time a test asks, stopped after the session."""
     from stack.kafka import KafkaServer
-    from stack.proc import free_port
     from stack.redis import RedisServer
+    from tests.support.waiting import free_port
 
     data_dir = tmp_path_factory.mktemp("stack")
     kafka = KafkaServer(data_dir, free_port(), free_port())

@@ -15,6 +15,9 @@ from tests.support.auth import auth
 #: a valid KTP NIK: Bangka Belitung (19), Pangkalpinang (71), district 01, born 15-08-1985
 NIK = "1971011508850001"
 RETRYABLE = {502, 503, 504}
+#: what a check over the API may raise while the system has not got there yet (a missing key
+#: or row, a service restarting): `eventually_sync(check, retry_on=TRANSIENT)` tries again
+TRANSIENT = (AssertionError, KeyError, IndexError, ValueError, httpx.HTTPError)
 
 
 class ApiError(AssertionError):
@@ -109,23 +112,6 @@ class Api:
                    "recommendations": ["Verifikasi DTKS"]})
         self.step(case_id, "report/forwarding", head)
         self.step(case_id, "closure", "kadis", {"outcome": "selesai"})
-
-
-def eventually(check: Callable[[], Any], timeout: float = 20.0, interval: float = 0.25) -> Any:
-    """Poll until `check()` returns a truthy value without raising; return it."""
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while True:
-        try:
-            value = check()
-            if value:
-                return value
-            last = value
-        except (AssertionError, KeyError, IndexError, ValueError, httpx.HTTPError) as exc:
-            last = exc
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not true after {timeout}s; last: {last!r}")
-        time.sleep(interval)
 
 
 def read_sse(url: str, user: str, *, want: Callable[[list[dict]], bool],

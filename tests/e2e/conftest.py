@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from stack.kafka import KafkaServer
-from stack.proc import free_port
 from stack.redis import RedisServer
 from stack.supervisor import SERVICES, Supervisor, default_specs
+from tests.support.waiting import free_port
 
 #: inform-applicant and direct-walk-in in seconds: at-risk, breach and the next level all
 #: happen within a test; complaint clocks long enough to be met.

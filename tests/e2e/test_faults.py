@@ -17,10 +17,11 @@ import httpx
 import pytest
 
 from contracts import decode
-from tests.e2e.client import NIK, eventually
+from tests.e2e.client import NIK, TRANSIENT
 from tests.e2e.conftest import FAST_POLICIES, running_system
 from tests.support.auth import auth
 from tests.support.kafka import read_raw
+from tests.support.waiting import eventually_sync
 
 N_LETTER = 180
 N_WALKIN_DIRECTED = 10
@@ -28,6 +29,9 @@ N_WALKIN_WAITING = 10
 WALKIN_SECONDS = 20
 CONCURRENCY = 12
 RETRY_FOR = 150.0
+#: commands accepted before each fault (counted from when the last one healed): the cases
+#: are moving when a process dies, not merely waiting for it
+MOVED = 20
 
 LETTER_STEPS = ["AudienceRequested", "RequestRegistered", "CaseDisposed",
                 "DispositionReceived", "OfficerAssigned", "ApplicantInformed", "AudienceHeld",
@@ -44,12 +48,31 @@ def chaos_system(tmp_path_factory):
         yield running
 
 
+class Progress:
+    """How far the driver got, read by the fault thread: commands accepted so far, and
+    whether every command before the closures (which wait for the faults) has been sent."""
+
+    def __init__(self) -> None:
+        self.accepted = 0
+        self.cases_ahead = N_LETTER + N_WALKIN_DIRECTED + N_WALKIN_WAITING
+        self.ahead_sent = threading.Event()
+
+    def case_ahead_sent(self) -> None:
+        self.cases_ahead -= 1
+        if self.cases_ahead == 0:
+            self.ahead_sent.set()
+
+    def moved(self, since: int, n: int) -> bool:
+        return self.accepted >= since + n or self.ahead_sent.is_set()
+
+
 class Driver:
     """An HTTP client that does what a front office does when a service is restarting: send
     the same command again, with the same Idempotency-Key, until it is accepted."""
 
-    def __init__(self, urls: dict[str, str]) -> None:
+    def __init__(self, urls: dict[str, str], progress: Progress) -> None:
         self.urls = urls
+        self.progress = progress
         self.http = httpx.AsyncClient(timeout=30)
         self.retries = Counter()
         self.tokens = {}
@@ -77,11 +100,13 @@ class Driver:
             self.retries[service] += 1
             await asyncio.sleep(0.5)
         assert r.status_code in (200, 201), f"{path}: {r.status_code} {r.text[:300]}"
+        self.progress.accepted += 1
         return r.json()
 
     async def letter_case(self, gate: asyncio.Semaphore, faults_done: threading.Event) -> str:
         async with gate:
             case = await self.letter_steps()
+        self.progress.case_ahead_sent()
         # every case is still open while the faults happen
         await asyncio.to_thread(faults_done.wait, 400)
         async with gate:
@@ -124,14 +149,19 @@ class Driver:
         if directed:
             await self.post("disposition", f"/cases/{req['case_id']}/direction", "frontdesk",
                             {"officer_id": "petugas-rehsos-2"})
+        self.progress.case_ahead_sent()
         return req["case_id"]
 
 
-def inject_faults(system, done: threading.Event, log: list[str]) -> None:
-    """SIGKILL each service once (and start it again); restart Kafka in between."""
+def inject_faults(system, done: threading.Event, log: list[str], progress: Progress) -> None:
+    """SIGKILL each service once (and start it again); restart Kafka in between. Before each
+    fault the driver has had MOVED more commands accepted (unless it has nothing left to send
+    before the faults are over)."""
     sup = system.supervisor
     for name in ("intake", "kafka", "disposition", "sla", "reporting"):
-        time.sleep(3)
+        since = progress.accepted
+        eventually_sync(lambda since=since: progress.moved(since, MOVED), timeout=120)
+        log.append(f"{progress.accepted} commands accepted")
         if name == "kafka":
             system.kafka.stop()
             log.append("kafka stopped")
@@ -149,8 +179,9 @@ def inject_faults(system, done: threading.Event, log: list[str]) -> None:
     done.set()
 
 
-async def drive(system, faults_done: threading.Event) -> dict[str, list[str]]:
-    driver = Driver({name: system.url(name) for name in SERVICES})
+async def drive(system, faults_done: threading.Event,
+                progress: Progress) -> dict[str, list[str]]:
+    driver = Driver({name: system.url(name) for name in SERVICES}, progress)
     gate = asyncio.Semaphore(CONCURRENCY)
 
     async def limited(coro_fn, *args):
@@ -175,10 +206,11 @@ async def drive(system, faults_done: threading.Event) -> dict[str, list[str]]:
 
 def test_no_accepted_command_is_lost_when_every_process_dies_once(chaos_system):
     system = chaos_system
-    done, log = threading.Event(), []
-    faults = threading.Thread(target=inject_faults, args=(system, done, log), daemon=True)
+    done, log, progress = threading.Event(), [], Progress()
+    faults = threading.Thread(target=inject_faults, args=(system, done, log, progress),
+                              daemon=True)
     faults.start()
-    cases = asyncio.run(drive(system, done))
+    cases = asyncio.run(drive(system, done, progress))
     assert done.wait(timeout=400), f"fault injection did not finish: {log}"
     faults.join()
     assert log[-1] == "all ready", log
@@ -213,7 +245,7 @@ def test_no_accepted_command_is_lost_when_every_process_dies_once(chaos_system):
             assert view["status"] == "requested" and len(raised) == 2, (case, view["timeline"])
         return True
 
-    eventually(case_views_exact, timeout=120, interval=2)
+    eventually_sync(case_views_exact, timeout=120, every=2, retry_on=TRANSIENT)
 
     # 3. SLA: every clock in the state its events imply; due escalations raised exactly once
     def clocks_settled():
@@ -225,7 +257,7 @@ def test_no_accepted_command_is_lost_when_every_process_dies_once(chaos_system):
             20, N_WALKIN_DIRECTED, N_WALKIN_WAITING), walk
         return True
 
-    eventually(clocks_settled, timeout=90, interval=2)
+    eventually_sync(clocks_settled, timeout=90, every=2, retry_on=TRANSIENT)
     escalations = []
     for state in ("open", "acknowledged", "resolved"):
         escalations += get("sla", "/escalations", "ops", state=state, limit=500)["items"]

@@ -6,9 +6,10 @@ import json
 
 import pytest
 
-from tests.e2e.client import NIK, Api, ApiError, eventually, read_sse
+from tests.e2e.client import NIK, TRANSIENT, Api, ApiError, read_sse
 from tests.e2e.conftest import INFORM_SECONDS, WALKIN_SECONDS
 from tests.support.kafka import total_messages
+from tests.support.waiting import eventually_sync
 
 LETTER_TIMELINE = [
     "AudienceRequested", "RequestRegistered", "CaseDisposed", "DispositionReceived",
@@ -72,11 +73,12 @@ def test_letter_path_from_guest_book_to_closure(api):
         assert len(clock) == 1 and clock[0]["state"] == "met"
         return view
 
-    view = eventually(closed_with_clock_met, timeout=30)
+    view = eventually_sync(closed_with_clock_met, timeout=30, retry_on=TRANSIENT)
     assert view["agenda_number"] == req["agenda_number"] and view["division"] == "rehsos"
     assert view["officer_id"] == "petugas-rehsos-1"
     assert escalations_of(api, case_id) == []
-    eventually(lambda: sla_stats(api, "inform-applicant")["met"] == before.get("met", 0) + 1)
+    eventually_sync(lambda: sla_stats(api, "inform-applicant")["met"] == before.get("met", 0) + 1,
+                    retry_on=TRANSIENT)
 
 
 def test_late_path_escalates_at_risk_then_breach_then_head_of_office(api, system):
@@ -89,7 +91,7 @@ def test_late_path_escalates_at_risk_then_breach_then_head_of_office(api, system
         assert len(items) == 3, items
         return items
 
-    items = eventually(three_escalations, timeout=INFORM_SECONDS + 15)
+    items = eventually_sync(three_escalations, timeout=INFORM_SECONDS + 15, retry_on=TRANSIENT)
     ladder = sorted(items, key=lambda e: e["level"])
     assert [(e["level"], e["reason"], e["to_role"]) for e in ladder] == [
         (1, "at_risk", "division_head"), (2, "breached", "division_head"),
@@ -125,8 +127,9 @@ def test_late_path_escalates_at_risk_then_breach_then_head_of_office(api, system
         assert kinds.count("EscalationRaised") == 3 and kinds.count("EscalationResolved") == 3
         return True
 
-    eventually(stopped_breached_and_resolved, timeout=20)
-    eventually(lambda: sla_stats(api, "inform-applicant")["breached"] == 1)
+    eventually_sync(stopped_breached_and_resolved, timeout=20, retry_on=TRANSIENT)
+    eventually_sync(lambda: sla_stats(api, "inform-applicant")["breached"] == 1,
+                    retry_on=TRANSIENT)
 
 
 def test_urgent_walk_in_directed_in_time_is_met_and_one_left_waiting_breaches(api):
@@ -142,14 +145,16 @@ def test_urgent_walk_in_directed_in_time_is_met_and_one_left_waiting_breaches(ap
         assert a["state"] == "met" and b["state"] == "breached"
         return True
 
-    eventually(outcome, timeout=WALKIN_SECONDS + 15)
-    levels = eventually(lambda: [(e["reason"], e["to_role"]) for e in sorted(
-        escalations_of(api, waiting["case_id"]), key=lambda e: e["level"])] or None)
+    eventually_sync(outcome, timeout=WALKIN_SECONDS + 15, retry_on=TRANSIENT)
+    levels = eventually_sync(lambda: [(e["reason"], e["to_role"]) for e in sorted(
+        escalations_of(api, waiting["case_id"]), key=lambda e: e["level"])] or None,
+        retry_on=TRANSIENT)
     assert levels == [("at_risk", "secretariat"), ("breached", "head_of_office")]
     assert escalations_of(api, met["case_id"]) == []
     # the directed officer holds the audience and the case runs to closure
     api.hold_report_forward_close(met["case_id"], officer="petugas-rehsos-2")
-    eventually(lambda: case_view(api, met["case_id"])["status"] == "closed")
+    eventually_sync(lambda: case_view(api, met["case_id"])["status"] == "closed",
+                    retry_on=TRANSIENT)
 
 
 def test_complaint_path_with_its_clocks(api):
@@ -169,7 +174,7 @@ def test_complaint_path_with_its_clocks(api):
         assert states == {"complaint-verify": "met", "complaint-respond": "met"}, states
         return True
 
-    eventually(both_clocks_met, timeout=20)
+    eventually_sync(both_clocks_met, timeout=20, retry_on=TRANSIENT)
 
 
 def test_refusals_write_nothing_anywhere(api, system):
@@ -191,7 +196,8 @@ def test_refusals_write_nothing_anywhere(api, system):
         assert offsets() == before, "a refused command wrote an event"
 
     case_id = api.letter_request()["case_id"]
-    eventually(lambda: api.get("disposition", f"/cases/{case_id}", "kadis"))
+    eventually_sync(lambda: api.get("disposition", f"/cases/{case_id}", "kadis"),
+                    retry_on=TRANSIENT)
     dispose = {"division": "rehsos", "instructions": "x"}
     refused(403, lambda: api.step(case_id, "disposition", "petugas-rehsos-1", dispose))  # role
     refused(409, lambda: api.step(case_id, "receipt", "kabid-rehsos"))  # before disposition

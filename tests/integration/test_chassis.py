@@ -4,7 +4,6 @@ and a minimal service (faust inside FastAPI) answering commands through the comm
 import os
 import subprocess
 import sys
-import time
 import uuid
 
 import httpx
@@ -19,7 +18,8 @@ from contracts import decode, encode, envelope
 from contracts.samples import samples
 from contracts.topics import INTAKE
 from tests.support.auth import auth
-from tests.support.services import ROOT, free_port
+from tests.support.services import ROOT
+from tests.support.waiting import eventually_sync, free_port
 
 
 async def test_an_envelope_goes_through_the_real_broker_and_decodes(stack_env):
@@ -80,16 +80,20 @@ def echo_service(stack_env, tmp_path_factory):
         proc = subprocess.Popen([sys.executable, "-m", "tests.support.echo_service"], cwd=ROOT,
                                 env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
+
+    def ready() -> bool:
         try:
             if httpx.get(url + "/readyz", timeout=2).status_code == 200:
-                break
+                return True
         except httpx.HTTPError:
             pass
-        assert proc.poll() is None, log.read_text()
-        time.sleep(0.3)
-    else:
+        if proc.poll() is not None:
+            pytest.fail("echo service exited:\n" + log.read_text())
+        return False
+
+    try:
+        eventually_sync(ready, timeout=90, every=0.3)
+    except AssertionError:
         proc.kill()
         pytest.fail("echo service not ready:\n" + log.read_text()[-3000:])
     yield url

@@ -17,11 +17,11 @@ from click.testing import CliRunner
 from stack.cli import cli
 from stack.kafka import KafkaServer, ensure_kafka_jars, find_java
 from stack.messages import StackError
-from stack.proc import free_port
 from stack.redis import RedisServer
 from stack.supervisor import ServiceSpec, Supervisor
 from stack.tail import mask
 from stack.topics import describe_topics, ensure_topics
+from tests.support.waiting import free_port
 
 
 async def _read_all(bootstrap: str, topic: str, partitions: int) -> list[bytes]:

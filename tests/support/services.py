@@ -4,21 +4,15 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 
+from tests.support.waiting import eventually_sync, free_port
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class ServiceProcess:
@@ -44,20 +38,20 @@ class ServiceProcess:
         return self
 
     def wait_ready(self, timeout: float = 90.0) -> None:
-        deadline = time.monotonic() + timeout
-        last = None
-        while time.monotonic() < deadline:
+        def ready() -> bool:
             if self.proc and self.proc.poll() is not None:
                 raise RuntimeError(f"{self.name} exited: {self.tail()}")
             try:
                 r = httpx.get(self.url + "/readyz", timeout=2)
-                if r.status_code == 200:
-                    return
-                last = r.text
             except httpx.HTTPError as exc:
-                last = repr(exc)
-            time.sleep(0.3)
-        raise RuntimeError(f"{self.name} not ready after {timeout}s: {last}\n{self.tail()}")
+                raise AssertionError(repr(exc)) from exc
+            assert r.status_code == 200, r.text
+            return True
+
+        try:
+            eventually_sync(ready, timeout=timeout, every=0.3)
+        except AssertionError as exc:
+            raise RuntimeError(f"{self.name} not ready: {exc}\n{self.tail()}") from None
 
     def tail(self, n: int = 40) -> str:
         try:

@@ -1,14 +1,10 @@
 """Helpers for the disposition integration tests: intake events put on the real intake topic
-(as the intake service would), tokens for the seeded users, and polling with a deadline."""
+(as the intake service would) and tokens for the seeded users."""
 
 from __future__ import annotations
 
-import asyncio
-import time
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
-from typing import TypeVar
 
 from aiokafka import AIOKafkaProducer
 
@@ -16,8 +12,6 @@ from contracts import Envelope, encode, envelope
 from contracts import intake as it
 from contracts.topics import INTAKE
 from tests.support.auth import auth
-
-T = TypeVar("T")
 
 
 def new_case_id(prefix: str = "c") -> str:
@@ -64,16 +58,3 @@ async def produce(bootstrap: str, envelopes: list[Envelope], raw: list[tuple[byt
 
 def headers(user: str, **extra: str) -> dict[str, str]:
     return {**auth(user), **extra}
-
-
-async def eventually(probe: Callable[[], Awaitable[T]], accept: Callable[[T], bool],
-                     timeout: float = 15.0, every: float = 0.2) -> T:
-    """Poll `probe` until `accept(value)`; fail with the last value at the deadline."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = await probe()
-        if accept(value):
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not reached within {timeout}s; last value: {value!r}")
-        await asyncio.sleep(every)

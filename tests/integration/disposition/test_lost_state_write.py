@@ -9,9 +9,10 @@ import httpx
 
 from contracts.topics import DISPOSITION
 from tests.support.kafka import read_events
+from tests.support.waiting import eventually
 
 from .conftest import start_worker
-from .support import eventually, headers, new_case_id, produce, request_events
+from .support import headers, new_case_id, produce, request_events
 
 DISPOSE = {"division": "rehsos", "instructions": "Mohon ditindaklanjuti", "priority": "segera"}
 
@@ -25,7 +26,7 @@ async def test_a_step_whose_state_write_was_lost_is_recovered_from_the_event_log
             r = await eventually(
                 lambda: http.post(f"/cases/{case_id}/disposition", json=DISPOSE,
                                   headers=headers("kadis", **{"Idempotency-Key": case_id})),
-                lambda r: r.status_code != 404)
+                lambda r: r.status_code != 404, timeout=15)
             assert r.status_code == 200, r.text
             assert r.json()["status"] == "disposed"
         # the hook SIGKILLs the worker once the command's offset is committed

@@ -17,6 +17,7 @@ import pytest
 from contracts.topics import DISPOSITION
 from tests.support.kafka import read_events
 from tests.support.services import ServiceProcess
+from tests.support.waiting import eventually, eventually_sync
 
 from .conftest import start_worker
 from .support import headers, new_case_id, produce, request_events
@@ -36,20 +37,23 @@ EXPECTED = ["CaseDisposed", "DispositionReceived", "OfficerAssigned", "Applicant
 
 def wait_balanced(workers: list[ServiceProcess], timeout: float = 90.0) -> list[dict]:
     """Both ready, with every partition of the three co-partitioned topics owned once."""
-    deadline = time.monotonic() + timeout
-    while True:
-        checks = []
+    def checks() -> list[dict]:
+        out = []
         for w in workers:
             try:
-                checks.append(httpx.get(w.url + "/readyz", timeout=3).json())
+                out.append(httpx.get(w.url + "/readyz", timeout=3).json())
             except httpx.HTTPError as exc:
-                checks.append({"ready": False, "error": repr(exc)})
-        if all(c.get("ready") for c in checks) and sum(
-                c["partitions"] for c in checks) == 3 * PARTITIONS_PER_TOPIC:
-            return checks
-        if time.monotonic() > deadline:
-            raise AssertionError(f"workers not balanced: {checks}")
-        time.sleep(0.5)
+                out.append({"ready": False, "error": repr(exc)})
+        return out
+
+    def balanced(found: list[dict]) -> bool:
+        return all(c.get("ready") for c in found) and sum(
+            c["partitions"] for c in found) == 3 * PARTITIONS_PER_TOPIC
+
+    try:
+        return eventually_sync(checks, balanced, timeout=timeout, every=0.5)
+    except AssertionError as exc:
+        raise AssertionError(f"workers not balanced: {exc}") from None
 
 
 @pytest.fixture(scope="module")
@@ -149,12 +153,16 @@ async def _fail_over(stack_env, workers):
 
 
 async def post_until_answered(client, case_id, path, user, body, key, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        r = await client.post(f"/cases/{case_id}/{path}", json=body,
-                              headers=headers(user, **{"Idempotency-Key": key}))
-        if r.status_code != 503:
-            assert r.status_code == 200, (case_id, path, r.text)
-            return r.json()
-        assert time.monotonic() < deadline, f"still 503 after {timeout}s: {r.text}"
-        await asyncio.sleep(0.5)
+    sent: list[httpx.Response] = []
+
+    async def post() -> httpx.Response:
+        sent.append(await client.post(f"/cases/{case_id}/{path}", json=body,
+                                      headers=headers(user, **{"Idempotency-Key": key})))
+        return sent[-1]
+
+    try:
+        r = await eventually(post, lambda r: r.status_code != 503, timeout=timeout, every=0.5)
+    except AssertionError:
+        raise AssertionError(f"still 503 after {timeout}s: {sent[-1].text}") from None
+    assert r.status_code == 200, (case_id, path, r.text)
+    return r.json()

@@ -13,8 +13,9 @@ import pytest
 
 from contracts.topics import DEADLETTER, DISPOSITION
 from tests.support.kafka import end_offsets, read_events
+from tests.support.waiting import eventually
 
-from .support import eventually, headers, new_case_id, produce, request_events, withdrawal
+from .support import headers, new_case_id, produce, request_events, withdrawal
 
 SOON = (datetime.now(UTC) + timedelta(days=2)).isoformat()
 DISPOSE = {"division": "rehsos", "instructions": "Mohon ditindaklanjuti", "priority": "segera"}
@@ -108,7 +109,7 @@ async def test_the_full_urgent_walk_in_path_writes_exactly_the_expected_events_i
     case_id = await new_case(stack_env, urgent=True)
     view = await eventually(
         lambda: client.get(f"/cases/{case_id}", headers=headers("frontdesk")),
-        lambda r: r.status_code == 200)
+        lambda r: r.status_code == 200, timeout=15)
     assert view.json()["allowed_next_steps"] == ["direction"]
     await step(client, case_id, "disposition", "kadis", DISPOSE, expect=409)
     steps = [
@@ -226,7 +227,7 @@ async def test_a_duplicated_intake_stream_leaves_one_case_state(stack_env, clien
     async def view():
         return (await client.get(f"/cases/{case_id}", headers=headers("kadis"))).json()
 
-    got = await eventually(view, lambda v: v["status"] == "withdrawn")
+    got = await eventually(view, lambda v: v["status"] == "withdrawn", timeout=15)
     assert [(h["event"], h["status"]) for h in got["history"]] == [
         ("AudienceRequested", "requested"), ("RequestRegistered", "registered"),
         ("CaseDisposed", "disposed"), ("RequestWithdrawn", "withdrawn")]
@@ -268,7 +269,7 @@ async def test_bad_bytes_on_the_intake_topic_are_dead_lettered_and_processing_go
         return [e for e in await read_events(stack_env.bootstrap, DEADLETTER)
                 if e.data.key == key and e.data.consumer == "disposition"]
 
-    (letter,) = await eventually(letters, lambda found: len(found) == 1)
+    (letter,) = await eventually(letters, lambda found: len(found) == 1, timeout=15)
     assert base64.b64decode(letter.data.payload) == b"\xffnot json"
     assert "not JSON" in letter.data.error
     case_id = await new_case(stack_env)

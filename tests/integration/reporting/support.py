@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,7 @@ from services.reporting.config import SOURCE_TOPICS
 from tests.support.auth import auth
 from tests.support.kafka import end_offsets
 from tests.support.services import ServiceProcess
+from tests.support.waiting import eventually, eventually_sync
 
 
 def with_db(redis_url: str, db: int) -> str:
@@ -70,27 +70,29 @@ class Reporting:
     async def caught_up(self, timeout: float = 60.0) -> None:
         """Poll until the live projector has committed everything now on the topics."""
         ends = {t: await end_offsets(self.bootstrap, t) for t in self.source_topics}
-        deadline = time.monotonic() + timeout
-        last = None
-        while time.monotonic() < deadline:
+
+        def behind() -> dict:
             live = self.ok("/admin/projections", "admin")["live"]["positions"]
-            behind = {(t, p): end for t, parts in ends.items() for p, end in parts.items()
-                      if end and live.get(t, {}).get(str(p), 0) < end}
-            if not behind:
-                return
-            last = behind
-            await asyncio.sleep(0.1)
-        raise AssertionError(f"projector still behind after {timeout}s: {last}")
+            return {(t, p): end for t, parts in ends.items() for p, end in parts.items()
+                    if end and live.get(t, {}).get(str(p), 0) < end}
+
+        try:
+            await eventually(behind, lambda b: not b, timeout=timeout, every=0.1)
+        except AssertionError as exc:
+            raise AssertionError(f"projector still behind: {exc}") from None
 
     def wait_rebuild_done(self, timeout: float = 60.0) -> dict:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            st = self.ok("/admin/projections/rebuild", "admin")
-            if st["state"] in ("done", "failed", "interrupted"):
-                assert st["state"] == "done", st
-                return st
-            time.sleep(0.1)
-        raise AssertionError(f"rebuild not done after {timeout}s")
+        def status() -> dict:
+            return self.ok("/admin/projections/rebuild", "admin")
+
+        try:
+            st = eventually_sync(status, lambda st: st["state"] in ("done", "failed",
+                                                                    "interrupted"),
+                                 timeout=timeout, every=0.1)
+        except AssertionError as exc:
+            raise AssertionError(f"rebuild not done: {exc}") from None
+        assert st["state"] == "done", st
+        return st
 
 
 async def produce(bootstrap: str, records: list[tuple[str, bytes | None, bytes]]) -> None:

@@ -21,6 +21,7 @@ from stack.cli_reporting import parse_sse
 from tests.support.auth import auth
 from tests.support.kafka import read_raw
 from tests.support.services import ROOT
+from tests.support.waiting import eventually, stays_true_for
 
 from .support import produce
 
@@ -72,15 +73,19 @@ class Sse:
         await self.client.aclose()
 
     async def wait_for(self, predicate, timeout: float = 10.0) -> dict:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        def found() -> dict | None:
             for at, item in self.events:
                 if predicate(item):
                     return item | {"_received": at}
             if self.task.done():
                 self.task.result()
-            await asyncio.sleep(0.02)
-        raise AssertionError(f"no such event within {timeout}s; got {self.events}")
+            return None
+
+        try:
+            return await eventually(found, timeout=timeout, every=0.02)
+        except AssertionError as exc:
+            raise AssertionError(f"no such event within {timeout}s ({exc}); "
+                                 f"got {self.events}") from None
 
 
 async def test_sse_delivers_a_raised_escalation_within_seconds(reporting):
@@ -96,8 +101,8 @@ async def test_sse_delivers_a_raised_escalation_within_seconds(reporting):
 
 async def test_an_idle_stream_stays_open_past_the_redis_socket_timeout(reporting):
     async with Sse(reporting.url, "ops") as sse:
-        await asyncio.sleep(11)  # redis-py times a socket out after 5 s (twice: retry)
-        assert not sse.task.done()
+        # redis-py times a socket out after 5 s (twice: retry): open all along, past both
+        await stays_true_for(11, lambda: not sse.task.done())
         await reporting.produce(raised_case("esc-idle", n=9))
         await sse.wait_for(lambda i: i["case_id"] == "esc-idle", timeout=5)
 
@@ -121,9 +126,14 @@ async def test_a_division_head_gets_their_division_only(reporting):
     await reporting.produce(raised_case("esc-lin", "linjamsos", n=4)
                             + raised_case("esc-reh", "rehsos", n=5))
     await reporting.caught_up()
+    # a last one of theirs, behind every other division's in the feed: once it is delivered,
+    # anything of another division that leaked would have been delivered before it
+    await reporting.produce(raised_case("esc-lin-last", "linjamsos", n=10))
+    await reporting.caught_up()
     async with Sse(reporting.url, "kabid-linjamsos", last_id="0") as sse:
         await sse.wait_for(lambda i: i["case_id"] == "esc-lin")
-        await asyncio.sleep(0.5)
+        await sse.wait_for(lambda i: i["case_id"] == "esc-lin-last"
+                           and i["type"] == "EscalationAcknowledged")
         assert {i["division"] for _, i in sse.events} == {"linjamsos"}
 
 
@@ -139,24 +149,34 @@ async def test_cli_follow_prints_new_escalations_live(reporting):
     env = {**os.environ, "AUDIENSI_REPORTING_URL": reporting.url, "AUDIENSI_LANG": "en"}
     proc = subprocess.Popen([sys.executable, "-m", "stack.cli", "escalations", "--follow"],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    lines: list[str] = []
+    reader = asyncio.create_task(asyncio.to_thread(_read_all, proc, lines))
+    markers = iter(range(1, 100))
+
+    def shown(needle: str) -> bool:
+        if reader.done():
+            raise RuntimeError(f"stream ended: {lines}")
+        return any(needle in line for line in lines)
+
+    async def marker_shown() -> bool:
+        """A fresh escalation: printed once the CLI is connected (it starts from "now")."""
+        await reporting.produce(raised_case(f"esc-cli-ready-{next(markers)}", n=60))
+        return await eventually(lambda: shown("esc-cli-ready-"), timeout=2, every=0.05)
+
     try:
-        await asyncio.sleep(2.0)  # let it connect (it starts from "now")
+        await eventually(marker_shown, timeout=30, every=0)
         await reporting.produce(raised_case("esc-cli-follow", n=6))
-        lines = await asyncio.wait_for(asyncio.to_thread(_read_until, proc, "esc-cli-follow"),
-                                       timeout=20)
+        await eventually(lambda: shown("esc-cli-follow"), timeout=20, every=0.05)
     finally:
         proc.terminate()
         proc.wait(timeout=10)
-    assert any("ESCALATION" in line for line in lines)
+        await reader
+    assert any("ESCALATION" in line for line in lines if "esc-cli-follow" in line)
 
 
-def _read_until(proc: subprocess.Popen, needle: str) -> list[str]:
-    lines = []
+def _read_all(proc: subprocess.Popen, lines: list[str]) -> None:
     for line in proc.stdout:
         lines.append(line)
-        if needle in line:
-            return lines
-    raise AssertionError(f"stream ended: {lines}")
 
 
 async def test_poison_goes_to_the_dead_letter_topic_and_the_next_event_is_projected(reporting):

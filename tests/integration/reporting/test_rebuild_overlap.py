@@ -5,7 +5,6 @@ projector, so the version readers switch to misses nothing."""
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
 from zoneinfo import ZoneInfo
 
@@ -24,6 +23,7 @@ from services.reporting.projector import LiveProjector
 from services.reporting.rebuild import Rebuilds
 from services.reporting.store import Store
 from tests.support.kafka import end_offsets
+from tests.support.waiting import eventually
 
 from .support import dump_model, produce, with_db
 
@@ -50,13 +50,15 @@ class GatedRebuilds(Rebuilds):
 
 async def caught_up(projector: LiveProjector, bootstrap: str, topics: list[str]) -> None:
     ends = {t: await end_offsets(bootstrap, t) for t in topics}
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if all(projector.positions.get((t, p), 0) >= end
-               for t, parts in ends.items() for p, end in parts.items() if end):
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("projector behind")
+
+    def up_to_the_ends() -> bool:
+        return all(projector.positions.get((t, p), 0) >= end
+                   for t, parts in ends.items() for p, end in parts.items() if end)
+
+    try:
+        await eventually(up_to_the_ends, timeout=60, every=0.05)
+    except AssertionError:
+        raise AssertionError("projector behind") from None
 
 
 async def test_events_during_a_rebuild_reach_the_new_version(stack_env):

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import uuid
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -141,20 +140,6 @@ async def read_records(bootstrap: str, topic: str, subjects: set[str] | None = N
         return out
     finally:
         await consumer.stop()
-
-
-async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 20.0,
-                     interval: float = 0.25) -> Any:
-    """Poll `check` until it returns something truthy (returned) or the deadline passes."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    last = None
-    while loop.time() < deadline:
-        last = await check()
-        if last:
-            return last
-        await asyncio.sleep(interval)
-    raise AssertionError(f"not true after {timeout}s; last: {last!r}")
 
 
 def of_type(records: list[Record], type_: str, subject: str | None = None) -> list[Record]:

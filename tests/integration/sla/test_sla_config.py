@@ -7,7 +7,8 @@ import os
 import subprocess
 import sys
 
-from tests.support.services import ROOT, free_port
+from tests.support.services import ROOT
+from tests.support.waiting import free_port
 
 BROKEN = """policies:
   - id: inform-applicant

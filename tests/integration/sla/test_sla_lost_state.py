@@ -14,12 +14,12 @@ from contracts.topics import ESCALATIONS
 from tests.integration.sla.support import (
     QUICK_POLICIES,
     Upstream,
-    eventually,
     new_case,
     of_type,
     read_records,
     start_sla,
 )
+from tests.support.waiting import eventually
 
 
 async def test_an_escalation_whose_state_write_was_lost_is_not_raised_again(

@@ -30,13 +30,13 @@ from tests.integration.sla.support import (
     QUICK_POLICIES,
     Record,
     Upstream,
-    eventually,
     new_case,
     of_type,
     read_records,
 )
 from tests.support.auth import auth
 from tests.support.services import ServiceProcess
+from tests.support.waiting import eventually, sleep_until, stays_true_for
 
 PARTITIONS = 6
 POLICY = "quick-inform"
@@ -82,7 +82,7 @@ async def settled(workers: list[ServiceProcess], timeout: float = 60.0) -> None:
                     return False
         return True
 
-    await eventually(ready, timeout=timeout, interval=0.2)
+    await eventually(ready, timeout=timeout, every=0.2)
 
 
 class Watch:
@@ -142,10 +142,6 @@ class Clock:
         return self.started + timedelta(seconds=LADDER[level])
 
 
-async def wait_until(instant: datetime) -> None:
-    await asyncio.sleep(max((instant - datetime.now(UTC)).total_seconds(), 0))
-
-
 class Run:
     """The clocks of the run, started wave by wave, and their stops (background tasks)."""
 
@@ -160,7 +156,7 @@ class Run:
         before any step and two between the at-risk and the breach."""
         began = datetime.now(UTC)
         for i, case in enumerate(cases):
-            await wait_until(began + timedelta(seconds=i * SPACING))
+            await sleep_until(began + timedelta(seconds=i * SPACING))
             started = datetime.now(UTC)
             await self.up.received(case, at=started)
             stop_after = {3: EARLY_STOP, 7: EARLY_STOP, 4: MID_STOP, 9: MID_STOP}.get(i)
@@ -172,7 +168,7 @@ class Run:
 
     async def _stop(self, clock: Clock) -> None:
         assert clock.stop_after is not None and self.watch is not None
-        await wait_until(clock.started + timedelta(seconds=clock.stop_after))
+        await sleep_until(clock.started + timedelta(seconds=clock.stop_after))
         clock.seen_before_stop = set(self.watch.levels[clock.case])
         clock.stopped = datetime.now(UTC)
         await self.up.informed(clock.case, at=clock.stopped)
@@ -212,7 +208,7 @@ async def test_moving_partitions_lose_no_escalation_and_fire_none_twice(stack_en
             timings["third worker joined"] = loop.time() - began
             # (b) one worker leaves gracefully
             wave_b = await run.wave("sigterm", cases[10:20])
-            await wait_until(wave_b + timedelta(seconds=CHANGE_AT))
+            await sleep_until(wave_b + timedelta(seconds=CHANGE_AT))
             await asyncio.to_thread(w1.stop)
             assert w1.proc is not None and w1.proc.returncode in (0, -signal.SIGTERM)
             assert "Application shutdown complete" in w1.tail(), w1.tail()
@@ -220,7 +216,7 @@ async def test_moving_partitions_lose_no_escalation_and_fire_none_twice(stack_en
             timings["first worker stopped"] = loop.time() - began
             # (c) another one is SIGKILLed
             wave_c = await run.wave("sigkill", cases[20:30])
-            await wait_until(wave_c + timedelta(seconds=CHANGE_AT))
+            await sleep_until(wave_c + timedelta(seconds=CHANGE_AT))
             w2.kill(signal.SIGKILL)
             killed_at = datetime.now(UTC)
             timings["second worker killed"] = loop.time() - began
@@ -238,11 +234,17 @@ async def test_moving_partitions_lose_no_escalation_and_fire_none_twice(stack_en
                 return not missing()
 
             try:
-                await eventually(all_out, timeout=60, interval=0.2)
+                await eventually(all_out, timeout=60, every=0.2)
             except AssertionError:
                 raise AssertionError(f"escalations missing: {missing()}") from None
             timings["all escalations out"] = loop.time() - began
-            await asyncio.sleep(QUIET)
+
+            async def each_fired_once():
+                check_raised_once(of_type(await read_records(bootstrap, ESCALATIONS, subjects),
+                                          "EscalationRaised"), killed_at)
+                return True
+
+            await stays_true_for(QUIET, each_fired_once)
 
         records = await read_records(bootstrap, ESCALATIONS, subjects)
         raised = of_type(records, "EscalationRaised")
@@ -347,7 +349,7 @@ async def check_read_model(survivor: ServiceProcess, run: Run, raised: list[Reco
             return got if got == want else None
 
         try:
-            await eventually(listed, timeout=15, interval=0.5)
+            await eventually(listed, timeout=15, every=0.5)
         except AssertionError:
             raise AssertionError(f"read model differs: want {want}") from None
 

@@ -16,12 +16,12 @@ from contracts.topics import ESCALATIONS, SLA
 from tests.integration.sla.support import (
     QUICK_POLICIES,
     Upstream,
-    eventually,
     new_case,
     of_type,
     read_records,
     start_sla,
 )
+from tests.support.waiting import eventually, sleep_until, stays_true_for
 
 BACKLOG = 5000  # CaseDisposed ahead of the stop delivered while the service is down
 
@@ -37,10 +37,6 @@ def sla(stack_env, tmp_path_factory):
         proc.stop()
 
 
-async def wait_until(instant: datetime) -> None:
-    await asyncio.sleep(max((instant - datetime.now(UTC)).total_seconds(), 0))
-
-
 async def test_a_killed_service_raises_every_due_escalation_exactly_once(stack_env, sla):
     running = [new_case() for _ in range(4)]
     met_before_kill, stopped_while_down, started_while_down = new_case(), new_case(), new_case()
@@ -49,22 +45,22 @@ async def test_a_killed_service_raises_every_due_escalation_exactly_once(stack_e
         t0 = datetime.now(UTC)
         for case in [*running, met_before_kill, stopped_while_down]:
             await up.received(case, at=t0)
-        await wait_until(t0 + timedelta(seconds=1))
+        await sleep_until(t0 + timedelta(seconds=1))
         await up.informed(met_before_kill, at=t0 + timedelta(seconds=1))
 
         async def first_levels_out():  # 2 s: at risk, for the five clocks still running
             records = await read_records(bootstrap, ESCALATIONS, {*running, stopped_while_down})
             return len(of_type(records, "EscalationRaised")) >= 5
 
-        await eventually(first_levels_out, timeout=10, interval=0.1)
-        await wait_until(t0 + timedelta(seconds=2.5))  # well between two ladder steps
+        await eventually(first_levels_out, timeout=10, every=0.1)
+        await sleep_until(t0 + timedelta(seconds=2.5))  # well between two ladder steps
         sla.kill(signal.SIGKILL)
         killed_at = datetime.now(UTC)
         # a backlog ahead of the stop on its partition: ticks must wait until it is read
         await up.send_many(up.disposed_on_partition_of(stopped_while_down, BACKLOG))
         await up.informed(stopped_while_down, at=t0 + timedelta(seconds=3))  # before its due
         await up.received(started_while_down, at=t0 + timedelta(seconds=3))
-        await wait_until(t0 + timedelta(seconds=5))  # the breaches (4 s) pass while it is down
+        await sleep_until(t0 + timedelta(seconds=5))  # the breaches (4 s) pass while it is down
 
     await asyncio.to_thread(sla.start)
     restarted_at = datetime.now(UTC)
@@ -76,7 +72,14 @@ async def test_a_killed_service_raises_every_due_escalation_exactly_once(stack_e
         return all(levels[c] >= 3 for c in [*running, started_while_down])
 
     await eventually(all_levels_out, timeout=40)
-    await asyncio.sleep(2)  # room for a duplicate to show up
+
+    async def each_raised_once():
+        raised = of_type(await read_records(bootstrap, ESCALATIONS, subjects), "EscalationRaised")
+        copies = Counter(r.env.data.escalation_id for r in raised)
+        assert set(copies.values()) == {1}, f"an escalation was raised more than once: {copies}"
+        return True
+
+    await stays_true_for(2, each_raised_once)  # room for a duplicate to show up
     records = await read_records(bootstrap, ESCALATIONS, subjects)
     raised = of_type(records, "EscalationRaised")
     copies = Counter(r.env.data.escalation_id for r in raised)

@@ -5,7 +5,6 @@ escalations are acknowledged over HTTP."""
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -16,7 +15,6 @@ from contracts.topics import ESCALATIONS, SLA, command_topic
 from tests.integration.sla.support import (
     QUICK_POLICIES,
     Upstream,
-    eventually,
     new_case,
     of_type,
     read_records,
@@ -24,6 +22,7 @@ from tests.integration.sla.support import (
 )
 from tests.support.auth import auth
 from tests.support.kafka import end_offsets
+from tests.support.waiting import eventually, sleep_until, stays_true_for
 
 MAX_DELAY = timedelta(seconds=2)
 
@@ -60,7 +59,7 @@ async def scenario(stack_env, sla) -> Scenario:
         await up.received(s.stop_first, at=t0)
         first = await up.received(s.duplicate, at=t0)
         await up.send(None, "disposition", env=first)  # redelivered: the very same envelope
-        await asyncio.sleep(1)
+        await sleep_until(t0 + timedelta(seconds=1))
         await up.informed(s.met, at=t0 + timedelta(seconds=1))
         await up.informed(s.duplicate, at=t0 + timedelta(seconds=1))
 
@@ -69,7 +68,16 @@ async def scenario(stack_env, sla) -> Scenario:
         return [r for r in of_type(records, "EscalationRaised") if r.env.data.level == 3]
 
     await eventually(third_level, timeout=30)
-    await asyncio.sleep(1)  # anything wrongly raised for the other cases would be out by now
+
+    async def nothing_else_raised():  # the other ladders fell due with the late one's
+        records = await read_records(stack_env.bootstrap, ESCALATIONS,
+                                     {s.late, s.met, s.stop_first, s.duplicate})
+        others = [(r.env.subject, r.env.type) for r in records if r.env.subject != s.late]
+        late = [r.env.data.level for r in of_type(records, "EscalationRaised", s.late)]
+        assert not others and sorted(late) == [1, 2, 3], (others, late)
+        return True
+
+    await stays_true_for(1, nothing_else_raised)
     return s
 
 
