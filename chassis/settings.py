@@ -49,6 +49,7 @@ class Settings(BaseSettings):
     sla_tick_interval: float = 0.25
     consumer_prefetch_backoff: float = 0.005  # see chassis.faust_app.tune_fetcher
     log_level: str = "INFO"
+    body_limit: int = 1024 * 1024  # bytes per request body (chassis.limits)
     #: a test-only fault hook (`chassis.faults`), refused when env is production
     fault: str | None = None
 

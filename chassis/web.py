@@ -17,7 +17,9 @@ from faust.contrib.asgi import faust_app_running
 
 from contracts.topics import TOPICS, command_topic
 
+from .clock import Clock, SystemClock
 from .kafka import broker_reachable, ensure_topics
+from .limits import BodyLimit
 from .metrics import install_metrics
 from .problems import install_problem_handlers
 from .recovery import recover_active_tables_from_the_start, restart_stuck_recovery
@@ -31,7 +33,8 @@ Hook = Callable[["ServiceContext"], Awaitable[None]]
 
 @dataclass
 class ServiceContext:
-    """What a running service holds: settings, its faust app, Redis, and extras."""
+    """What a running service holds: settings, its faust app, Redis, the one clock every
+    "now" of the service comes from (routes get it through `chassis.deps.Now`), extras."""
 
     service: str
     settings: Settings
@@ -40,6 +43,7 @@ class ServiceContext:
     replies: Any = None  # agents answering commands (small pool of its own)
     extras: dict[str, Any] = field(default_factory=dict)
     started: bool = False
+    clock: Clock = field(default_factory=SystemClock)
 
 
 def agents_healthy(faust_app) -> tuple[bool, str]:
@@ -129,6 +133,8 @@ def create_service_app(
     api.state.lang = settings.lang
     install_problem_handlers(api)
     install_metrics(api, ctx.service)
+    # outermost: a body over its route's limit is refused before parsing and authentication
+    api.add_middleware(BodyLimit, default=settings.body_limit, lang=settings.lang)
 
     @api.get("/healthz", tags=["ops"])
     async def healthz() -> dict[str, str]:

@@ -1,0 +1,97 @@
+"""Bounded input: a request body larger than its route allows is refused with 413 before
+anything parses it and before authentication (an ASGI middleware, outermost).
+
+A declared `Content-Length` over the limit is answered at once; a body without one (chunked)
+is read up to the limit before the application sees it, and refused as soon as it passes.
+The limit is per path prefix (the longest matching prefix wins), e.g. larger for uploads.
+"""
+
+from __future__ import annotations
+
+import json
+
+from .i18n import Text, pick_lang
+from .problems import PROBLEM_JSON, Problem
+
+DEFAULT_LIMIT = 1024 * 1024  # bytes: every JSON command of the standard fits in a few KB
+DISCARD_MOST = 256 * 1024 * 1024  # bytes of a refused body read and dropped, then closed
+
+
+class PayloadTooLarge(Problem):
+    status = 413
+    slug = "payload-too-large"
+    title = Text("Data terlalu besar", "Payload too large")
+
+
+class BodyLimit:
+    """ASGI middleware: `limits` maps path prefixes to byte limits; `default` for the rest."""
+
+    def __init__(self, app, default: int = DEFAULT_LIMIT,
+                 limits: dict[str, int] | None = None, lang: str = "id") -> None:
+        self.app = app
+        self.default = default
+        self.limits = sorted((limits or {}).items(), key=lambda kv: -len(kv[0]))
+        self.lang = lang
+
+    def limit_for(self, path: str) -> int:
+        return next((n for prefix, n in self.limits if path.startswith(prefix)), self.default)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        limit = self.limit_for(scope.get("path", ""))
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length")
+        if declared is not None:
+            try:
+                too_large = int(declared) > limit
+            except ValueError:
+                too_large = False  # the server refuses a malformed length itself
+            if too_large:
+                await self._discard(receive)
+                return await self._refuse(scope, send, limit)
+            return await self.app(scope, receive, send)
+        # no declared length (chunked): read it up to the limit before the app sees any of it
+        messages, seen = [], 0
+        while True:
+            message = await receive()
+            messages.append(message)
+            if message["type"] != "http.request":
+                break
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                await self._discard(receive)
+                return await self._refuse(scope, send, limit)
+            if not message.get("more_body", False):
+                break
+
+        async def replay():
+            return messages.pop(0) if messages else await receive()
+
+        await self.app(scope, replay, send)
+
+    @staticmethod
+    async def _discard(receive, most: int = DISCARD_MOST) -> None:
+        """Read (and drop, chunk by chunk) what the client is still sending, so that it gets
+        to read the answer instead of a reset connection; at most `most` bytes."""
+        dropped = 0
+        while dropped <= most:
+            message = await receive()
+            if message["type"] != "http.request":
+                return
+            dropped += len(message.get("body", b""))
+            if not message.get("more_body", False):
+                return
+
+    async def _refuse(self, scope, send, limit: int) -> None:
+        headers = dict(scope.get("headers") or [])
+        accept = headers.get(b"accept-language", b"").decode("latin-1") or None
+        lang = pick_lang(accept, self.lang)
+        problem = PayloadTooLarge(Text(f"Data melebihi batas {limit} byte",
+                                       f"The body exceeds the limit of {limit} bytes"))
+        body = json.dumps(problem.body(lang, instance=scope.get("path"))).encode()
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", PROBLEM_JSON.encode()),
+                                (b"content-length", str(len(body)).encode()),
+                                (b"connection", b"close")]})
+        await send({"type": "http.response.body", "body": body})

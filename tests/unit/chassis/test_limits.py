@@ -1,0 +1,104 @@
+"""Bounded input: a body over the limit is 413 problem+json before parsing and before
+authentication; within the limit the route sees the whole body."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import Depends, FastAPI
+from fastapi.testclient import TestClient
+from pydantic import BaseModel
+
+from chassis.auth import require_roles
+from chassis.limits import BodyLimit
+from chassis.problems import install_problem_handlers
+
+
+class Body(BaseModel):
+    text: str
+
+
+def app() -> FastAPI:
+    api = FastAPI()
+    install_problem_handlers(api)
+
+    @api.post("/echo")
+    async def echo(body: Body, principal=Depends(require_roles("front_office"))):
+        return {"length": len(body.text)}
+
+    @api.post("/open")
+    async def open_echo(body: Body):
+        return {"length": len(body.text)}
+
+    @api.post("/uploads/x")
+    async def upload(body: Body):
+        return {"length": len(body.text)}
+
+    api.add_middleware(BodyLimit, default=1000, limits={"/uploads/": 5000})
+    return api
+
+
+def test_a_large_body_without_a_token_is_413_not_401_or_422():
+    client = TestClient(app())
+    r = client.post("/echo", content=b"x" * 5_000_000,
+                    headers={"content-type": "application/json"})
+    assert r.status_code == 413
+    assert r.headers["content-type"] == "application/problem+json"
+    assert r.json()["status"] == 413 and "1000" in r.json()["detail"]
+
+
+async def test_a_chunked_body_is_counted_and_refused_in_the_callers_language():
+    """Driven as ASGI directly (no declared length, 20 chunks of 100 bytes, limit 1000)."""
+    reached = []
+
+    async def inner(scope, receive, send):
+        reached.append(scope["path"])
+
+    chunks = [{"type": "http.request", "body": b"y" * 100, "more_body": i < 19}
+              for i in range(20)]
+    sent = []
+
+    async def receive():
+        return chunks.pop(0) if chunks else {"type": "http.disconnect"}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "path": "/open", "headers": [(b"accept-language", b"en")]}
+    await BodyLimit(inner, default=1000)(scope, receive, send)
+    assert reached == [], "the application never saw the body"
+    assert chunks == [], "what the client still sent was read and dropped"
+    assert sent[0]["status"] == 413
+    assert json.loads(sent[1]["body"])["title"] == "Payload too large"
+
+
+def test_within_the_limit_the_route_gets_the_whole_body_and_per_route_limits_apply():
+    client = TestClient(app())
+    assert client.post("/open", json={"text": "a" * 1100}).status_code == 413
+    assert client.post("/open", json={"text": "a" * 500}).json() == {"length": 500}
+    assert client.post("/uploads/x", json={"text": "a" * 4000}).json() == {"length": 4000}
+
+
+
+async def test_a_chunked_body_within_the_limit_reaches_the_application_whole():
+    got = []
+
+    async def inner(scope, receive, send):
+        while True:
+            message = await receive()
+            got.append(message.get("body", b""))
+            if not message.get("more_body"):
+                break
+
+    chunks = [{"type": "http.request", "body": b'{"text": ', "more_body": True},
+              {"type": "http.request", "body": b'"abc"}', "more_body": False}]
+
+    async def receive():
+        return chunks.pop(0)
+
+    async def send(message):
+        raise AssertionError("the middleware answered itself")
+
+    await BodyLimit(inner, default=1000)({"type": "http", "path": "/open", "headers": []},
+                                         receive, send)
+    assert b"".join(got) == b'{"text": "abc"}'
