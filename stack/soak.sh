@@ -10,7 +10,9 @@ mkdir -p "$LOGS"
 passed=0
 for i in $(seq 1 "$N"); do
   started=$(date +%s)
-  if .venv/bin/pytest -q -p no:cacheprovider "$TEST" >"$LOGS/run-$i.log" 2>&1; then
+  rm -rf "$LOGS/run-$i"  # the services' logs of this run are kept under it
+  if .venv/bin/pytest -q -p no:cacheprovider --basetemp="$LOGS/run-$i" "$TEST" \
+      >"$LOGS/run-$i.log" 2>&1; then
     passed=$((passed + 1)); verdict=pass
   else
     verdict=FAIL
