@@ -11,10 +11,11 @@ from __future__ import annotations
 import json
 
 from .i18n import Text, pick_lang
-from .problems import PROBLEM_JSON, Problem
+from .problems import PROBLEM_JSON, Invalid, Problem, field_error
 
 DEFAULT_LIMIT = 1024 * 1024  # bytes: every JSON command of the standard fits in a few KB
 DISCARD_MOST = 256 * 1024 * 1024  # bytes of a refused body read and dropped, then closed
+IDEMPOTENCY_KEY_MOST = 128  # characters (a UUID is 36)
 
 
 class PayloadTooLarge(Problem):
@@ -84,14 +85,50 @@ class BodyLimit:
                 return
 
     async def _refuse(self, scope, send, limit: int) -> None:
-        headers = dict(scope.get("headers") or [])
-        accept = headers.get(b"accept-language", b"").decode("latin-1") or None
-        lang = pick_lang(accept, self.lang)
         problem = PayloadTooLarge(Text(f"Data melebihi batas {limit} byte",
-                                       f"The body exceeds the limit of {limit} bytes"))
-        body = json.dumps(problem.body(lang, instance=scope.get("path"))).encode()
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", PROBLEM_JSON.encode()),
-                                (b"content-length", str(len(body)).encode()),
-                                (b"connection", b"close")]})
-        await send({"type": "http.response.body", "body": body})
+                                       f"The body exceeds the limit of {limit} bytes"),
+                                  headers={"Connection": "close"})
+        await respond(scope, send, problem, self.lang)
+
+
+def idempotency_key_problem(value: bytes) -> Problem | None:
+    """Why an `Idempotency-Key` header is refused, if it is (too long, or not printable
+    ASCII); the value itself is never echoed."""
+    if len(value) > IDEMPOTENCY_KEY_MOST:
+        reason = Text(f"Idempotency-Key paling panjang {IDEMPOTENCY_KEY_MOST} karakter",
+                      f"Idempotency-Key may have at most {IDEMPOTENCY_KEY_MOST} characters")
+    elif not value or any(b < 0x21 or b > 0x7E for b in value):
+        reason = Text("Idempotency-Key hanya boleh berisi karakter ASCII yang terlihat",
+                      "Idempotency-Key may only hold visible ASCII characters")
+    else:
+        return None
+    return Invalid(reason, errors=[field_error("Idempotency-Key", reason.en)])
+
+
+class HeaderLimits:
+    """ASGI middleware: refuses a malformed `Idempotency-Key` (422) before anything runs."""
+
+    def __init__(self, app, lang: str = "id") -> None:
+        self.app = app
+        self.lang = lang
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http":
+            for name, value in scope.get("headers") or []:
+                if name == b"idempotency-key":
+                    problem = idempotency_key_problem(value.strip())
+                    if problem is not None:
+                        return await respond(scope, send, problem, self.lang)
+        await self.app(scope, receive, send)
+
+
+async def respond(scope, send, problem: Problem, default_lang: str) -> None:
+    headers = dict(scope.get("headers") or [])
+    accept = headers.get(b"accept-language", b"").decode("latin-1") or None
+    body = json.dumps(problem.body(pick_lang(accept, default_lang),
+                                   instance=scope.get("path"))).encode()
+    extra = [(k.lower().encode(), v.encode()) for k, v in problem.headers.items()]
+    await send({"type": "http.response.start", "status": problem.status,
+                "headers": [(b"content-type", PROBLEM_JSON.encode()),
+                            (b"content-length", str(len(body)).encode()), *extra]})
+    await send({"type": "http.response.body", "body": body})

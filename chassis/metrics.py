@@ -18,6 +18,15 @@ EVENTS_CONSUMED = Counter("audiensi_events_consumed_total", "Events consumed",
                           ["service", "topic"])
 
 
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+def method_label(method: str) -> str:
+    """A request's method as a metric label: any other method counts as "other", so that
+    a client cannot grow the label set."""
+    return method if method in METHODS else "other"
+
+
 def install_metrics(app: FastAPI, service: str) -> None:
     @app.middleware("http")
     async def measure(request: Request, call_next):
@@ -25,8 +34,9 @@ def install_metrics(app: FastAPI, service: str) -> None:
         response = await call_next(request)
         route = request.scope.get("route")
         path = getattr(route, "path", "unmatched")
-        LATENCY.labels(service, request.method, path).observe(time.perf_counter() - start)
-        REQUESTS.labels(service, request.method, path, str(response.status_code)).inc()
+        method = method_label(request.method)
+        LATENCY.labels(service, method, path).observe(time.perf_counter() - start)
+        REQUESTS.labels(service, method, path, str(response.status_code)).inc()
         return response
 
     @app.get("/metrics", include_in_schema=False)

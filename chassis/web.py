@@ -19,7 +19,7 @@ from contracts.topics import TOPICS, command_topic
 
 from .clock import Clock, SystemClock
 from .kafka import broker_reachable, ensure_topics
-from .limits import BodyLimit
+from .limits import BodyLimit, HeaderLimits
 from .metrics import install_metrics
 from .problems import install_problem_handlers
 from .recovery import recover_active_tables_from_the_start, restart_stuck_recovery
@@ -134,6 +134,7 @@ def create_service_app(
     install_problem_handlers(api)
     install_metrics(api, ctx.service)
     # outermost: a body over its route's limit is refused before parsing and authentication
+    api.add_middleware(HeaderLimits, lang=settings.lang)
     api.add_middleware(BodyLimit, default=settings.body_limit, lang=settings.lang)
 
     @api.get("/healthz", tags=["ops"])

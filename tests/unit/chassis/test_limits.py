@@ -102,3 +102,20 @@ async def test_a_chunked_body_within_the_limit_reaches_the_application_whole():
     await BodyLimit(inner, default=1000)({"type": "http", "path": "/open", "headers": []},
                                          receive, send)
     assert b"".join(got) == b'{"text": "abc"}'
+
+
+def test_an_idempotency_key_too_long_or_with_control_characters_is_422_without_echo():
+    from chassis.limits import HeaderLimits
+
+    api = app()
+    api.add_middleware(HeaderLimits)
+    client = TestClient(api)
+    long_key = "k" * 129
+    r = client.post("/open", json={"text": "a"}, headers={"Idempotency-Key": long_key})
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "Idempotency-Key"
+    assert long_key not in r.text
+    bad = client.post("/open", json={"text": "a"}, headers={"Idempotency-Key": "a\tb"})
+    assert bad.status_code == 422
+    ok = client.post("/open", json={"text": "a"}, headers={"Idempotency-Key": "k" * 128})
+    assert ok.status_code == 200
