@@ -24,7 +24,7 @@ def redact(value):
         return _LONG_DIGITS.sub(REDACTED, value) if _LONG_DIGITS.search(value) else value
     if isinstance(value, dict):
         return {k: redact(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
+    if type(value) in (list, tuple):  # not namedtuples (e.g. a TopicPartition): kept as is
         return type(value)(redact(v) for v in value)
     if isinstance(value, int) and not isinstance(value, bool) and len(str(abs(value))) >= 12:
         return REDACTED
@@ -36,15 +36,25 @@ class RedactPersonalData(logging.Filter):
     its arguments and every `extra` field."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            self._redact(record)
+        except Exception:  # noqa: BLE001 - a log filter must never break its caller
+            record.msg, record.args = "[log record dropped: could not be redacted]", ()
+        return True
+
+    @staticmethod
+    def _redact(record: logging.LogRecord) -> None:
         if isinstance(record.msg, str):
             record.msg = redact(record.msg)
         if record.args:
-            args = record.args if isinstance(record.args, tuple) else (record.args,)
-            record.args = tuple(redact(a) for a in args)
+            if isinstance(record.args, dict):
+                record.args = redact(record.args)
+            else:
+                args = record.args if isinstance(record.args, tuple) else (record.args,)
+                record.args = tuple(redact(a) for a in args)
         for key, value in list(vars(record).items()):
             if key not in _STANDARD:
                 setattr(record, key, redact(value))
-        return True
 
 
 def setup_logging(service: str, level: str = "INFO") -> None:

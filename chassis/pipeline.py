@@ -41,9 +41,9 @@ def retrying(first: float = 0.2, most: float = 5.0, never=(MessageSizeTooLargeEr
 
 def _log_retry(state) -> None:
     exc = state.outcome.exception() if state.outcome else None
-    log.warning("retrying", extra={"call": getattr(state.fn, "__qualname__", str(state.fn)),
-                                   "attempt": state.attempt_number,
-                                   "error": type(exc).__name__ if exc else None})
+    log.warning("publish failed, retrying", extra={
+        "attempt": state.attempt_number, "error": type(exc).__name__ if exc else None,
+        "retry_in": round(state.next_action.sleep, 2) if state.next_action else None})
 
 
 def dead_letter_envelope(service: str, message: Any, error: str) -> Envelope:

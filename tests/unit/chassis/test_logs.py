@@ -42,3 +42,25 @@ def test_uuids_dates_and_agenda_numbers_are_not_redacted(capsys):
     line = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
     assert line["case_id"] == "0b5a4c1e-4a4e-4e0e-8f43-2c9d2f7c1a11"
     assert line["agenda"] == "AUD/2026/000123" and line["at"] == "2026-12-02T21:30:00+07:00"
+
+
+def test_library_arguments_of_any_shape_never_break_the_caller(capsys):
+    """aiokafka logs TopicPartition namedtuples: redaction must keep them (it once crashed
+    the producer's sender routine by rebuilding one from a generator)."""
+    from aiokafka import TopicPartition
+
+    setup_logging("test", "INFO")
+    log = logging.getLogger("audiensi.test")
+    log.warning("produce to %s failed: %s", TopicPartition("t", 3), ("a", 3171234507900001))
+    log.warning("mapping %(tp)s", {"tp": TopicPartition("t", 1)})
+
+    class Weird:
+        def __iter__(self):
+            raise RuntimeError("no")
+
+    log.warning("weird %s", Weird())
+    lines = [json.loads(line) for line in capsys.readouterr().err.strip().splitlines()]
+    assert "TopicPartition(topic='t', partition=3)" in lines[0]["message"]
+    assert "3171234507900001" not in lines[0]["message"]
+    assert "partition=1" in lines[1]["message"]
+    assert len(lines) == 3
