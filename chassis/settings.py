@@ -5,13 +5,18 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
 
 DEFAULT_PORTS = {"intake": 8001, "disposition": 8002, "sla": 8003, "reporting": 8004}
+
+DEV_JWT_SECRET = "audiensi-dev-secret-change-me-in-production"
+#: the shortest HMAC secret accepted in production: the hash's output size (RFC 7518 3.2)
+MIN_SECRET_BYTES = {"HS256": 32, "HS384": 48, "HS512": 64}
 
 
 class Settings(BaseSettings):
@@ -23,11 +28,15 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     lang: str = "id"  # user-facing language: id | en
 
-    jwt_secret: str = "audiensi-dev-secret-change-me-in-production"
-    jwt_algorithm: str = "HS256"
-    jwt_jwks_url: str | None = None
+    #: `production` refuses the development JWT secret, a short one, and the fault hook
+    env: str = "development"
+    jwt_secret: str = DEV_JWT_SECRET
+    jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
+    jwt_jwks_url: str | None = None  # RS256 tokens of an OIDC provider: needs jwt_audience
     jwt_issuer: str = "audiensi"
     jwt_audience: str | None = None
+    #: seconds a token may live (exp - iat); longer, or without iat/exp: 401
+    jwt_max_lifetime: int = Field(default=12 * 3600, gt=0)
 
     org_file: Path = ROOT / "config" / "org.yaml"
     sla_policies: Path = ROOT / "config" / "sla-policies.yaml"
@@ -53,12 +62,41 @@ class Settings(BaseSettings):
     #: a test-only fault hook (`chassis.faults`), refused when env is production
     fault: str | None = None
 
+    @model_validator(mode="after")
+    def _auth_is_safe(self) -> Settings:
+        problems = auth_problems(self)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @property
+    def production(self) -> bool:
+        return self.env.strip().lower() == "production"
+
     def port_for(self, service: str) -> int:
         if hasattr(self, f"{service}_port"):
             return int(getattr(self, f"{service}_port"))
         # a service without its own field (e.g. a test service): AUDIENSI_<NAME>_PORT
         default = DEFAULT_PORTS.get(service, 0)
         return int(os.environ.get(f"AUDIENSI_{service.upper()}_PORT", default))
+
+
+def auth_problems(settings: Settings) -> list[str]:
+    """Why these settings must not verify tokens (empty: fine). Checked on every `Settings()`,
+    so a service refuses to start (`chassis.web.run` reads them first)."""
+    problems = []
+    if settings.jwt_jwks_url and not settings.jwt_audience:
+        problems.append("AUDIENSI_JWT_JWKS_URL is set without AUDIENSI_JWT_AUDIENCE: a token the "
+                        "provider issued for any other client would be accepted")
+    if settings.production and not settings.jwt_jwks_url:
+        need = MIN_SECRET_BYTES[settings.jwt_algorithm]
+        if settings.jwt_secret == DEV_JWT_SECRET:
+            problems.append("AUDIENSI_ENV=production with the development AUDIENSI_JWT_SECRET: "
+                            f"set a random secret of at least {need} bytes")
+        elif len(settings.jwt_secret.encode()) < need:
+            problems.append(f"AUDIENSI_ENV=production: AUDIENSI_JWT_SECRET is shorter than "
+                            f"{need} bytes ({settings.jwt_algorithm})")
+    return problems
 
 
 @lru_cache
