@@ -120,7 +120,8 @@ def render(results: dict, cases: int) -> str:
                  "to read the new case from `audiensi.intake.v1` (the command is retried "
                  "meanwhile); with aiokafka's default prefetch back-off that was ~100 ms "
                  "(p99 114 ms), with AUDIENSI_CONSUMER_PREFETCH_BACKOFF=0.005 (the default, "
-                 "`chassis.faust_app.tune_fetcher`) it is the figure above. Under concurrency "
+                 "`chassis.streams.patches.tune_fetcher`) it is the figure above. Under "
+                 "concurrency "
                  "the single writer per partition (and the registrar's one partition for "
                  "agenda numbers) queues commands: latency grows, nothing is lost or "
                  "reordered.")

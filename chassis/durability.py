@@ -4,13 +4,9 @@ A command's events are published (acks=all, awaited) before its table write; the
 goes to the changelog asynchronously (faust's producer buffer). Two things keep the two from
 contradicting each other after a SIGKILL:
 
-1. `drain_producer_buffer_on_flush`: before committing offsets faust flushes its producer,
-   but faust's `ProducerBuffer.flush()` gives up after 0.1 s without a message sent and
-   returns with writes still buffered (faust-streaming 0.15.3, `flush_atmost(None)`); the
-   offsets are then committed and a SIGKILL loses the changelog writes of messages that count
-   as processed. Seen in the e2e fault run: `ResultReportForwarded` on the topic, the case's
-   changelog still `reported`, the command never applied again. Patched to wait until the
-   buffer is empty (the background sender keeps draining it).
+1. faust's producer buffer is drained before an offset commit: a patch of faust's
+   `ProducerBuffer.flush` (`chassis.streams.patches.drain_producer_buffer_on_flush`,
+   applied by the faust app factory with every other faust patch).
 
 2. `OwnEventFold`: whatever the changelog lost, the service's own event topics still hold.
    After every assignment, before the first message of a partition is applied, the owner reads
@@ -33,36 +29,6 @@ from dataclasses import dataclass
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 log = logging.getLogger(__name__)
-
-
-# --- 1. faust's flush that does not flush -----------------------------------------------
-
-def drain_producer_buffer_on_flush() -> None:
-    """Make `ProducerBuffer.flush()` wait until every buffered message was handed to the
-    producer (then faust's `Producer.flush()` waits for aiokafka's in-flight batches)."""
-    from faust.transport.producer import ProducerBuffer
-
-    if getattr(ProducerBuffer.flush, "_audiensi_patched", False):
-        return
-
-    async def flush(self) -> None:
-        await drain(self)
-
-    flush._audiensi_patched = True
-    ProducerBuffer.flush = flush
-
-
-async def drain(buffer, poll: float = 0.1) -> None:
-    """Wait until `buffer` (a faust ProducerBuffer) is empty; the wait per round is bounded so
-    that a missed `message_sent` wake-up costs at most `poll` seconds, never the data."""
-    while buffer.size:
-        if buffer.state != "running":
-            raise RuntimeError("Cannot flush: Producer not Running")
-        buffer.message_sent.clear()
-        try:
-            await asyncio.wait_for(buffer.message_sent.wait(), timeout=poll)
-        except TimeoutError:
-            continue
 
 
 # --- 2. fold the own events on assignment -----------------------------------------------

@@ -56,7 +56,7 @@ class Settings(BaseSettings):
     command_timeout: float = 10.0
     startup_wait: float = 60.0  # how long a service waits for Kafka and Redis to be reachable
     sla_tick_interval: float = 0.25
-    consumer_prefetch_backoff: float = 0.005  # see chassis.faust_app.tune_fetcher
+    consumer_prefetch_backoff: float = 0.005  # see chassis.streams.patches.tune_fetcher
     log_level: str = "INFO"
     body_limit: int = 1024 * 1024  # bytes per request body (chassis.limits)
     #: a test-only fault hook (`chassis.faults`), refused when env is production

@@ -22,9 +22,9 @@ from .kafka import broker_reachable, ensure_topics
 from .limits import BodyLimit, HeaderLimits
 from .metrics import install_metrics
 from .problems import install_problem_handlers
-from .recovery import recover_active_tables_from_the_start, restart_stuck_recovery
 from .redis import REPLY_CONNECTIONS, make_redis
 from .settings import Settings
+from .streams import restart_stuck_recovery, stream_checks
 
 log = logging.getLogger(__name__)
 
@@ -46,19 +46,6 @@ class ServiceContext:
     clock: Clock = field(default_factory=SystemClock)
 
 
-def agents_healthy(faust_app) -> tuple[bool, str]:
-    """Every agent started and none of its actors crashed (e.g. PartitionsMismatch)."""
-    for agent in faust_app.agents.values():
-        for service in (agent, *list(agent._actors)):
-            reason = getattr(service, "_crash_reason", None)
-            crashed = getattr(service, "_crashed", None)
-            if reason is not None or (crashed is not None and crashed.is_set()):
-                return False, f"agent {agent.name} crashed: {reason!r}"
-        if not agent.started:
-            return False, f"agent {agent.name} not started"
-    return True, "ok"
-
-
 def changelog_topics(faust_app, default_partitions: int) -> dict[str, int]:
     """The changelog topic of every table, created up front with the table's partition count
     (faust would create them lazily, racing the first partition assignment)."""
@@ -73,16 +60,10 @@ async def readiness(ctx: ServiceContext) -> dict[str, Any]:
         checks["redis"] = bool(await ctx.redis.ping())
     except Exception:  # noqa: BLE001 - any failure means not ready
         checks["redis"] = False
-    ok, why = agents_healthy(ctx.faust_app)
-    checks["agents"] = ok if ok else why
-    app = ctx.faust_app
-    assigned = app.consumer.assignment() if ctx.started and app.consumer else set()
-    checks["partitions"] = len(assigned)
-    checks["rebalancing"] = bool(getattr(app, "rebalancing", True))
-    checks["recovering"] = bool(getattr(app, "in_recovery", False))
+    streams, streams_ready = stream_checks(ctx.faust_app, ctx.started)
+    checks.update(streams)
     checks["ready"] = (
-        ctx.started and checks["broker"] is True and checks["redis"] is True and ok
-        and len(assigned) > 0 and not checks["rebalancing"] and not checks["recovering"]
+        ctx.started and checks["broker"] is True and checks["redis"] is True and streams_ready
     )
     return checks
 
@@ -108,9 +89,7 @@ def create_service_app(
         ctx.redis = make_redis(settings.redis_url, wait=settings.command_timeout)
         ctx.replies = make_redis(settings.redis_url, REPLY_CONNECTIONS, settings.command_timeout)
         ctx.faust_app.conf.datadir.parent.mkdir(parents=True, exist_ok=True)
-        watchdog = None
-        if ctx.faust_app.tables:
-            recover_active_tables_from_the_start()
+        watchdog = None  # the faust patches and the rewind come with the app (chassis.streams)
         async with faust_app_running(ctx.faust_app, stop_timeout=15):
             ctx.started = True
             if ctx.faust_app.tables:

@@ -9,9 +9,9 @@ from chassis.clock import SystemClock
 from chassis.commands import CommandBus, Publisher
 from chassis.durability import co_partitioned_fold
 from chassis.faults import Faults
-from chassis.faust_app import commands_topic, make_faust_app
 from chassis.pipeline import AgentIO
 from chassis.settings import Settings
+from chassis.streams import commands_topic, make_faust_app
 from chassis.web import ServiceContext, create_service_app
 from contracts.topics import DISPOSITION, INTAKE, command_topic
 

@@ -8,8 +8,8 @@ import asyncio
 from fastapi import FastAPI
 
 from chassis.clock import SystemClock
-from chassis.faust_app import make_faust_app
 from chassis.settings import Settings
+from chassis.streams import make_faust_app
 from chassis.web import ServiceContext, create_service_app
 
 from . import agents

@@ -8,8 +8,8 @@ from fastapi import FastAPI
 
 from chassis.durability import co_partitioned_fold
 from chassis.faults import Faults
-from chassis.faust_app import commands_topic, make_faust_app
 from chassis.settings import Settings
+from chassis.streams import DirectPublisher, commands_topic, make_faust_app
 from chassis.web import ServiceContext, create_service_app
 from contracts.topics import COMPLAINTS, DISPOSITION, ESCALATIONS, INTAKE, SLA, command_topic
 from services.sla import agents, api
@@ -17,7 +17,6 @@ from services.sla.calendar import load_calendars
 from services.sla.deadlines import DeadlineIndex
 from services.sla.policy import PolicySet, load_policies
 from services.sla.processor import Processor
-from services.sla.publishing import Publisher
 from services.sla.ticker import Ticker
 
 SERVICE = "sla"
@@ -49,7 +48,7 @@ def build(settings: Settings, config: SlaConfig | None = None) -> FastAPI:
                       use_partitioner=True)
     ctx = ServiceContext(SERVICE, settings, app)
     index = DeadlineIndex()
-    publisher = Publisher(app)
+    publisher = DirectPublisher(app)
     processor = Processor(config.policies, table, publisher, index, lambda: ctx.redis,
                           faults=Faults.for_app(settings, app))
     ticker = Ticker(app, table, index, processor, publisher, lambda: ctx.redis, INPUT_TOPICS,

@@ -13,9 +13,8 @@ delivered while the service was down must be applied before a tick can call its 
 breached. Deadlines that passed while the service was down then fire, once.
 
 Before faust resumes the streams of a new assignment, input partitions that hold messages
-but have no committed offset are sought back to their start: faust drops what it fetched
-while a rebalance stopped its flow and would not read those messages again there
-(`offsets.unread_from_start`).
+but have no committed offset are sought back to their start, for every service, by the
+chassis (`chassis.streams.rewind`); the catch-up targets are read after it.
 """
 
 from __future__ import annotations
@@ -27,14 +26,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from faust.types import TP
 from prometheus_client import Gauge, Histogram
 
 from chassis.auth import Principal
+from chassis.streams import Backlog, backlog
 from services.sla import readmodel
 from services.sla.deadlines import DeadlineIndex
 from services.sla.inputs import COMMANDS, tick_message
-from services.sla.offsets import Backlog, backlog, unread_from_start
 from services.sla.processor import Processor, unpack, unpack_head
 
 log = logging.getLogger(__name__)
@@ -66,7 +64,6 @@ class Ticker:
         self._rebuilt_at = 0.0
         self._targets: Backlog | None = None
         self._projection: asyncio.Task | None = None
-        self.unread_from_start = unread_from_start  # (bootstrap, group, partitions) -> offsets
 
     # rebalancing ------------------------------------------------------------------------
     async def on_revoked(self, *args: Any, **kwargs: Any) -> None:
@@ -74,30 +71,11 @@ class Ticker:
         self.index.clear()
 
     async def on_recovered(self) -> None:
-        """Tables recovered for a new assignment; faust has not resumed the streams yet."""
+        """Tables recovered for a new assignment; faust has not resumed the streams yet (the
+        chassis has already sought never-committed input partitions back to their start:
+        `chassis.streams.rewind`). What was applied again changes nothing (facts remember
+        their sequence, ticks their steps)."""
         self.needs_rebuild = True
-        await self.rewind_never_committed()
-
-    async def rewind_never_committed(self) -> None:
-        """Seek every assigned input partition that has messages but no committed offset back
-        to its first message (see `offsets.unread_from_start`): faust may have dropped some
-        of them during the rebalance and would not read them again. Runs before faust resumes
-        the streams and seeks the other partitions to their committed offsets, so nothing
-        after the dropped messages is acknowledged first. What was already applied is applied
-        again, which changes nothing (facts remember their sequence, ticks their steps)."""
-        parts = sorted({(tp.topic, tp.partition) for tp in self.app.consumer.assignment()
-                        if tp.topic in self.input_topics})
-        starts = await self.unread_from_start(self.bootstrap, self.app.conf.id, parts)
-        if not starts:
-            return
-        try:
-            await self.app.consumer.seek_wait({TP(topic, p): offset
-                                               for (topic, p), offset in starts.items()})
-        except Exception as exc:  # noqa: BLE001 - e.g. rebalancing again: redone after it
-            log.warning("cannot rewind partitions without a committed offset: %r", exc)
-            return
-        log.info("reading partitions without a committed offset from their start",
-                 extra={"partitions": {f"{t}/{p}": o for (t, p), o in starts.items()}})
 
     def assigned(self) -> set[int]:
         consumer = self.app.consumer

@@ -10,8 +10,8 @@ from fastapi import APIRouter, Depends
 
 from chassis.auth import Principal, require_roles
 from chassis.commands import CommandBus, CommandMessage, Reply, send_reply
-from chassis.faust_app import commands_topic, make_faust_app
 from chassis.settings import DEFAULT_PORTS, Settings
+from chassis.streams import commands_topic, make_faust_app
 from chassis.web import ServiceContext, create_service_app, run
 
 

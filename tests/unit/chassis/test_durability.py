@@ -1,58 +1,16 @@
-"""The durability pieces without a broker: faust's buffer flush, the fold bookkeeping, the
-fault hook's arming rules."""
+"""The durability pieces without a broker: the fold bookkeeping, the fault hook's arming
+rules (faust's buffer flush: test_streams_patches.py)."""
 
 from __future__ import annotations
 
 import asyncio
 
 import pytest
-from faust.transport.producer import ProducerBuffer
 
-from chassis.durability import OwnEventFold, Published, drain, head
+from chassis.durability import OwnEventFold, Published, head
 from chassis.faults import FaultRefused, Faults
 from contracts import encode, envelope
 from contracts.intake import RequestRegistered
-
-
-class SlowBuffer:
-    """Stands in for faust's ProducerBuffer: a sender that hands one message on every
-    `every` seconds (slower than faust's 0.1 s patience)."""
-
-    def __init__(self, size: int, every: float = 0.15) -> None:
-        self.size, self.every, self.state = size, every, "running"
-        self.message_sent = asyncio.Event()
-
-    async def send_all(self) -> None:
-        while self.size:
-            await asyncio.sleep(self.every)
-            self.size -= 1
-            self.message_sent.set()
-
-
-async def test_fausts_own_flush_returns_with_messages_still_buffered():
-    """The upstream behaviour the patch exists for (faust-streaming 0.15.3): if this starts
-    failing, faust fixed `flush_atmost(None)` and the patch can go."""
-    buffer = SlowBuffer(3)
-    sender = asyncio.ensure_future(buffer.send_all())
-    await ProducerBuffer.flush_atmost(buffer, None)
-    left = buffer.size
-    await sender
-    assert left > 0
-
-
-async def test_drain_waits_until_every_buffered_message_is_sent():
-    buffer = SlowBuffer(3)
-    sender = asyncio.ensure_future(buffer.send_all())
-    await drain(buffer)
-    assert buffer.size == 0
-    await sender
-
-
-async def test_drain_refuses_a_stopped_producer_with_messages():
-    buffer = SlowBuffer(1)
-    buffer.state = "stopped"
-    with pytest.raises(RuntimeError):
-        await drain(buffer)
 
 
 def registered(seq: int) -> bytes:

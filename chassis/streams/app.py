@@ -1,4 +1,6 @@
-"""The faust app factory: explicit topics, short session timeouts, at-least-once."""
+"""The faust app factory: explicit topics, short session timeouts, at-least-once; every
+patch of `chassis.streams.patches` applied and the never-committed rewind
+(`chassis.streams.rewind`) connected."""
 
 from __future__ import annotations
 
@@ -6,27 +8,15 @@ import faust
 
 from contracts.topics import command_topic
 
-from .durability import drain_producer_buffer_on_flush
-from .settings import Settings
-
-
-def tune_fetcher(prefetch_backoff: float) -> None:
-    """aiokafka holds back the next fetch from a broker for up to `prefetch_backoff` (0.1 s)
-    while records of another of its partitions wait unconsumed, and faust leaves such records
-    (e.g. of the topic a multi-topic stream reads second) for a moment: a command sent right
-    after intake registered a case then waited ~100 ms for the case to arrive. Measured with
-    bench/command_bench.py: the first disposition step's p99 114 ms -> 28 ms at 0.005 s.
-    aiokafka's consumer does not pass this option, so it is set as the Fetcher's default."""
-    from aiokafka.consumer.fetcher import Fetcher
-
-    Fetcher.__init__.__kwdefaults__["prefetch_backoff"] = prefetch_backoff
+from ..settings import Settings
+from .patches import apply_all
+from .rewind import install_rewind
 
 
 def make_faust_app(service: str, settings: Settings, *, instance: str | None = None,
                    **overrides) -> faust.App:
     """A faust app for `service`; nothing connects until it is started."""
-    tune_fetcher(settings.consumer_prefetch_backoff)
-    drain_producer_buffer_on_flush()
+    apply_all(settings.consumer_prefetch_backoff)
     inst = instance or str(settings.port_for(service))
     conf = dict(
         broker=f"kafka://{settings.kafka_bootstrap}",
@@ -54,7 +44,9 @@ def make_faust_app(service: str, settings: Settings, *, instance: str | None = N
         logging_config=None,
     )
     conf.update(overrides)
-    return faust.App(f"audiensi-{service}", **conf)
+    app = faust.App(f"audiensi-{service}", **conf)
+    install_rewind(app, settings.kafka_bootstrap)
+    return app
 
 
 def raw_topic(app: faust.App, name: str, partitions: int):

@@ -1,7 +1,7 @@
-"""Where the agent's consumer group stands on its input topics: which partitions have
-messages after the group's committed offset, up to where (for the ticker's catch-up gate),
-and which have messages but no committed offset at all (to be re-read from their start
-after a rebalance, see `unread_from_start`)."""
+"""Where a consumer group stands on its input topics, read without joining the group: which
+partitions have messages after the group's committed offset, up to where (a catch-up gate,
+e.g. the SLA ticker's), and which have messages but no committed offset at all (re-read from
+their start after a rebalance, `chassis.streams.rewind`)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 log = logging.getLogger(__name__)
 
-Backlog = dict[tuple[str, int], int]  # (topic, partition) -> end offset to reach
+Backlog = dict[tuple[str, int], int]  # (topic, partition) -> an offset
 
 
 async def backlog(bootstrap: str, group_id: str, partitions: Iterable[tuple[str, int]],
@@ -50,16 +50,7 @@ async def unread_from_start(bootstrap: str, group_id: str,
                             partitions: Iterable[tuple[str, int]],
                             timeout: float = 10.0) -> Backlog | None:
     """Partitions with messages but no committed offset, and the offset to read them from
-    (None if the broker could not tell).
-
-    Why: faust drops the messages it fetched while its flow is stopped for a rebalance and
-    counts on seeking every partition back to its committed offset to read them again
-    (`Consumer.getmany` -> `perform_seek`); aiokafka's `seek_to_committed` skips a partition
-    without a committed offset, so on such a partition those messages are never delivered to
-    this worker, and once later ones are acknowledged the group commits past them. Seen in
-    `test_sla_rebalance`: a catch-up gate waiting for ticks that were never delivered, and
-    a clock missing from the table after the last rebalance (its start never applied).
-    """
+    (None if the broker could not tell). Why: `chassis.streams.rewind`."""
     tps = [TopicPartition(topic, p) for topic, p in partitions]
     if not tps:
         return {}

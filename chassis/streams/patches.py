@@ -1,0 +1,120 @@
+"""Every patch of faust-streaming (0.15.3) and aiokafka (0.14) internals, in one place.
+
+Each patch is applied once per process (`apply_all`, called by the faust app factory
+`chassis.streams.app.make_faust_app`), is idempotent, and names the upstream issue it works
+around, or says that none was found. If an upstream release fixes one, the pinned version
+in pyproject.toml moves and the patch goes; `tests/unit/chassis/test_streams_patches.py`
+holds a test of the upstream behaviour where one can be shown without a broker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+log = logging.getLogger(__name__)
+
+MARK = "_audiensi_patched"  # set on every function a patch installs
+
+
+def _patched(fun) -> bool:
+    return bool(getattr(fun, MARK, False))
+
+
+# --- 1. aiokafka: the fetcher's prefetch back-off --------------------------------------
+# Upstream: aio-libs/aiokafka PR #534 ("Add backoff on fetcher", fixes #496) added
+# `prefetch_backoff` (0.1 s) to the Fetcher; `AIOKafkaConsumer` does not pass it on, so it
+# cannot be configured (no upstream issue found asking to expose it).
+# Observed: aiokafka holds back the next fetch from a broker for up to `prefetch_backoff`
+# while records of another of its partitions wait unconsumed, and faust leaves such records
+# (e.g. of the topic a multi-topic stream reads second) for a moment: a command sent right
+# after intake registered a case then waited ~100 ms for the case to arrive. Measured with
+# bench/command_bench.py: the first disposition step's p99 114 ms -> 28 ms at 0.005 s.
+
+def tune_fetcher(prefetch_backoff: float) -> None:
+    """Set the default `prefetch_backoff` of aiokafka's Fetcher (the last call wins; calling
+    it again with the same value changes nothing)."""
+    from aiokafka.consumer.fetcher import Fetcher
+
+    Fetcher.__init__.__kwdefaults__["prefetch_backoff"] = prefetch_backoff
+
+
+# --- 2. faust: ProducerBuffer.flush() that does not flush -------------------------------
+# Upstream: faust-streaming/faust PR #273 ("flushing producer before commit") made faust
+# flush its producer before committing offsets; no upstream issue found for the flush
+# itself returning early.
+# Observed (faust-streaming 0.15.3): `ProducerBuffer.flush()` is `flush_atmost(None)`, which
+# gives up as soon as 0.1 s pass without a message sent and returns with writes still
+# buffered; the offsets are then committed, and a SIGKILL loses the changelog writes of
+# messages that count as processed. Seen in the e2e fault run: `ResultReportForwarded` on
+# the topic, the case's changelog still `reported`, the command never applied again.
+# Patched to wait until the buffer is empty (the background sender keeps draining it).
+
+def drain_producer_buffer_on_flush() -> None:
+    """Make `ProducerBuffer.flush()` wait until every buffered message was handed to the
+    producer (then faust's `Producer.flush()` waits for aiokafka's in-flight batches)."""
+    from faust.transport.producer import ProducerBuffer
+
+    if _patched(ProducerBuffer.flush):
+        return
+
+    async def flush(self) -> None:
+        await drain(self)
+
+    setattr(flush, MARK, True)
+    ProducerBuffer.flush = flush
+
+
+async def drain(buffer, poll: float = 0.1) -> None:
+    """Wait until `buffer` (a faust ProducerBuffer) is empty; the wait per round is bounded so
+    that a missed `message_sent` wake-up costs at most `poll` seconds, never the data."""
+    while buffer.size:
+        if buffer.state != "running":
+            raise RuntimeError("Cannot flush: Producer not Running")
+        buffer.message_sent.clear()
+        try:
+            await asyncio.wait_for(buffer.message_sent.wait(), timeout=poll)
+        except TimeoutError:
+            continue
+
+
+# --- 3. faust: table recovery starting at a stale changelog offset ----------------------
+# Upstream: no issue found for this exact case; the closest are robinhood/faust PR #542
+# ("Fix some cases of hanging rebalance": a partition assigned to worker 1, then 2, then 1
+# again, with a stale read offset) and faust-streaming/faust PR #373 / issue #176 (the
+# offsets `Recovery._build_offsets` starts from).
+# Observed: faust's `Recovery` remembers per changelog partition the offset it has read up
+# to. With the in-memory store nothing persists, so each recovery re-reads the changelog from
+# the start - except for a partition this worker owned before, lost and got back: there faust
+# kept the offset of its earlier ownership (e.g. partition 3 resumed at 23 of 37) although
+# the memory store had dropped that partition's keys on losing it, so cases written before
+# that offset were missing. Patched so that every recovery reads each active partition from
+# its earliest offset, as faust already does for the partitions the worker kept. The class
+# is patched (not the instance: `app.tables.recovery` binds the event loop when built).
+
+def recover_active_tables_from_the_start() -> None:
+    from faust.tables.recovery import Recovery
+
+    if _patched(Recovery._build_offsets):
+        return
+    original = Recovery._build_offsets
+
+    async def build_offsets(self, consumer, tps, destination, title):
+        if title == "active":
+            stale = {tp: destination[tp] for tp in tps if destination.get(tp) is not None}
+            if stale:
+                log.info("re-reading changelog partitions from the start",
+                         extra={"stale_offsets": {str(tp): o for tp, o in stale.items()}})
+            for tp in tps:
+                destination[tp] = None
+        await original(self, consumer, tps, destination, title)
+
+    setattr(build_offsets, MARK, True)
+    Recovery._build_offsets = build_offsets
+
+
+def apply_all(prefetch_backoff: float) -> None:
+    """Every patch above; safe to call for every app built in the process."""
+    tune_fetcher(prefetch_backoff)
+    drain_producer_buffer_on_flush()
+    recover_active_tables_from_the_start()

@@ -1,0 +1,97 @@
+"""Every patch of faust/aiokafka internals (`chassis.streams.patches`): applied once, applying
+it again changes nothing, and - where it can be shown without a broker - the upstream
+behaviour it exists for."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from aiokafka.consumer.fetcher import Fetcher
+from faust.tables.recovery import Recovery
+from faust.transport.producer import ProducerBuffer
+
+from chassis.streams import patches
+from chassis.streams.patches import MARK, apply_all, drain
+
+
+def test_every_patch_is_applied_once_and_again_changes_nothing():
+    apply_all(0.005)
+    flush, build_offsets = ProducerBuffer.flush, Recovery._build_offsets
+    assert getattr(flush, MARK) and getattr(build_offsets, MARK)
+    apply_all(0.005)
+    assert ProducerBuffer.flush is flush  # not wrapped twice
+    assert Recovery._build_offsets is build_offsets
+    assert Fetcher.__init__.__kwdefaults__["prefetch_backoff"] == 0.005
+
+
+def test_the_fetchers_prefetch_backoff_is_the_configured_one():
+    try:
+        patches.tune_fetcher(0.02)
+        assert Fetcher.__init__.__kwdefaults__["prefetch_backoff"] == 0.02
+    finally:
+        patches.tune_fetcher(0.005)
+
+
+class SlowBuffer:
+    """Stands in for faust's ProducerBuffer: a sender that hands one message on every
+    `every` seconds (slower than faust's 0.1 s patience)."""
+
+    def __init__(self, size: int, every: float = 0.15) -> None:
+        self.size, self.every, self.state = size, every, "running"
+        self.message_sent = asyncio.Event()
+
+    async def send_all(self) -> None:
+        while self.size:
+            await asyncio.sleep(self.every)
+            self.size -= 1
+            self.message_sent.set()
+
+
+async def test_fausts_own_flush_returns_with_messages_still_buffered():
+    """The upstream behaviour the flush patch exists for (faust-streaming 0.15.3): if this
+    starts failing, faust fixed `flush_atmost(None)` and the patch can go."""
+    buffer = SlowBuffer(3)
+    sender = asyncio.ensure_future(buffer.send_all())
+    await ProducerBuffer.flush_atmost(buffer, None)
+    left = buffer.size
+    await sender
+    assert left > 0
+
+
+async def test_the_patched_flush_waits_until_every_buffered_message_is_sent():
+    apply_all(0.005)
+    buffer = SlowBuffer(3)
+    sender = asyncio.ensure_future(buffer.send_all())
+    await ProducerBuffer.flush(buffer)
+    assert buffer.size == 0
+    await sender
+
+
+async def test_drain_refuses_a_stopped_producer_with_messages():
+    buffer = SlowBuffer(1)
+    buffer.state = "stopped"
+    with pytest.raises(RuntimeError):
+        await drain(buffer)
+
+
+async def test_recovery_of_active_partitions_reads_every_changelog_from_the_start():
+    """Stale offsets of an earlier ownership are dropped for active partitions only; the
+    original `_build_offsets` then sees None (= from the earliest offset)."""
+    apply_all(0.005)
+    seen = []
+
+    async def original(self, consumer, tps, destination, title):
+        seen.append((title, dict(destination)))
+
+    patched = Recovery._build_offsets
+    try:
+        # re-install over a stand-in for faust's original
+        Recovery._build_offsets = original
+        patches.recover_active_tables_from_the_start()
+        await Recovery._build_offsets(None, None, ["c-3", "c-4"], {"c-3": 23, "c-4": None},
+                                      "active")
+        await Recovery._build_offsets(None, None, ["c-3"], {"c-3": 23}, "standby")
+    finally:
+        Recovery._build_offsets = patched
+    assert seen == [("active", {"c-3": None, "c-4": None}), ("standby", {"c-3": 23})]
