@@ -29,9 +29,6 @@ N_WALKIN_WAITING = 10
 WALKIN_SECONDS = 20
 CONCURRENCY = 12
 RETRY_FOR = 150.0
-#: commands accepted before each fault (counted from when the last one healed): the cases
-#: are moving when a process dies, not merely waiting for it
-MOVED = 20
 
 LETTER_STEPS = ["AudienceRequested", "RequestRegistered", "CaseDisposed",
                 "DispositionReceived", "OfficerAssigned", "ApplicantInformed", "AudienceHeld",
@@ -48,31 +45,12 @@ def chaos_system(tmp_path_factory):
         yield running
 
 
-class Progress:
-    """How far the driver got, read by the fault thread: commands accepted so far, and
-    whether every command before the closures (which wait for the faults) has been sent."""
-
-    def __init__(self) -> None:
-        self.accepted = 0
-        self.cases_ahead = N_LETTER + N_WALKIN_DIRECTED + N_WALKIN_WAITING
-        self.ahead_sent = threading.Event()
-
-    def case_ahead_sent(self) -> None:
-        self.cases_ahead -= 1
-        if self.cases_ahead == 0:
-            self.ahead_sent.set()
-
-    def moved(self, since: int, n: int) -> bool:
-        return self.accepted >= since + n or self.ahead_sent.is_set()
-
-
 class Driver:
     """An HTTP client that does what a front office does when a service is restarting: send
     the same command again, with the same Idempotency-Key, until it is accepted."""
 
-    def __init__(self, urls: dict[str, str], progress: Progress) -> None:
+    def __init__(self, urls: dict[str, str]) -> None:
         self.urls = urls
-        self.progress = progress
         self.http = httpx.AsyncClient(timeout=30)
         self.retries = Counter()
         self.tokens = {}
@@ -100,13 +78,11 @@ class Driver:
             self.retries[service] += 1
             await asyncio.sleep(0.5)
         assert r.status_code in (200, 201), f"{path}: {r.status_code} {r.text[:300]}"
-        self.progress.accepted += 1
         return r.json()
 
     async def letter_case(self, gate: asyncio.Semaphore, faults_done: threading.Event) -> str:
         async with gate:
             case = await self.letter_steps()
-        self.progress.case_ahead_sent()
         # every case is still open while the faults happen
         await asyncio.to_thread(faults_done.wait, 400)
         async with gate:
@@ -149,19 +125,17 @@ class Driver:
         if directed:
             await self.post("disposition", f"/cases/{req['case_id']}/direction", "frontdesk",
                             {"officer_id": "petugas-rehsos-2"})
-        self.progress.case_ahead_sent()
         return req["case_id"]
 
 
-def inject_faults(system, done: threading.Event, log: list[str], progress: Progress) -> None:
-    """SIGKILL each service once (and start it again); restart Kafka in between. Before each
-    fault the driver has had MOVED more commands accepted (unless it has nothing left to send
-    before the faults are over)."""
+def inject_faults(system, done: threading.Event, log: list[str]) -> None:
+    """SIGKILL each service once (and start it again); restart Kafka in between. The faults
+    are paced 3 s apart (pacing only: nothing is concluded from the wait). Pacing them by
+    accepted commands instead brought the first faults into the walk-ins' 20 s, so a
+    walk-in directed in time by the driver was accepted late and rightly breached."""
     sup = system.supervisor
     for name in ("intake", "kafka", "disposition", "sla", "reporting"):
-        since = progress.accepted
-        eventually_sync(lambda since=since: progress.moved(since, MOVED), timeout=120)
-        log.append(f"{progress.accepted} commands accepted")
+        time.sleep(3)
         if name == "kafka":
             system.kafka.stop()
             log.append("kafka stopped")
@@ -179,9 +153,8 @@ def inject_faults(system, done: threading.Event, log: list[str], progress: Progr
     done.set()
 
 
-async def drive(system, faults_done: threading.Event,
-                progress: Progress) -> dict[str, list[str]]:
-    driver = Driver({name: system.url(name) for name in SERVICES}, progress)
+async def drive(system, faults_done: threading.Event) -> dict[str, list[str]]:
+    driver = Driver({name: system.url(name) for name in SERVICES})
     gate = asyncio.Semaphore(CONCURRENCY)
 
     async def limited(coro_fn, *args):
@@ -206,11 +179,10 @@ async def drive(system, faults_done: threading.Event,
 
 def test_no_accepted_command_is_lost_when_every_process_dies_once(chaos_system):
     system = chaos_system
-    done, log, progress = threading.Event(), [], Progress()
-    faults = threading.Thread(target=inject_faults, args=(system, done, log, progress),
-                              daemon=True)
+    done, log = threading.Event(), []
+    faults = threading.Thread(target=inject_faults, args=(system, done, log), daemon=True)
     faults.start()
-    cases = asyncio.run(drive(system, done, progress))
+    cases = asyncio.run(drive(system, done))
     assert done.wait(timeout=400), f"fault injection did not finish: {log}"
     faults.join()
     assert log[-1] == "all ready", log
