@@ -1,0 +1,39 @@
+"""FastAPI dependencies every service's `deps.py` builds on: the service context, its one
+clock and its settings, read from the app the route runs in (`chassis.web.create_service_app`
+puts the `ServiceContext` on `app.state.ctx`). Routes take them as parameters, never reach
+into `request.app.state` themselves, so a test swaps any of them with
+`app.dependency_overrides[chassis.deps.clock] = lambda: FixedClock(...)`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from .auth import CurrentPrincipal
+from .clock import Clock
+from .settings import Settings
+from .web import ServiceContext
+
+
+def service_context(request: Request) -> ServiceContext:
+    return request.app.state.ctx
+
+
+Ctx = Annotated[ServiceContext, Depends(service_context)]
+
+
+def clock(ctx: Ctx) -> Clock:
+    return ctx.clock
+
+
+def settings(ctx: Ctx) -> Settings:
+    return ctx.settings
+
+
+#: the service's clock: `now.now()` is the time a command carries
+Now = Annotated[Clock, Depends(clock)]
+Config = Annotated[Settings, Depends(settings)]
+#: the authenticated caller (401 without a valid bearer token); role checks: `require_roles`
+Caller = CurrentPrincipal
