@@ -16,8 +16,11 @@ from contracts.intake import Applicant, Letter, RequestForm
 from . import commands as c
 from .deps import (
     PROPAGATION,
+    Cases,
     CorrelationId,
     IdempotencyKey,
+    Now,
+    Registrar,
     Rt,
     acting,
     ask,
@@ -52,10 +55,10 @@ def _fingerprint(body, refs: dict[str, str]) -> dict:
 
 
 @router.post("/visits", status_code=201, summary="Sign the guest book (buku tamu)")
-async def check_in(body: VisitIn, request: Request, rt: Rt, key: IdempotencyKey = None,
-                   correlation: CorrelationId = None,
+async def check_in(body: VisitIn, request: Request, rt: Rt, bus: Registrar, clock: Now,
+                   key: IdempotencyKey = None, correlation: CorrelationId = None,
                    principal: Principal = Depends(require_roles(*VISIT_ROLES))):
-    now = rt.clock.now()
+    now = clock.now()
     if issues := visit_issues(body, local_date(now)):
         raise invalid(issues, request)
     identity = await rt.protect(body.identity)
@@ -67,15 +70,16 @@ async def check_in(body: VisitIn, request: Request, rt: Rt, key: IdempotencyKey 
     msg = message(c.CHECK_IN, visit_id, payload, acting(principal, VISIT_ROLES), command_id,
                   corr, now)
     reply = await idempotent(rt, principal, key, _fingerprint(body, {"identity": identity.ref}),
-                             lambda: ask(rt.registrar(), msg))
+                             lambda: ask(bus, msg))
     return respond(reply, request, corr)
 
 
 @router.post("/requests", status_code=201, summary="Request an audience (letter or walk-in)")
-async def request_audience(body: RequestIn, request: Request, rt: Rt,
-                           key: IdempotencyKey = None, correlation: CorrelationId = None,
+async def request_audience(body: RequestIn, request: Request, rt: Rt, bus: Registrar,
+                           clock: Now, key: IdempotencyKey = None,
+                           correlation: CorrelationId = None,
                            principal: Principal = Depends(require_roles(*REQUEST_ROLES))):
-    now = rt.clock.now()
+    now = clock.now()
     if issues := request_issues(body, local_date(now)):
         raise invalid(issues, request)
     applicant, refs = None, {}
@@ -97,32 +101,32 @@ async def request_audience(body: RequestIn, request: Request, rt: Rt,
     msg = message(c.REQUEST_AUDIENCE, case_id, payload, acting(principal, REQUEST_ROLES),
                   command_id, corr, now)
     reply = await idempotent(rt, principal, key, _fingerprint(body, refs),
-                             lambda: ask(rt.registrar(), msg))
+                             lambda: ask(bus, msg))
     return respond(reply, request, corr, location=f"/requests/{case_id}")
 
 
 @router.post("/requests/{case_id}/withdrawal", summary="Withdraw a request")
-async def withdraw(case_id: str, body: WithdrawalIn, request: Request, rt: Rt,
-                   key: IdempotencyKey = None, correlation: CorrelationId = None,
+async def withdraw(case_id: str, body: WithdrawalIn, request: Request, rt: Rt, bus: Cases,
+                   clock: Now, key: IdempotencyKey = None, correlation: CorrelationId = None,
                    principal: Principal = Depends(require_roles(*REQUEST_ROLES))):
     _known_shape(case_id)
     corr = correlation or str(uuid.uuid4())
     command_id = new_command_id(principal, key, c.WITHDRAW_REQUEST)
     msg = message(c.WITHDRAW_REQUEST, case_id, c.WithdrawRequest(reason=body.reason),
-                  acting(principal, REQUEST_ROLES), command_id, corr, rt.clock.now())
+                  acting(principal, REQUEST_ROLES), command_id, corr, clock.now())
     fingerprint = {"case_id": case_id, **body.model_dump(mode="json")}
     reply = await idempotent(rt, principal, key, fingerprint,
-                             lambda: ask(rt.cases(), msg, retry_for=PROPAGATION))
+                             lambda: ask(bus, msg, retry_for=PROPAGATION))
     return respond(reply, request, corr)
 
 
 @router.get("/requests/{case_id}", summary="A request's current state")
-async def get_request(case_id: str, request: Request, rt: Rt,
+async def get_request(case_id: str, request: Request, bus: Cases, clock: Now,
                       principal: Principal = Depends(require_roles(*ANY_STAFF))):
     _known_shape(case_id)
     msg = message(c.GET_REQUEST, case_id, None, principal, str(uuid.uuid4()), None,
-                  rt.clock.now())
-    return respond(await ask(rt.cases(), msg, retry_for=PROPAGATION), request)
+                  clock.now())
+    return respond(await ask(bus, msg, retry_for=PROPAGATION), request)
 
 
 def _known_shape(case_id: str) -> None:

@@ -8,15 +8,19 @@ import uuid
 from fastapi import APIRouter, Depends, Request
 
 from chassis.auth import ANY_STAFF, Principal, require_roles
-from chassis.commands import Reply
+from chassis.clock import Clock
+from chassis.commands import CommandBus, Reply
 from chassis.i18n import Text
 from chassis.problems import NotFound, Unavailable
 
 from . import commands as c
 from .deps import (
+    Cases,
     CorrelationId,
     IdempotencyKey,
+    Now,
     Rt,
+    Runtime,
     acting,
     ask,
     idempotent,
@@ -41,10 +45,10 @@ NOT_FOUND = Text("Pengaduan tidak ditemukan", "Complaint not found")
 
 
 @router.post("/complaints", status_code=201, summary="File a complaint (pengaduan)")
-async def file_complaint(body: ComplaintIn, request: Request, rt: Rt,
+async def file_complaint(body: ComplaintIn, request: Request, rt: Rt, bus: Cases, clock: Now,
                          key: IdempotencyKey = None, correlation: CorrelationId = None,
                          principal: Principal = Depends(require_roles(*FILE_ROLES))):
-    now = rt.clock.now()
+    now = clock.now()
     if issues := complaint_issues(body, local_date(now)):
         raise invalid(issues, request)
     identity = await rt.protect(body.identity) if body.identity else None
@@ -63,7 +67,7 @@ async def file_complaint(body: ComplaintIn, request: Request, rt: Rt,
                 subject=body.subject, content=body.content, about_case_id=body.about_case_id,
                 lapor_tracking_id=body.lapor_tracking_id)
             msg = message(c.FILE_COMPLAINT, complaint_id, payload, actor, command_id, corr, now)
-            reply = await ask(rt.cases(), msg)
+            reply = await ask(bus, msg)
             if reply.body.get("code") != "tracking_taken":
                 return reply
         raise Unavailable(Text("Nomor pelacakan tidak dapat dibuat, coba lagi",
@@ -78,48 +82,51 @@ async def file_complaint(body: ComplaintIn, request: Request, rt: Rt,
 
 
 async def _step(name: str, complaint_id: str, payload, roles: tuple[str, ...], body_dump: dict,
-                request: Request, rt: Rt, principal: Principal, key: str | None,
-                correlation: str | None):
+                request: Request, rt: Runtime, bus: CommandBus, clock: Clock,
+                principal: Principal, key: str | None, correlation: str | None):
     if not is_uuid(complaint_id):
         raise NotFound(NOT_FOUND)
     corr = correlation or str(uuid.uuid4())
     msg = message(name, complaint_id, payload, acting(principal, roles),
-                  new_command_id(principal, key, name), corr, rt.clock.now())
+                  new_command_id(principal, key, name), corr, clock.now())
     reply = await idempotent(rt, principal, key, {"complaint_id": complaint_id, **body_dump},
-                             lambda: ask(rt.cases(), msg))
+                             lambda: ask(bus, msg))
     return respond(reply, request, corr)
 
 
 @router.post("/complaints/{complaint_id}/verification", summary="Verify a complaint")
-async def verify(complaint_id: str, request: Request, rt: Rt,
+async def verify(complaint_id: str, request: Request, rt: Rt, bus: Cases, clock: Now,
                  body: VerificationIn | None = None, key: IdempotencyKey = None,
                  correlation: CorrelationId = None,
                  principal: Principal = Depends(require_roles(*VERIFY_ROLES))):
     dump = body.model_dump(mode="json") if body else {}
     return await _step(c.VERIFY_COMPLAINT, complaint_id, c.VerifyComplaint(), VERIFY_ROLES,
-                       dump, request, rt, principal, key, correlation)
+                       dump, request, rt, bus, clock, principal, key, correlation)
 
 
 @router.post("/complaints/{complaint_id}/response", summary="Respond to a complaint")
 async def respond_to(complaint_id: str, body: ResponseIn, request: Request, rt: Rt,
-                     key: IdempotencyKey = None, correlation: CorrelationId = None,
+                     bus: Cases, clock: Now, key: IdempotencyKey = None,
+                     correlation: CorrelationId = None,
                      principal: Principal = Depends(require_roles(*ANSWER_ROLES))):
     return await _step(c.RESPOND_COMPLAINT, complaint_id,
                        c.RespondComplaint(response=body.response), ANSWER_ROLES,
-                       body.model_dump(mode="json"), request, rt, principal, key, correlation)
+                       body.model_dump(mode="json"), request, rt, bus, clock, principal, key,
+                       correlation)
 
 
 @router.post("/complaints/{complaint_id}/closure", summary="Close a complaint")
-async def close(complaint_id: str, body: ClosureIn, request: Request, rt: Rt,
-                key: IdempotencyKey = None, correlation: CorrelationId = None,
+async def close(complaint_id: str, body: ClosureIn, request: Request, rt: Rt, bus: Cases,
+                clock: Now, key: IdempotencyKey = None, correlation: CorrelationId = None,
                 principal: Principal = Depends(require_roles(*ANSWER_ROLES))):
     return await _step(c.CLOSE_COMPLAINT, complaint_id,
                        c.CloseComplaint(resolution=body.resolution), ANSWER_ROLES,
-                       body.model_dump(mode="json"), request, rt, principal, key, correlation)
+                       body.model_dump(mode="json"), request, rt, bus, clock, principal, key,
+                       correlation)
 
 
 @router.get("/complaints/{tracking_id}", summary="A complaint by its public tracking id")
-async def get_complaint(tracking_id: str, request: Request, rt: Rt,
+async def get_complaint(tracking_id: str, request: Request, bus: Cases, clock: Now,
                         principal: Principal = Depends(require_roles(*ANY_STAFF))):
     if is_tracking_id(tracking_id):
         complaint_id = complaint_id_for(tracking_id)
@@ -128,8 +135,8 @@ async def get_complaint(tracking_id: str, request: Request, rt: Rt,
     else:
         raise NotFound(NOT_FOUND)
     msg = message(c.GET_COMPLAINT, complaint_id, c.Get(kind="complaint"), principal,
-                  str(uuid.uuid4()), None, rt.clock.now())
-    return respond(await ask(rt.cases(), msg), request)
+                  str(uuid.uuid4()), None, clock.now())
+    return respond(await ask(bus, msg), request)
 
 
 @router.post("/identities/erasure", tags=["personal data"],

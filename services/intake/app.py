@@ -7,7 +7,6 @@ import asyncio
 
 from fastapi import FastAPI
 
-from chassis.clock import SystemClock
 from chassis.settings import Settings
 from chassis.streams import make_faust_app
 from chassis.web import ServiceContext, create_service_app
@@ -23,9 +22,9 @@ def build(settings: Settings) -> FastAPI:
     app = make_faust_app("intake", settings)
     ctx = ServiceContext("intake", settings, app)
     wiring = agents.install(app, ctx)
-    vault = IdentityVault(open_keystore(settings.keystore_url, settings.data_dir))
+    vault = IdentityVault(open_keystore(settings.keystore_url, settings.data_dir, ctx.clock))
     ctx.extras["intake"] = Runtime(ctx=ctx, vault=vault, registrar_topic=wiring.registrar_topic,
-                                   case_topic=wiring.case_commands, clock=SystemClock())
+                                   case_topic=wiring.case_commands)
 
     async def open_resources(_ctx: ServiceContext) -> None:
         await asyncio.to_thread(vault.ref, "KTP", "0")  # creates the file and the HMAC key

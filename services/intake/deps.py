@@ -1,4 +1,5 @@
-"""What the HTTP routes share: the runtime, asking an agent, and turning replies into HTTP."""
+"""What the HTTP routes share: their dependencies (the runtime, the two command buses, the
+clock `Now`, the caller, the settings), asking an agent, and turning replies into HTTP."""
 
 from __future__ import annotations
 
@@ -13,8 +14,11 @@ from fastapi import Depends, Header, Request
 from fastapi.responses import JSONResponse
 
 from chassis.auth import Principal
-from chassis.clock import Clock
 from chassis.commands import CommandBus, CommandMessage, Reply
+from chassis.deps import Caller as Caller
+from chassis.deps import Config as Config
+from chassis.deps import Ctx
+from chassis.deps import Now as Now
 from chassis.errors import problem_of
 from chassis.i18n import Text, pick_lang
 from chassis.idempotency import command_id_for, replayed_problem, run_idempotent
@@ -44,7 +48,6 @@ class Runtime:
     vault: IdentityVault
     registrar_topic: Any
     case_topic: Any
-    clock: Clock
 
     @property
     def redis(self):
@@ -64,11 +67,25 @@ class Runtime:
         return await asyncio.to_thread(self.vault.ref, identity.kind, identity.number)
 
 
-def runtime(request: Request) -> Runtime:
-    return request.app.state.ctx.extras["intake"]
+def runtime(ctx: Ctx) -> Runtime:
+    return ctx.extras["intake"]
 
 
 Rt = Annotated[Runtime, Depends(runtime)]
+
+
+def registrar(rt: Rt) -> CommandBus:
+    """The registrar's command bus (one partition: visits and new requests)."""
+    return rt.registrar()
+
+
+def cases(rt: Rt) -> CommandBus:
+    """The case owners' command bus (keyed by case or complaint id)."""
+    return rt.cases()
+
+
+Registrar = Annotated[CommandBus, Depends(registrar)]
+Cases = Annotated[CommandBus, Depends(cases)]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 CorrelationId = Annotated[str | None, Header(alias="X-Correlation-Id", max_length=200)]
 

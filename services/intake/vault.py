@@ -20,13 +20,14 @@ import hmac
 import os
 import sqlite3
 import threading
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Protocol
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from chassis.clock import Clock, SystemClock
 from contracts.intake import Identity
 
 from .identity import mask, normalize
@@ -51,8 +52,9 @@ class SqliteKeyStore:
     """Keys in a local SQLite file. Safe across threads and processes (one short
     transaction per call; `INSERT OR IGNORE` makes concurrent creation converge)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, clock: Clock | None = None) -> None:
         self.path = Path(path)
+        self.clock = clock or SystemClock()  # stamps a key's created_at
         self._ready = False
         self._lock = threading.Lock()
 
@@ -72,7 +74,7 @@ class SqliteKeyStore:
         conn = self._connect()
         try:
             conn.execute("INSERT OR IGNORE INTO keys (id, material, created_at) VALUES (?, ?, ?)",
-                         (key_id, os.urandom(32), datetime.now(UTC).isoformat()))
+                         (key_id, os.urandom(32), self.clock.now().isoformat()))
             row = conn.execute("SELECT material FROM keys WHERE id = ?", (key_id,)).fetchone()
         finally:
             conn.close()
@@ -110,13 +112,13 @@ class MemoryKeyStore:
         return self.keys.pop(key_id, None) is not None
 
 
-def open_keystore(url: str | None, data_dir: Path) -> KeyStore:
+def open_keystore(url: str | None, data_dir: Path, clock: Clock | None = None) -> KeyStore:
     """`sqlite:///relative.db`, `sqlite:////absolute.db` (SQLAlchemy style), `memory://`, or
     nothing: the default file under the data directory."""
     if not url:
-        return SqliteKeyStore(Path(data_dir) / "keystore" / "intake-keys.sqlite3")
+        return SqliteKeyStore(Path(data_dir) / "keystore" / "intake-keys.sqlite3", clock)
     if url.startswith("sqlite:///"):
-        return SqliteKeyStore(Path(url.removeprefix("sqlite:///")))
+        return SqliteKeyStore(Path(url.removeprefix("sqlite:///")), clock)
     if url == "memory://":
         return MemoryKeyStore()
     raise ValueError("unsupported key store URL (use sqlite:///path or memory://)")

@@ -1,8 +1,10 @@
 import base64
-from datetime import date
+import sqlite3
+from datetime import UTC, date, datetime
 
 import pytest
 
+from chassis.clock import FixedClock
 from services.intake.vault import (
     IdentityErased,
     IdentityVault,
@@ -75,6 +77,15 @@ def test_the_sqlite_store_keeps_keys_across_instances_and_forgets_for_all(tmp_pa
     with pytest.raises(IdentityErased):
         first.reveal(identity)
     assert NIK.encode() not in path.read_bytes()
+
+
+def test_a_new_key_is_stamped_by_the_clock_it_is_given(tmp_path):
+    at = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
+    path = tmp_path / "k.sqlite3"
+    open_keystore(f"sqlite:///{path}", tmp_path, FixedClock(at)).get_or_create("k1")
+    with sqlite3.connect(path) as conn:
+        [(stamp,)] = conn.execute("SELECT created_at FROM keys WHERE id = 'k1'").fetchall()
+    assert stamp == at.isoformat()
 
 
 def test_key_store_urls(tmp_path):
