@@ -7,16 +7,16 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse
 
 from chassis.auth import Principal, require_roles, require_staff
 from chassis.i18n import Text
-from chassis.org import Org, User, load_org
+from chassis.org import Org, User
 from chassis.problems import Invalid, field_error
 
-from .bus import query, submit
+from .deps import Cases, Now, Organisation
 from .domain import ROLES
 from .schemas import (
     AssignmentBody,
@@ -42,18 +42,14 @@ def may(step: str):
     return Annotated[Principal, Depends(require_roles(*ROLES[step]))]
 
 
-def org_of(request: Request) -> Org:
-    return load_org(request.app.state.ctx.settings.org_file)
-
-
 def invalid(field: str, id_text: str, en_text: str) -> Invalid:
     return Invalid(Text(id_text, en_text), errors=[field_error(field, en_text)])
 
 
-def person(request: Request, user_id: str, roles: tuple[str, ...], caller: str) -> User:
+def person(org: Org, user_id: str, roles: tuple[str, ...], caller: str) -> User:
     """A user of the organisation holding one of `roles` (or the caller themself)."""
     try:
-        user = load_org(request.app.state.ctx.settings.org_file).user(user_id)
+        user = org.user(user_id)
     except KeyError:
         raise invalid("officer_id", f"Pegawai {user_id} tidak dikenal",
                       f"unknown staff member {user_id}") from None
@@ -62,95 +58,91 @@ def person(request: Request, user_id: str, roles: tuple[str, ...], caller: str) 
     return user
 
 
-def now(request: Request):
-    return request.app.state.ctx.extras["clock"].now()
-
-
 @router.post("/{case_id}/disposition", summary="Kadis disposes the request to a division")
-async def dispose(case_id: CaseId, body: DispositionBody, request: Request,
-                  principal: may("disposition")) -> JSONResponse:
-    if body.division not in org_of(request).division_ids():
+async def dispose(case_id: CaseId, body: DispositionBody, principal: may("disposition"),
+                  org: Organisation, cases: Cases) -> JSONResponse:
+    if body.division not in org.division_ids():
         raise invalid("division", f"Bidang {body.division} tidak dikenal",
                       f"unknown division {body.division}")
-    return await submit(request, principal, case_id, "disposition", body.payload())
+    return await cases.submit(principal, case_id, "disposition", body.payload())
 
 
 @router.post("/{case_id}/receipt", summary="The division head receives the disposition")
-async def receive(case_id: CaseId, request: Request, principal: may("receipt")) -> JSONResponse:
-    return await submit(request, principal, case_id, "receipt", {})
+async def receive(case_id: CaseId, principal: may("receipt"), cases: Cases) -> JSONResponse:
+    return await cases.submit(principal, case_id, "receipt", {})
 
 
 @router.post("/{case_id}/assignment", summary="The division head assigns an officer (or self)")
-async def assign(case_id: CaseId, body: AssignmentBody, request: Request,
-                 principal: may("assignment")) -> JSONResponse:
-    user = person(request, body.officer_id, ("officer",), principal.sub)
+async def assign(case_id: CaseId, body: AssignmentBody, principal: may("assignment"),
+                 org: Organisation, cases: Cases) -> JSONResponse:
+    user = person(org, body.officer_id, ("officer",), principal.sub)
     payload = {**body.payload(), "officer_division": user.division}
-    return await submit(request, principal, case_id, "assignment", payload)
+    return await cases.submit(principal, case_id, "assignment", payload)
 
 
 @router.post("/{case_id}/preparation", summary="The assigned officer records the preparation")
-async def prepare(case_id: CaseId, body: PreparationBody, request: Request,
-                  principal: may("preparation")) -> JSONResponse:
-    return await submit(request, principal, case_id, "preparation", body.payload())
+async def prepare(case_id: CaseId, body: PreparationBody, principal: may("preparation"),
+                  cases: Cases) -> JSONResponse:
+    return await cases.submit(principal, case_id, "preparation", body.payload())
 
 
 @router.post("/{case_id}/staff-review", summary="The assigned officer submits a staff review")
-async def staff_review(case_id: CaseId, body: StaffReviewBody, request: Request,
-                       principal: may("staff-review")) -> JSONResponse:
-    return await submit(request, principal, case_id, "staff-review", body.payload())
+async def staff_review(case_id: CaseId, body: StaffReviewBody, principal: may("staff-review"),
+                       cases: Cases) -> JSONResponse:
+    return await cases.submit(principal, case_id, "staff-review", body.payload())
 
 
 @router.post("/{case_id}/notification", summary="The assigned officer informs the applicant")
-async def notify(case_id: CaseId, body: NotificationBody, request: Request,
-                 principal: may("notification")) -> JSONResponse:
-    if body.scheduled_for is not None and body.scheduled_for < now(request) - CLOCK_SKEW:
+async def notify(case_id: CaseId, body: NotificationBody, principal: may("notification"),
+                 cases: Cases, clock: Now) -> JSONResponse:
+    if body.scheduled_for is not None and body.scheduled_for < clock.now() - CLOCK_SKEW:
         raise invalid("scheduled_for", "Jadwal audiensi sudah lewat",
                       "the audience schedule is in the past")
-    return await submit(request, principal, case_id, "notification", body.payload())
+    return await cases.submit(principal, case_id, "notification", body.payload())
 
 
 @router.post("/{case_id}/direction", summary="An urgent walk-in is directed to an officer")
-async def direct(case_id: CaseId, body: DirectionBody, request: Request,
-                 principal: may("direction")) -> JSONResponse:
-    user = person(request, body.officer_id, ("officer", "division_head"), "")
+async def direct(case_id: CaseId, body: DirectionBody, principal: may("direction"),
+                 org: Organisation, cases: Cases) -> JSONResponse:
+    user = person(org, body.officer_id, ("officer", "division_head"), "")
     payload = {**body.payload(), "officer_division": user.division}
-    return await submit(request, principal, case_id, "direction", payload)
+    return await cases.submit(principal, case_id, "direction", payload)
 
 
 @router.post("/{case_id}/audience", summary="The officer records the audience held")
-async def hold(case_id: CaseId, body: AudienceBody, request: Request,
-               principal: may("audience")) -> JSONResponse:
-    if body.held_at > now(request) + CLOCK_SKEW:
+async def hold(case_id: CaseId, body: AudienceBody, principal: may("audience"), cases: Cases,
+               clock: Now) -> JSONResponse:
+    if body.held_at > clock.now() + CLOCK_SKEW:
         raise invalid("held_at", "Waktu audiensi tidak boleh di masa depan",
                       "an audience cannot be recorded as held in the future")
-    return await submit(request, principal, case_id, "audience", body.payload())
+    return await cases.submit(principal, case_id, "audience", body.payload())
 
 
 @router.post("/{case_id}/report", summary="The officer submits the result report")
-async def report(case_id: CaseId, body: ReportBody, request: Request,
-                 principal: may("report")) -> JSONResponse:
-    return await submit(request, principal, case_id, "report", body.payload())
+async def report(case_id: CaseId, body: ReportBody, principal: may("report"),
+                 cases: Cases) -> JSONResponse:
+    return await cases.submit(principal, case_id, "report", body.payload())
 
 
 @router.post("/{case_id}/report/forwarding", summary="The division head forwards the report")
-async def forward(case_id: CaseId, request: Request,
-                  principal: may("report-forwarding")) -> JSONResponse:
-    return await submit(request, principal, case_id, "report-forwarding", {})
+async def forward(case_id: CaseId, principal: may("report-forwarding"),
+                  cases: Cases) -> JSONResponse:
+    return await cases.submit(principal, case_id, "report-forwarding", {})
 
 
 @router.post("/{case_id}/closure", summary="Kadis closes the case")
-async def close(case_id: CaseId, request: Request, principal: may("closure"),
+async def close(case_id: CaseId, principal: may("closure"), cases: Cases,
                 body: ClosureBody | None = None) -> JSONResponse:
-    return await submit(request, principal, case_id, "closure", (body or ClosureBody()).payload())
+    return await cases.submit(principal, case_id, "closure", (body or ClosureBody()).payload())
 
 
 @router.post("/{case_id}/cancellation", summary="Kadis cancels the case")
-async def cancel(case_id: CaseId, body: CancellationBody, request: Request,
-                 principal: may("cancellation")) -> JSONResponse:
-    return await submit(request, principal, case_id, "cancellation", body.payload())
+async def cancel(case_id: CaseId, body: CancellationBody, principal: may("cancellation"),
+                 cases: Cases) -> JSONResponse:
+    return await cases.submit(principal, case_id, "cancellation", body.payload())
 
 
 @router.get("/{case_id}", summary="The case: status, division, officer, allowed next steps")
-async def get_case(case_id: CaseId, request: Request,
-                   principal: Annotated[Principal, Depends(require_staff())]) -> JSONResponse:
-    return await query(request, principal, case_id)
+async def get_case(case_id: CaseId, principal: Annotated[Principal, Depends(require_staff())],
+                   cases: Cases) -> JSONResponse:
+    return await cases.query(principal, case_id)

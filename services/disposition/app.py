@@ -29,8 +29,7 @@ def build(settings: Settings, *, instance: str | None = None, clock=None) -> Fas
                       value_type=bytes, key_serializer="raw", value_serializer="raw")
     cases = app.Table(TABLE, default=None, partitions=partitions,
                       help="case id -> CaseRecord (single writer: the agent below)")
-    ctx = ServiceContext(SERVICE, settings, app)
-    ctx.extras["clock"] = clock or SystemClock()
+    ctx = ServiceContext(SERVICE, settings, app, clock=clock or SystemClock())
     fold = co_partitioned_fold(app, settings, "disposition-cases", [DISPOSITION],
                                lambda published: worker.fold_published(published))
     io = AgentIO(SERVICE, Publisher(app, partitions), lambda: ctx.replies)

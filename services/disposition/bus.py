@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
-from fastapi import Request
 from fastapi.responses import JSONResponse
 
 from chassis.auth import Principal
-from chassis.commands import CommandMessage, Reply
+from chassis.clock import Clock
+from chassis.commands import CommandBus, CommandMessage, Reply
 from chassis.errors import problem_of
 from chassis.idempotency import command_id_for, replayed_problem, run_idempotent
 
@@ -28,14 +29,12 @@ INTAKE_PATIENCE = {"case-unknown": 3.0, "not-registered": 8.0}
 INTAKE_RETRY_FIRST, INTAKE_RETRY_MAX = 0.005, 0.1
 
 
-
-async def ask_owner(request: Request, msg: CommandMessage) -> Reply:
-    ctx = request.app.state.ctx
+async def ask_owner(bus: CommandBus, msg: CommandMessage) -> Reply:
     loop = asyncio.get_running_loop()
     began = loop.time()
     delay = INTAKE_RETRY_FIRST
     while True:
-        reply = await ctx.extras["bus"].ask(msg)
+        reply = await bus.ask(msg)
         if reply.status >= 500:  # raised, so an Idempotency-Key is not bound to a failure
             raise problem_of(reply)
         patience = INTAKE_PATIENCE.get(reply.body.get("code"))
@@ -45,34 +44,38 @@ async def ask_owner(request: Request, msg: CommandMessage) -> Reply:
         delay = min(delay * 2, INTAKE_RETRY_MAX)
 
 
-def correlation_id(request: Request) -> str:
-    return request.headers.get("x-correlation-id") or str(uuid.uuid4())
+@dataclass
+class CaseCommands:
+    """One request's way to the case owner: the bus, the clock that stamps the command, the
+    Redis behind `Idempotency-Key`, and the request's key and correlation id."""
 
+    bus: CommandBus
+    clock: Clock
+    redis: Any
+    idempotency_key: str | None = None
+    correlation_id: str | None = None
 
-def message(request: Request, principal: Principal, case_id: str, name: str,
-            payload: dict[str, Any], command_id: str | None = None) -> CommandMessage:
-    ctx = request.app.state.ctx
-    return CommandMessage(command_id=command_id or str(uuid.uuid4()), name=name,
-                          subject=case_id, payload=payload, actor=principal,
-                          at=ctx.extras["clock"].now(), correlation_id=correlation_id(request))
+    def message(self, principal: Principal, case_id: str, name: str, payload: dict[str, Any],
+                command_id: str | None = None) -> CommandMessage:
+        return CommandMessage(command_id=command_id or str(uuid.uuid4()), name=name,
+                              subject=case_id, payload=payload, actor=principal,
+                              at=self.clock.now(),
+                              correlation_id=self.correlation_id or str(uuid.uuid4()))
 
+    async def submit(self, principal: Principal, case_id: str, step: str,
+                     payload: dict[str, Any]) -> JSONResponse:
+        """Send a command to the case's owner once (per `Idempotency-Key`), answer its reply."""
+        key = self.idempotency_key
+        command_id = command_id_for(SERVICE, principal.sub, key)
+        msg = self.message(principal, case_id, step, payload, command_id)
+        reply = await run_idempotent(
+            self.redis, service=SERVICE, principal=principal.sub, key=key,
+            payload={"case_id": case_id, "step": step, "body": payload},
+            run=lambda: ask_owner(self.bus, msg))
+        return answer(reply)
 
-async def submit(request: Request, principal: Principal, case_id: str, step: str,
-                 payload: dict[str, Any]) -> JSONResponse:
-    """Send a command to the case's owner once (per `Idempotency-Key`) and answer its reply."""
-    ctx = request.app.state.ctx
-    key = request.headers.get("idempotency-key")
-    command_id = command_id_for(SERVICE, principal.sub, key)
-    msg = message(request, principal, case_id, step, payload, command_id)
-    reply = await run_idempotent(
-        ctx.redis, service=SERVICE, principal=principal.sub, key=key,
-        payload={"case_id": case_id, "step": step, "body": payload},
-        run=lambda: ask_owner(request, msg))
-    return answer(reply)
-
-
-async def query(request: Request, principal: Principal, case_id: str) -> JSONResponse:
-    return answer(await ask_owner(request, message(request, principal, case_id, "query", {})))
+    async def query(self, principal: Principal, case_id: str) -> JSONResponse:
+        return answer(await ask_owner(self.bus, self.message(principal, case_id, "query", {})))
 
 
 def answer(reply: Reply) -> JSONResponse:
