@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import binascii
 import uuid
-from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request
@@ -17,7 +16,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from chassis.auth import Principal, require_roles, require_staff
-from chassis.commands import CommandBus, CommandMessage, Reply
+from chassis.commands import CommandMessage, Reply
 from chassis.errors import problem_of
 from chassis.i18n import Text
 from chassis.idempotency import command_id_for, replayed_problem, run_idempotent
@@ -27,10 +26,10 @@ from chassis.problems import (
     NotFound,
     field_error,
 )
-from chassis.web import ServiceContext
 from services.sla import readmodel
+from services.sla.deps import Bus, Now, Policies, Redis
 from services.sla.inputs import ACKNOWLEDGE
-from services.sla.policy import Policy, PolicySet, Trigger
+from services.sla.policy import Policy, Trigger
 
 CLOCK_READERS = ("ops", "head_of_office", "division_head", "analyst")
 ESCALATION_ROLES = ("ops", "head_of_office", "division_head")
@@ -98,66 +97,66 @@ def policy_view(policy: Policy) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def router(ctx: ServiceContext) -> APIRouter:
-    r = APIRouter(tags=["sla"])
-    policies: PolicySet = ctx.extras["policies"]
+router = APIRouter(tags=["sla"])
 
-    @r.get("/clocks")
-    async def list_clocks(
-        principal: Annotated[Principal, Depends(require_roles(*CLOCK_READERS))],
-        case_id: str | None = None, state: ClockStateQ | None = None,
-        cursor: str | None = None, limit: Limit = 100,
-    ) -> dict[str, Any]:
-        items, nxt = await readmodel.list_clocks(ctx.redis, case_id=case_id, state=state,
-                                                 cursor=_cursor(cursor), limit=limit)
-        return {"items": items, "next_cursor": nxt}
 
-    @r.get("/escalations")
-    async def list_escalations(
-        principal: Annotated[Principal, Depends(require_roles(*ESCALATION_ROLES))],
-        state: EscalationStateQ | None = None, case_id: str | None = None,
-        cursor: str | None = None, limit: Limit = 100,
-    ) -> dict[str, Any]:
-        items, nxt = await readmodel.list_escalations(
-            ctx.redis, state=state, division=_division_filter(principal), case_id=case_id,
-            cursor=_cursor(cursor), limit=limit)
-        return {"items": items, "next_cursor": nxt}
+@router.get("/clocks")
+async def list_clocks(
+    principal: Annotated[Principal, Depends(require_roles(*CLOCK_READERS))], redis: Redis,
+    case_id: str | None = None, state: ClockStateQ | None = None,
+    cursor: str | None = None, limit: Limit = 100,
+) -> dict[str, Any]:
+    items, nxt = await readmodel.list_clocks(redis, case_id=case_id, state=state,
+                                             cursor=_cursor(cursor), limit=limit)
+    return {"items": items, "next_cursor": nxt}
 
-    @r.post("/escalations/{escalation_id}/acknowledgement")
-    async def acknowledge(
-        escalation_id: str, request: Request,
-        principal: Annotated[Principal, Depends(require_roles(*ESCALATION_ROLES))],
-        body: AcknowledgementBody | None = None,
-        idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
-    ) -> JSONResponse:
-        try:
-            uuid.UUID(escalation_id)
-        except ValueError:
-            raise Invalid(errors=[field_error("escalation_id", "not a UUID")]) from None
-        esc = await readmodel.get_escalation(ctx.redis, escalation_id)
-        if esc is None:
-            raise NotFound(Text("Eskalasi tidak ditemukan", "Escalation not found"))
-        _may_acknowledge(principal, esc)
-        payload = {"escalation_id": escalation_id, "note": body.note if body else None}
-        command_id = command_id_for("sla", principal.sub, idempotency_key) or str(uuid.uuid4())
 
-        async def send() -> Reply:
-            msg = CommandMessage(
-                command_id=command_id, name=ACKNOWLEDGE, subject=esc["case_id"],
-                payload=payload, actor=principal, at=datetime.now(UTC),
-                correlation_id=request.headers.get("x-correlation-id") or command_id)
-            bus = CommandBus(ctx.extras["commands"], ctx.redis, ctx.settings.command_timeout)
-            reply = await bus.ask(msg)
-            if reply.status >= 400:
-                raise problem_of(reply)
-            return reply
+@router.get("/escalations")
+async def list_escalations(
+    principal: Annotated[Principal, Depends(require_roles(*ESCALATION_ROLES))], redis: Redis,
+    state: EscalationStateQ | None = None, case_id: str | None = None,
+    cursor: str | None = None, limit: Limit = 100,
+) -> dict[str, Any]:
+    items, nxt = await readmodel.list_escalations(
+        redis, state=state, division=_division_filter(principal), case_id=case_id,
+        cursor=_cursor(cursor), limit=limit)
+    return {"items": items, "next_cursor": nxt}
 
-        reply = await run_idempotent(ctx.redis, service="sla", principal=principal.sub,
-                                     key=idempotency_key, payload=payload, run=send)
-        return _answer(reply)
 
-    @r.get("/policies", dependencies=[Depends(require_staff())])
-    async def list_policies() -> dict[str, Any]:
-        return {"items": [policy_view(p) for p in policies], "next_cursor": None}
+@router.post("/escalations/{escalation_id}/acknowledgement")
+async def acknowledge(
+    escalation_id: str, request: Request,
+    principal: Annotated[Principal, Depends(require_roles(*ESCALATION_ROLES))],
+    redis: Redis, bus: Bus, clock: Now,
+    body: AcknowledgementBody | None = None,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> JSONResponse:
+    try:
+        uuid.UUID(escalation_id)
+    except ValueError:
+        raise Invalid(errors=[field_error("escalation_id", "not a UUID")]) from None
+    esc = await readmodel.get_escalation(redis, escalation_id)
+    if esc is None:
+        raise NotFound(Text("Eskalasi tidak ditemukan", "Escalation not found"))
+    _may_acknowledge(principal, esc)
+    payload = {"escalation_id": escalation_id, "note": body.note if body else None}
+    command_id = command_id_for("sla", principal.sub, idempotency_key) or str(uuid.uuid4())
 
-    return r
+    async def send() -> Reply:
+        msg = CommandMessage(
+            command_id=command_id, name=ACKNOWLEDGE, subject=esc["case_id"],
+            payload=payload, actor=principal, at=clock.now(),
+            correlation_id=request.headers.get("x-correlation-id") or command_id)
+        reply = await bus.ask(msg)
+        if reply.status >= 400:
+            raise problem_of(reply)
+        return reply
+
+    reply = await run_idempotent(redis, service="sla", principal=principal.sub,
+                                 key=idempotency_key, payload=payload, run=send)
+    return _answer(reply)
+
+
+@router.get("/policies", dependencies=[Depends(require_staff())])
+async def list_policies(policies: Policies) -> dict[str, Any]:
+    return {"items": [policy_view(p) for p in policies], "next_cursor": None}

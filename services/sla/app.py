@@ -52,10 +52,10 @@ def build(settings: Settings, config: SlaConfig | None = None) -> FastAPI:
     processor = Processor(config.policies, table, publisher, index, lambda: ctx.redis,
                           faults=Faults.for_app(settings, app))
     ticker = Ticker(app, table, index, processor, publisher, lambda: ctx.redis, INPUT_TOPICS,
-                    settings.kafka_bootstrap)
+                    settings.kafka_bootstrap, clock=ctx.clock)
     fold = co_partitioned_fold(app, settings, "sla-clocks", [SLA, ESCALATIONS],
                                processor.fold_published)
     agents.register(app, stream_topic, table, processor, ticker, settings.sla_tick_interval,
                     fold)
     ctx.extras.update(policies=config.policies, commands=commands, index=index, ticker=ticker)
-    return create_service_app(ctx, [api.router(ctx)])
+    return create_service_app(ctx, [api.router])

@@ -23,12 +23,13 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from prometheus_client import Gauge, Histogram
 
 from chassis.auth import Principal
+from chassis.clock import Clock
 from chassis.streams import Backlog, backlog
 from services.sla import readmodel
 from services.sla.deadlines import DeadlineIndex
@@ -45,8 +46,10 @@ TICK_LAG = Histogram("audiensi_sla_tick_lag_seconds", "From a due instant to its
 class Ticker:
     def __init__(self, app, table, index: DeadlineIndex, processor: Processor, publisher,
                  redis: Callable[[], Any], input_topics: tuple[str, ...], bootstrap: str, *,
-                 idle: float = 1.0, max_hold: float = 60.0, max_in_flight: int = 2000) -> None:
+                 clock: Clock, idle: float = 1.0, max_hold: float = 60.0,
+                 max_in_flight: int = 2000) -> None:
         self.app = app
+        self.clock = clock  # the service's clock: the time a tick carries
         self.table = table
         self.index = index
         self.processor = processor
@@ -150,7 +153,7 @@ class Ticker:
             if not self.open:
                 return 0
             log.info("ticking", extra={"subjects": len(self.index)})
-        now = now or datetime.now(UTC)
+        now = now or self.clock.now()
         room = self.max_in_flight - self.index.in_flight
         due = self.index.pop_due(now.timestamp(), self.partitions, room) if room > 0 else []
         INDEX_SIZE.set(len(self.index))
