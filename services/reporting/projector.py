@@ -14,6 +14,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
 
+from chassis.clock import Clock, SystemClock
 from contracts import encode
 
 from .feed import ESCALATION_TYPES, Feed
@@ -50,8 +51,9 @@ class LiveProjector:
     def __init__(self, *, bootstrap: str, topics: list[str], group_id: str, deadletter_topic: str,
                  store: Store, feed: Feed, heal: Callable[[int], Awaitable[None]],
                  batch_max: int = 2000, session_timeout: float = 10.0,
-                 heartbeat_interval: float = 1.0) -> None:
+                 heartbeat_interval: float = 1.0, clock: Clock | None = None) -> None:
         self.bootstrap = bootstrap
+        self.clock = clock or SystemClock()  # the service's (`Runtime.clock`)
         self.topics = topics
         self.group_id = group_id
         self.deadletter_topic = deadletter_topic
@@ -163,7 +165,7 @@ class LiveProjector:
         return Doc.loads(raw).view if raw else None
 
     async def _dead_letter(self, record: Any, why: str) -> None:
-        env = dead_letter(record, why)
+        env = dead_letter(record, why, self.clock.now())
         await self.producer.send_and_wait(self.deadletter_topic, key=env.subject.encode(),
                                           value=encode(env))
         self.counts["deadlettered"] += 1

@@ -17,11 +17,13 @@ import asyncio
 import contextlib
 import logging
 import time
-import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from redis.asyncio.lock import Lock
+from redis.exceptions import LockError
+
+from chassis.clock import Clock, SystemClock
 
 from .keys import Keys
 from .metrics import APPLIED, DUPLICATES, REBUILD_PROGRESS
@@ -30,15 +32,9 @@ from .store import Store
 
 log = logging.getLogger(__name__)
 
-LOCK_MS = 60_000
-RELEASE_LUA = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-"""
-REFRESH_LUA = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return 0
-"""
+#: the rebuild lock's lifetime: reset after every replayed batch, so a dead rebuilder's
+#: lock expires within a minute and `status` reports its rebuild as interrupted
+LOCK_SECONDS = 60.0
 INT_FIELDS = ("version", "previous", "applied", "total", "consumed", "skipped", "duplicates")
 
 
@@ -63,14 +59,12 @@ async def source_partitions(consumer: AIOKafkaConsumer, topics: list[str],
         await asyncio.sleep(0.2)
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
 class Rebuilds:
     def __init__(self, *, redis, store: Store, keys: Keys, bootstrap: str, topics: list[str],
-                 partitions: int, batch_max: int = 2000, grace: float = 30.0) -> None:
+                 partitions: int, batch_max: int = 2000, grace: float = 30.0,
+                 clock: Clock | None = None) -> None:
         self.redis = redis
+        self.clock = clock or SystemClock()  # the service's (`Runtime.clock`)
         self.store = store
         self.keys = keys
         self.bootstrap = bootstrap
@@ -80,8 +74,15 @@ class Rebuilds:
         self.grace = grace
         self.task: asyncio.Task | None = None
         self._background: set[asyncio.Task] = set()
-        self._release = redis.register_script(RELEASE_LUA)
-        self._refresh = redis.register_script(REFRESH_LUA)
+
+    def _now(self) -> str:
+        return self.clock.now().isoformat(timespec="seconds")
+
+    def _lock(self) -> Lock:
+        """The one-rebuild-at-a-time lock (redis-py's: a random token, released and reset
+        only by its owner). Not thread-local: the token belongs to the rebuild, not a thread."""
+        return self.redis.lock(self.keys.rebuild_lock, timeout=LOCK_SECONDS, blocking=False,
+                               thread_local=False)
 
     async def status(self) -> dict[str, Any]:
         raw = await self.redis.hgetall(self.keys.rebuild)
@@ -100,17 +101,17 @@ class Rebuilds:
         return st
 
     async def start(self, requested_by: str) -> dict[str, Any]:
-        token = uuid.uuid4().hex
-        if not await self.redis.set(self.keys.rebuild_lock, token, nx=True, px=LOCK_MS):
+        lock = self._lock()
+        if not await lock.acquire(blocking=False):
             raise AlreadyRunning(await self.status())
         version = int(await self.redis.incr(self.keys.version_seq))
         previous = await self.store.current_version()
         await self.redis.delete(self.keys.rebuild)
         await self.redis.hset(self.keys.rebuild, mapping={
             "state": "running", "version": version, "previous": previous or 0,
-            "requested_by": requested_by, "started_at": _now(), "consumed": 0, "total": 0,
+            "requested_by": requested_by, "started_at": self._now(), "consumed": 0, "total": 0,
             "applied": 0, "duplicates": 0, "skipped": 0, "pct": 0.0, "phase": "registering"})
-        self.task = asyncio.create_task(self._run(token, version, previous),
+        self.task = asyncio.create_task(self._run(lock, version, previous),
                                         name=f"reporting-rebuild-v{version}")
         log.info("rebuild started", extra={"version": version, "requested_by": requested_by})
         return await self.status()
@@ -125,7 +126,7 @@ class Rebuilds:
             t.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
 
-    async def _run(self, token: str, version: int, previous: int | None) -> None:
+    async def _run(self, lock: Lock, version: int, previous: int | None) -> None:
         consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, group_id=None,
                                     enable_auto_commit=False, auto_offset_reset="earliest")
         started = time.monotonic()
@@ -140,7 +141,7 @@ class Rebuilds:
                                                               "phase": "replaying"})
             consumer.assign(tps)
             await consumer.seek_to_beginning(*tps)
-            await self._replay(consumer, token, version, tps, ends, total)
+            await self._replay(consumer, lock, version, tps, ends, total)
             await self._switch(version, previous, total, time.monotonic() - started)
         except asyncio.CancelledError:
             await self._fail(version, "cancelled (service stopping)")
@@ -151,11 +152,11 @@ class Rebuilds:
         finally:
             with contextlib.suppress(Exception):
                 await consumer.stop()
-            with contextlib.suppress(Exception):
-                await self._release(keys=[self.keys.rebuild_lock], args=[token])
+            with contextlib.suppress(Exception):  # not owned any more: nothing to release
+                await lock.release()
             REBUILD_PROGRESS.set(0)
 
-    async def _replay(self, consumer: AIOKafkaConsumer, token: str, version: int,
+    async def _replay(self, consumer: AIOKafkaConsumer, lock: Lock, version: int,
                       tps: list[TopicPartition], ends: dict, total: int) -> None:
         remaining = {tp for tp in tps if await consumer.position(tp) < ends[tp]}
         counts = {"consumed": 0, "applied": 0, "duplicates": 0, "skipped": 0}
@@ -180,8 +181,10 @@ class Rebuilds:
             pct = round(100.0 * counts["consumed"] / total, 1) if total else 100.0
             REBUILD_PROGRESS.set(pct / 100)
             await self.redis.hset(self.keys.rebuild, mapping={**counts, "pct": pct})
-            if not await self._refresh(keys=[self.keys.rebuild_lock], args=[token, LOCK_MS]):
-                raise RuntimeError("rebuild lock lost")
+            try:  # the lock's TTL back to LOCK_SECONDS, if it is still ours
+                await lock.reacquire()
+            except LockError as exc:
+                raise RuntimeError("rebuild lock lost") from exc
 
     async def _switch(self, version: int, previous: int | None, total: int,
                       seconds: float) -> None:
@@ -191,7 +194,7 @@ class Rebuilds:
             self._later(self._drop_after_grace(previous))
         rate = round(total / seconds, 1) if seconds > 0 else 0.0
         await self.redis.hset(self.keys.rebuild, mapping={
-            "state": "done", "phase": "switched", "pct": 100.0, "finished_at": _now(),
+            "state": "done", "phase": "switched", "pct": 100.0, "finished_at": self._now(),
             "seconds": round(seconds, 3), "rate": rate})
         log.info("rebuild switched", extra={"version": version, "previous": previous,
                                             "events": total, "rate": rate})
@@ -200,7 +203,7 @@ class Rebuilds:
         with contextlib.suppress(Exception):
             await self.store.unregister(version, self.partitions)
             await self.redis.hset(self.keys.rebuild, mapping={
-                "state": "failed", "error": why[:1000], "finished_at": _now()})
+                "state": "failed", "error": why[:1000], "finished_at": self._now()})
             self._later(self.store.drop_version(version))
 
     def _later(self, coro) -> None:

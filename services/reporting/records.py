@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -49,7 +49,7 @@ def reason(exc: Exception) -> str:
     return str(exc)
 
 
-def dead_letter(record: Any, error: str, now: datetime | None = None) -> Envelope:
+def dead_letter(record: Any, error: str, now: datetime) -> Envelope:
     raw = record.value or b""
     if len(raw) > MAX_PAYLOAD:
         error = f"{error} (payload truncated to {MAX_PAYLOAD} of {len(raw)} bytes)"
@@ -58,6 +58,6 @@ def dead_letter(record: Any, error: str, now: datetime | None = None) -> Envelop
     event = DeadLettered(original_topic=record.topic, partition=record.partition,
                          offset=record.offset, key=key, error=error[:2000],
                          payload=base64.b64encode(raw).decode("ascii"), consumer=CONSUMER)
-    return envelope(event, source=CONSUMER, sequence=1, time=now or datetime.now(UTC),
+    return envelope(event, source=CONSUMER, sequence=1, time=now,
                     id=deterministic_id("deadletter", CONSUMER, record.topic, record.partition,
                                         record.offset))

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from aiokafka import AIOKafkaConsumer
 
+from chassis.clock import Clock, SystemClock
 from chassis.kafka import broker_reachable, ensure_topics
 from chassis.org import load_org
 from chassis.redis import make_redis
@@ -50,6 +51,7 @@ class Runtime:
     projector: LiveProjector | None = None
     divisions: set[str] = field(default_factory=set)
     started: bool = False
+    clock: Clock = field(default_factory=SystemClock)  # every "now" of the service
 
     @property
     def keys(self) -> Keys:
@@ -74,13 +76,13 @@ class Runtime:
         self.rebuilds = Rebuilds(redis=self.redis, store=self.store, keys=self.keys,
                                  bootstrap=s.kafka_bootstrap, topics=topics,
                                  partitions=self.partitions, batch_max=rs.batch_max,
-                                 grace=rs.old_version_grace)
+                                 grace=rs.old_version_grace, clock=self.clock)
         await self.rebuilds.housekeep()
         self.projector = LiveProjector(
             bootstrap=s.kafka_bootstrap, topics=topics, group_id=rs.group_id,
             deadletter_topic=rs.deadletter_topic, store=self.store, feed=self.feed,
             heal=self.heal, batch_max=rs.batch_max, session_timeout=s.session_timeout,
-            heartbeat_interval=s.heartbeat_interval)
+            heartbeat_interval=s.heartbeat_interval, clock=self.clock)
         await self.projector.start()
         self.started = True
 

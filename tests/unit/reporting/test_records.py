@@ -2,6 +2,7 @@
 
 import base64
 import json
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
@@ -9,6 +10,8 @@ import pytest
 from contracts import decode, encode
 from services.reporting import scenarios as sc
 from services.reporting.records import MAX_PAYLOAD, Poison, dead_letter, item_of
+
+NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 
 pytestmark = pytest.mark.unit
 
@@ -41,17 +44,18 @@ def test_key_must_be_the_subject():
 
 def test_dead_letter_carries_the_original_bytes_and_a_stable_id():
     rec = record(b"\xff\x00junk")
-    env = dead_letter(rec, "not JSON")
+    env = dead_letter(rec, "not JSON", NOW)
+    assert env.time == NOW
     dl = env.data
     assert (dl.original_topic, dl.partition, dl.offset, dl.key, dl.consumer) == (
         "audiensi.intake.v1", 2, 7, "c1", "reporting")
     assert base64.b64decode(dl.payload) == b"\xff\x00junk"
-    assert dead_letter(rec, "not JSON").id == env.id
+    assert dead_letter(rec, "not JSON", NOW).id == env.id
     assert decode(encode(env)).data == dl
 
 
 def test_huge_poison_is_truncated_below_the_broker_limit():
-    env = dead_letter(record(b"x" * (2 * MAX_PAYLOAD)), "too big")
+    env = dead_letter(record(b"x" * (2 * MAX_PAYLOAD)), "too big", NOW)
     assert len(encode(env)) < 1_000_000 and "truncated" in env.data.error
 
 
