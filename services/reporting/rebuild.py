@@ -17,12 +17,13 @@ import asyncio
 import contextlib
 import logging
 import time
-from datetime import UTC, datetime
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from redis.asyncio.lock import Lock
 from redis.exceptions import LockError
+
+from chassis.clock import Clock, SystemClock
 
 from .keys import Keys
 from .metrics import APPLIED, DUPLICATES, REBUILD_PROGRESS
@@ -58,14 +59,12 @@ async def source_partitions(consumer: AIOKafkaConsumer, topics: list[str],
         await asyncio.sleep(0.2)
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
 class Rebuilds:
     def __init__(self, *, redis, store: Store, keys: Keys, bootstrap: str, topics: list[str],
-                 partitions: int, batch_max: int = 2000, grace: float = 30.0) -> None:
+                 partitions: int, batch_max: int = 2000, grace: float = 30.0,
+                 clock: Clock | None = None) -> None:
         self.redis = redis
+        self.clock = clock or SystemClock()  # the service's (`Runtime.clock`)
         self.store = store
         self.keys = keys
         self.bootstrap = bootstrap
@@ -75,6 +74,9 @@ class Rebuilds:
         self.grace = grace
         self.task: asyncio.Task | None = None
         self._background: set[asyncio.Task] = set()
+
+    def _now(self) -> str:
+        return self.clock.now().isoformat(timespec="seconds")
 
     def _lock(self) -> Lock:
         """The one-rebuild-at-a-time lock (redis-py's: a random token, released and reset
@@ -107,7 +109,7 @@ class Rebuilds:
         await self.redis.delete(self.keys.rebuild)
         await self.redis.hset(self.keys.rebuild, mapping={
             "state": "running", "version": version, "previous": previous or 0,
-            "requested_by": requested_by, "started_at": _now(), "consumed": 0, "total": 0,
+            "requested_by": requested_by, "started_at": self._now(), "consumed": 0, "total": 0,
             "applied": 0, "duplicates": 0, "skipped": 0, "pct": 0.0, "phase": "registering"})
         self.task = asyncio.create_task(self._run(lock, version, previous),
                                         name=f"reporting-rebuild-v{version}")
@@ -192,7 +194,7 @@ class Rebuilds:
             self._later(self._drop_after_grace(previous))
         rate = round(total / seconds, 1) if seconds > 0 else 0.0
         await self.redis.hset(self.keys.rebuild, mapping={
-            "state": "done", "phase": "switched", "pct": 100.0, "finished_at": _now(),
+            "state": "done", "phase": "switched", "pct": 100.0, "finished_at": self._now(),
             "seconds": round(seconds, 3), "rate": rate})
         log.info("rebuild switched", extra={"version": version, "previous": previous,
                                             "events": total, "rate": rate})
@@ -201,7 +203,7 @@ class Rebuilds:
         with contextlib.suppress(Exception):
             await self.store.unregister(version, self.partitions)
             await self.redis.hset(self.keys.rebuild, mapping={
-                "state": "failed", "error": why[:1000], "finished_at": _now()})
+                "state": "failed", "error": why[:1000], "finished_at": self._now()})
             self._later(self.store.drop_version(version))
 
     def _later(self, coro) -> None:
