@@ -147,8 +147,8 @@ class Registrar(_Writer):
         if published.source != SOURCE or published.type not in books.REGISTRAR_TYPES:
             return False
         env = self.decoded(published)
-        if env is None:
-            return False
+        if env is None or env.causationid is None:
+            return False  # the registrar's own events always name the command behind them
         writes = self.book_fold.apply(self.table.get, env)
         for key, value in writes.items():
             self.table[key] = value
