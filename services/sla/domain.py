@@ -1,7 +1,10 @@
 """The SLA decider: all clocks and escalations of one subject (a case or a complaint).
 
-`decide(state, input, policies) -> Decision(state, envelopes, reply)`. Pure: no I/O, no
-clock; time arrives inside the input (a fact's own time, a tick's `at`).
+`decide(state, input, policies) -> Decision(state, events, reply)`. Pure: no I/O, no clock
+(time arrives inside the input: a fact's own time, a tick's `at`), no envelope, no HTTP
+status, and the state it is given is left untouched (it works on its own copy and returns
+the new state). Each event comes as an `Emitted`: the event, its time and what its id is
+derived from; the processor wraps them into envelopes (`processor.envelopes_for`).
 
 Inputs:
 - `Fact`: an upstream event (intake, disposition, complaints). The policy set says which
@@ -18,8 +21,13 @@ a later stop, a pause delivered after the stop) corrects the clock, and a correc
 `ClockStopped` is published. Escalations already raised stay raised (and get resolved).
 
 Ids are deterministic: `clock_id = uuid5(subject, policy, cycle)`, `escalation_id =
-uuid5(clock, level, reason)`, and every envelope id is derived from what it announces, so
-redoing a decision republishes identical envelopes.
+uuid5(clock, level, reason)`, and every event id is derived from what it announces
+(`Emitted.id`), so redoing a decision republishes identical envelopes. The state counts
+what it announced per output topic (`sequences`): the envelopes' per-topic sequences.
+
+`evolve(state, envelope)` is `fold_own`: the state with one of its own published events
+applied (the decider returns the new state itself, since a fact changes more than its
+events announce: the facts kept, the sequences applied, the division).
 """
 
 from __future__ import annotations
@@ -28,11 +36,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, model_validator
 
 from chassis import errors
 from chassis.i18n import Text
-from contracts import Envelope, deterministic_id, envelope
+from contracts import Envelope, deterministic_id
+from contracts.base import Event
 from contracts.sla import (
     ClockAtRisk,
     ClockBreached,
@@ -119,9 +128,18 @@ class Escalation(_State):
 
 
 class CommandRecord(_State):
+    """An answered command: the result it is answered with again if it comes back."""
+
     command_id: str
-    status: int
     body: dict[str, Any]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _without_status(cls, value: Any) -> Any:
+        # table values written before the HTTP status left the domain still carry it
+        if isinstance(value, dict) and "status" in value:
+            value = {k: v for k, v in value.items() if k != "status"}
+        return value
 
 
 class SubjectState(_State):
@@ -187,19 +205,46 @@ class AlreadyResolved(DomainError):
 # --- the decider -------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Emitted:
+    """One event a decision announces: the event, its time, and the parts its id is derived
+    from (what it announces: the same announcement always has the same id)."""
+
+    event: Event
+    at: datetime
+    id_parts: tuple[object, ...]
+
+    @property
+    def id(self) -> str:
+        return deterministic_id("sla-event", *self.id_parts)
+
+    @property
+    def topic(self) -> str:
+        return self.event.TOPIC
+
+    @property
+    def type(self) -> str:
+        return type(self.event).__name__
+
+
 @dataclass
 class Decision:
-    state: SubjectState
-    envelopes: list[Envelope] = field(default_factory=list)
-    reply: CommandRecord | None = None
+    state: SubjectState  # the new state (the one given is left as it was)
+    events: list[Emitted] = field(default_factory=list)
+    reply: CommandRecord | None = None  # the result of a command that expects an answer
 
 
-def decide(state: SubjectState, inp: Input, policies: PolicySet, *,
-           in_place: bool = False) -> Decision:
-    """What `inp` changes for this subject. Raises a `DomainError` for a refused command
-    (and then nothing changes). `state` itself is left untouched, unless `in_place` (the
-    caller owns a working copy and saves copying it)."""
-    tx = _Tx(state if in_place else state.model_copy(deep=True), policies)
+def decide(state: SubjectState, inp: Input, policies: PolicySet) -> Decision:
+    """What `inp` changes for this subject: the new state and the events to announce.
+    Raises a `DomainError` for a refused command. `state` itself is never changed: the
+    decision works on one copy of it (one per call)."""
+    if _changes_nothing(state, inp):
+        return Decision(state)
+    if isinstance(inp, Acknowledge):
+        done = next((r for r in state.commands if r.command_id == inp.command_id), None)
+        if done is not None:
+            return Decision(state, [], done)  # the same command again: same answer, no events
+    tx = _Tx(state.model_copy(deep=True), policies)
     if isinstance(inp, Fact):
         tx.on_fact(inp)
     elif isinstance(inp, Tick):
@@ -209,25 +254,33 @@ def decide(state: SubjectState, inp: Input, policies: PolicySet, *,
     return Decision(tx.state, tx.out)
 
 
+def _changes_nothing(state: SubjectState, inp: Input) -> bool:
+    """A redelivered fact, or a tick with nothing due: answered without copying the state."""
+    if isinstance(inp, Fact):
+        return inp.sequence <= state.applied.get(inp.source, 0)
+    if isinstance(inp, Tick):
+        return not any(k.due_steps(inp.at) or k.breach_due(inp.at) for k in state.clocks)
+    return False
+
+
+def evolve(state: SubjectState, env: Envelope) -> SubjectState:
+    """The state with one of its own published events applied (see `fold_own`)."""
+    return fold_own(state, env) or state
+
+
 class _Tx:
-    """One decision in progress: mutates its own copy of the state, collects envelopes."""
+    """One decision in progress: changes its own copy of the state, collects the events."""
 
     def __init__(self, state: SubjectState, policies: PolicySet) -> None:
         self.state = state
         self.policies = policies
-        self.out: list[Envelope] = []
-        self.cause: tuple[str | None, str | None] = (None, None)  # causation, correlation
-        self.actor: tuple[str | None, str | None] = (None, None)
+        self.out: list[Emitted] = []
 
-    # publishing -------------------------------------------------------------------------
-    def emit(self, event, at: datetime, *id_parts: object) -> None:
+    # announcing -------------------------------------------------------------------------
+    def emit(self, event: Event, at: datetime, *id_parts: object) -> None:
         topic = event.TOPIC
-        seq = self.state.sequences.get(topic, 0) + 1
-        self.state.sequences[topic] = seq
-        self.out.append(envelope(
-            event, source=SOURCES[topic], sequence=seq, time=at,
-            id=deterministic_id("sla-event", *id_parts), causationid=self.cause[0],
-            correlationid=self.cause[1], actorid=self.actor[0], actorrole=self.actor[1]))
+        self.state.sequences[topic] = self.state.sequences.get(topic, 0) + 1
+        self.out.append(Emitted(event, at, id_parts))
 
     # facts ------------------------------------------------------------------------------
     def on_fact(self, fact: Fact) -> None:
@@ -235,7 +288,6 @@ class _Tx:
         if fact.sequence <= s.applied.get(fact.source, 0):
             return  # redelivered: already applied
         s.applied[fact.source] = fact.sequence
-        self.cause = (fact.event_id, fact.correlation_id)
         division = fact.data.get("division")
         if division and (s.division_at is None or fact.time >= s.division_at):
             s.division, s.division_at = division, fact.time
@@ -330,7 +382,6 @@ class _Tx:
 
     # ticks ------------------------------------------------------------------------------
     def on_tick(self, tick: Tick) -> None:
-        self.cause = (tick.command_id, None)
         for clock in self.state.clocks:
             for step in clock.due_steps(tick.at):
                 self.fire(clock, step, tick.at)
@@ -371,9 +422,6 @@ class _Tx:
     # acknowledgement --------------------------------------------------------------------
     def on_acknowledge(self, cmd: Acknowledge) -> Decision:
         s = self.state
-        done = next((r for r in s.commands if r.command_id == cmd.command_id), None)
-        if done is not None:
-            return Decision(s, [], done)  # the same command again: same answer, no events
         esc = s.escalation(cmd.escalation_id)
         if esc is None:
             raise EscalationNotFound(cmd.escalation_id)
@@ -381,8 +429,6 @@ class _Tx:
             raise AlreadyAcknowledged(esc.acknowledged_by or "")
         if esc.state == "resolved":
             raise AlreadyResolved(esc.resolution or "")
-        self.cause = (cmd.command_id, cmd.correlation_id)
-        self.actor = (cmd.by, cmd.role)
         esc.state, esc.acknowledged_by, esc.acknowledged_at = "acknowledged", cmd.by, cmd.at
         esc.note = cmd.note
         self.emit(EscalationAcknowledged(escalation_id=esc.escalation_id, case_id=s.subject,
@@ -391,7 +437,7 @@ class _Tx:
                   cmd.at, esc.escalation_id, "acknowledged")
         body = {"escalation_id": esc.escalation_id, "case_id": s.subject,
                 "status": esc.state, "events": [{"id": e.id, "type": e.type} for e in self.out]}
-        record = CommandRecord(command_id=cmd.command_id, status=200, body=body)
+        record = CommandRecord(command_id=cmd.command_id, body=body)
         s.commands.append(record)
         del s.commands[:-COMMANDS_KEPT]
         return Decision(s, self.out, record)
@@ -435,8 +481,7 @@ def fold_own(state: SubjectState, env: Envelope) -> SubjectState | None:
         if env.causationid and all(r.command_id != env.causationid for r in s.commands):
             body = {"escalation_id": d.escalation_id, "case_id": s.subject,
                     "status": "acknowledged", "events": [{"id": env.id, "type": env.type}]}
-            s.commands.append(CommandRecord(command_id=env.causationid, status=200,
-                                            body=body))
+            s.commands.append(CommandRecord(command_id=env.causationid, body=body))
             del s.commands[:-COMMANDS_KEPT]
     elif isinstance(d, EscalationResolved):
         esc = s.escalation(d.escalation_id)

@@ -1,7 +1,10 @@
 """The agent's work on one batch of its stream: decide, publish, remember, project.
 
-For each message: parse it into a decider input (or dead-letter it), apply it to its
-subject's state. Then, for the whole batch, in this order:
+For each message: parse it into a decider input (or dead-letter it), decide on its
+subject's state (the pure `domain.decide`: the new state and the events), wrap the events
+into envelopes (`envelopes_for`: ids, per-topic sequences, cause and actor) and turn a
+refusal or a result into the reply (`chassis.errors`). Then, for the whole batch, in this
+order:
 1. publish the envelopes and wait for the broker's acknowledgements (retrying while the
    broker is away: the batch's offsets are not committed until this returns);
 2. write the changed states to the changelog-backed table;
@@ -31,13 +34,18 @@ from chassis.durability import Published
 from chassis.errors import refusal
 from chassis.metrics import EVENTS_CONSUMED, EVENTS_PUBLISHED
 from chassis.pipeline import dead_letter_envelope, describe, retrying
-from contracts import DecodeError, Envelope, decode
+from contracts import DecodeError, Envelope, decode, envelope
 from services.sla import readmodel
 from services.sla.deadlines import DeadlineIndex
 from services.sla.domain import (
     SOURCES,
+    Acknowledge,
     CommandRecord,
+    Decision,
     DomainError,
+    Emitted,
+    Fact,
+    Input,
     SubjectState,
     Tick,
     decide,
@@ -82,8 +90,7 @@ class _Work:
 
     before_raw: bytes | None
     before: readmodel.Views  # what the read model holds for it
-    state: SubjectState  # a working copy, changed in place
-    applied: list[Parsed] = field(default_factory=list)  # inputs applied in this batch
+    state: SubjectState  # the state after the inputs applied so far (each decide: a new one)
     envelopes: list[Envelope] = field(default_factory=list)
 
 
@@ -132,9 +139,9 @@ class Processor:
                 replies += self.refusal(parsed, err)
                 continue
             except Exception as exc:  # noqa: BLE001 - a bug must not stop the stream
+                # the decider is pure: the subject's state is as it was before this input
                 log.exception("cannot apply %s to %s", msg.topic, parsed.subject)
                 letters.append(self.dead_letter(msg, f"apply: {describe(exc)}"))
-                self.replay(w)
                 continue
             if parsed.command is not None and decision.reply is not None:
                 replies.append((parsed.command, _reply(decision.reply)))
@@ -178,24 +185,13 @@ class Processor:
         self.projection_queue().put_nowait(([(w.before, new)], []))
         return True
 
-    def apply(self, w: _Work, parsed: Parsed):
-        # commands may be refused: decide on a copy; facts and ticks change the working copy
-        in_place = parsed.command is None
-        decision = decide(w.state, parsed.input, self.policies, in_place=in_place)
+    def apply(self, w: _Work, parsed: Parsed) -> Decision:
+        """Decide on the subject's current state; a refusal or a failure leaves it as it
+        was (the decider never changes the state it is given)."""
+        decision = decide(w.state, parsed.input, self.policies)
+        w.envelopes += envelopes_for(w.state, parsed.input, decision.events)
         w.state = decision.state
-        w.envelopes += decision.envelopes
-        w.applied.append(parsed)
         return decision
-
-    def replay(self, w: _Work) -> None:
-        """After a failed input: start again from the stored state with the inputs that
-        worked (the decider is deterministic: same envelopes)."""
-        applied = w.applied
-        w.state = (unpack(w.before_raw) if w.before_raw is not None
-                   else initial_state(w.state.subject, w.state.partition))
-        w.applied, w.envelopes = [], []
-        for parsed in applied:
-            self.apply(w, parsed)
 
     def load(self, subject: str, partition: int) -> _Work:
         raw = self.table.get(subject.encode())
@@ -277,4 +273,32 @@ def command_name(parsed: Parsed) -> str | None:
 
 
 def _reply(record: CommandRecord) -> Reply:
-    return Reply(status=record.status, body=record.body)
+    """A command's result as its answer (refusals are `chassis.errors.refusal`)."""
+    return Reply(status=200, body=record.body)
+
+
+def cause_of(inp: Input) -> tuple[str | None, str | None, str | None, str | None]:
+    """(causation, correlation, actor, actor role) of the envelopes an input leads to."""
+    if isinstance(inp, Fact):
+        return inp.event_id, inp.correlation_id, None, None
+    if isinstance(inp, Acknowledge):
+        return inp.command_id, inp.correlation_id, inp.by, inp.role
+    return inp.command_id, None, None, None
+
+
+def envelopes_for(before: SubjectState, inp: Input, events: list[Emitted]) -> list[Envelope]:
+    """The envelopes of what one decision on `before` announced: per output topic the next
+    sequences after the ones `before` published (the decided state counts them the same
+    way), the id derived from what each event announces, the cause and actor of `inp`."""
+    if not events:
+        return []
+    causation, correlation, actor, role = cause_of(inp)
+    sequences = dict(before.sequences)
+    out = []
+    for e in events:
+        topic = e.topic
+        sequences[topic] = seq = sequences.get(topic, 0) + 1
+        out.append(envelope(e.event, source=SOURCES[topic], sequence=seq, time=e.at, id=e.id,
+                            causationid=causation, correlationid=correlation, actorid=actor,
+                            actorrole=role))
+    return out

@@ -20,6 +20,7 @@ from services.sla.domain import (
     initial_state,
 )
 from services.sla.policy import PolicySet, parse_policies
+from services.sla.processor import envelopes_for
 
 T0 = datetime(2026, 4, 6, 1, 0, tzinfo=UTC)  # Monday 08:00 WIB
 CASE = "case-1"
@@ -151,12 +152,14 @@ class Run:
     last: Decision | None = None
 
     def when(self, *inputs: Input) -> Run:
+        """Decide each input in turn; its events wrapped as the processor wraps them."""
         self.last_batch: list[Envelope] = []
         for inp in inputs:
             self.last = decide(self.state, inp, self.policies)
+            envelopes = envelopes_for(self.state, inp, self.last.events)
             self.state = self.last.state
-            self.history += self.last.envelopes
-            self.last_batch += self.last.envelopes
+            self.history += envelopes
+            self.last_batch += envelopes
         return self
 
     def types(self) -> list[str]:

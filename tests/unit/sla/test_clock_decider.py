@@ -6,13 +6,18 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from contracts import deterministic_id
+from contracts import Envelope, deterministic_id
+from contracts.base import Event
 from contracts.topics import ESCALATIONS, SLA
 from services.sla.clocks import clock_id_for
 from services.sla.domain import (
     AlreadyAcknowledged,
     AlreadyResolved,
+    CommandRecord,
+    DomainError,
+    Emitted,
     EscalationNotFound,
+    SubjectState,
     decide,
 )
 from tests.unit.sla.clock_support import (
@@ -301,7 +306,11 @@ def test_an_open_escalation_can_be_acknowledged_once():
     event = run.events()[0]
     assert (event.escalation_id, event.acknowledged_by, event.note) == (
         esc, "kabid-rehsos", "sedang ditangani")
-    assert run.last.reply.status == 200 and run.last.reply.body["status"] == "acknowledged"
+    assert run.last.reply.command_id == "cmd-1"
+    assert run.last.reply.body == {"escalation_id": esc, "case_id": CASE,
+                                   "status": "acknowledged",
+                                   "events": [{"id": run.last_batch[0].id,
+                                               "type": "EscalationAcknowledged"}]}
     with pytest.raises(AlreadyAcknowledged):
         decide(run.state, ack(esc, command_id="cmd-2"), run.policies)
 
@@ -369,14 +378,73 @@ def test_the_decider_does_not_touch_the_state_it_is_given():
     assert run.state.model_dump() == before
 
 
+@pytest.mark.parametrize("inputs, then", [
+    ([], received(0, seq=1)),  # a start
+    ([received(0, seq=1)], received(0, seq=1)),  # redelivered
+    ([received(0)], paused(10)),  # a pause
+    ([received(0)], tick(45)),  # a ladder step fires
+    ([received(0)], tick(90)),  # steps and the breach
+    ([received(0)], tick(5)),  # nothing due
+    ([received(0), tick(45)], informed(50)),  # stop, escalation resolved
+    ([received(0), tick(45)], ack(escalation_id(1, "at_risk"))),  # acknowledged
+    ([received(0), tick(45), ack(escalation_id(1, "at_risk"))],
+     ack(escalation_id(1, "at_risk"))),  # the same command again
+])
+def test_no_input_changes_the_state_given_to_the_decider(inputs, then):
+    run = given(*inputs)
+    before = run.state.model_dump()
+    decision = decide(run.state, then, run.policies)
+    assert run.state.model_dump() == before
+    again = decide(run.state, then, run.policies)
+    assert again.state == decision.state and again.events == decision.events
+
+
+@pytest.mark.parametrize("refused", [ack("nope", command_id="cmd-3"),
+                                     ack(escalation_id(1, "at_risk"), command_id="cmd-2")])
+def test_a_refused_command_changes_nothing_either(refused):
+    run = given(received(0), tick(45), ack(escalation_id(1, "at_risk")))
+    before = run.state.model_dump()
+    with pytest.raises(DomainError):
+        decide(run.state, refused, run.policies)
+    assert run.state.model_dump() == before
+
+
+def test_the_decider_returns_events_not_envelopes():
+    run = given(received(0))
+    decision = decide(run.state, tick(90), run.policies)
+    assert [e.type for e in decision.events] == [
+        "ClockAtRisk", "EscalationRaised", "ClockBreached", "EscalationRaised",
+        "EscalationRaised"][:len(decision.events)]
+    for emitted in decision.events:
+        assert isinstance(emitted, Emitted) and isinstance(emitted.event, Event)
+        assert not isinstance(emitted.event, Envelope)
+        assert emitted.id == deterministic_id("sla-event", *emitted.id_parts)
+    assert isinstance(decision.state, SubjectState) and decision.state is not run.state
+
+
+def test_the_decided_state_counts_the_sequences_the_envelopes_carry():
+    run = given(received(0), tick(45), tick(61), paused(62), resumed(70), informed(80))
+    last: dict[str, int] = {}
+    for env in run.history:
+        assert env.sequence == last.get(env.topic, 0) + 1
+        last[env.topic] = env.sequence
+    assert run.state.sequences == last
+
+
+def test_a_stored_answer_with_an_http_status_still_loads():
+    """Table values written when the record kept its HTTP status."""
+    record = CommandRecord.model_validate({"command_id": "c", "status": 200, "body": {"a": 1}})
+    assert record == CommandRecord(command_id="c", body={"a": 1})
+
+
 def test_state_survives_a_json_round_trip():
     from services.sla.domain import SubjectState
 
     run = given(received(0), paused(10), resumed(20), tick(60))
     again = SubjectState.model_validate_json(run.state.model_dump_json())
     assert again == run.state
-    assert decide(again, tick(500), run.policies).envelopes == decide(
-        run.state, tick(500), run.policies).envelopes
+    assert decide(again, tick(500), run.policies).events == decide(
+        run.state, tick(500), run.policies).events
 
 
 def test_due_is_in_utc():

@@ -12,7 +12,7 @@ from chassis.commands import CommandMessage
 from contracts import decode, encode, envelope
 from contracts.disposition import ApplicantInformed, DispositionReceived
 from contracts.topics import DISPOSITION
-from services.sla import processor as processor_module
+from services.sla import domain as domain_module
 from services.sla.deadlines import DeadlineIndex
 from services.sla.inputs import COMMANDS, tick_message
 from services.sla.processor import Processor, unpack
@@ -156,16 +156,19 @@ async def test_a_redelivered_batch_publishes_nothing_more():
 
 
 async def test_a_failing_input_is_dead_lettered_and_the_others_still_apply(monkeypatch):
+    """The decider fails half-way through the stop: what it had changed (on its own copy of
+    the state) must not survive; the start before it and the tick after it still apply."""
     proc, _ = make()
-    real = processor_module.decide
+    real = domain_module._Tx.follow
 
-    def flaky(state, inp, policies, **kw):
-        if getattr(inp, "event_type", "") == "ApplicantInformed":
-            state.clocks.clear()  # half-done damage that must not survive
+    def flaky(self, policy, calendar, clock, cycle):
+        if cycle.end is not None:
+            real(self, policy, calendar, clock, cycle)  # stopped, announced ...
+            self.state.clocks.clear()  # ... and half-done damage
             raise RuntimeError("boom")
-        return real(state, inp, policies, **kw)
+        return real(self, policy, calendar, clock, cycle)
 
-    monkeypatch.setattr(processor_module, "decide", flaky)
+    monkeypatch.setattr(domain_module._Tx, "follow", flaky)
     tick_at = T0 + timedelta(minutes=50)
     tick = command(tick_message("c1", tick_at, Principal(sub="t")))
     await proc.process([received("c1"), informed("c1", 2, 10), tick])
