@@ -23,7 +23,6 @@ from chassis.commands import CommandMessage, Publisher, Reply
 from chassis.durability import OwnEventFold, Published, co_partitioned_fold, make_fold
 from chassis.errors import internal_reply, refusal
 from chassis.faults import Faults
-from chassis.i18n import Text
 from chassis.metrics import EVENTS_CONSUMED
 from chassis.pipeline import AgentIO, describe
 from chassis.streams import commands_topic, raw_topic
@@ -34,9 +33,10 @@ from contracts.topics import COMPLAINTS, INTAKE, command_topic
 from . import cases as case_rules
 from . import commands as c
 from . import complaints as complaint_rules
+from . import domain
 from . import registrar as books
 from .envelopes import SOURCE, refs_for, wrap
-from .errors import DomainError, TrackingTaken
+from .errors import DomainError
 from .wib import agenda_year
 
 log = logging.getLogger(__name__)
@@ -226,20 +226,11 @@ class CaseOwner(_Writer):
     def store(self, key: str, state) -> None:
         self.table[key] = state.model_dump(mode="json")
 
-    @staticmethod
-    def evolve(state, env: Envelope):
-        data = env.data
-        if env.topic == COMPLAINTS:
-            current = state if isinstance(state, complaint_rules.Complaint) else None
-            return complaint_rules.evolve(current, data, env.causationid)
-        current = state if isinstance(state, case_rules.RequestCase) else None
-        return case_rules.evolve(current, data)
-
     def applied(self, state, envelopes: list[Envelope], command_id: str | None):
         for env in envelopes:
             if state is not None and env.sequence <= state.sequence:
                 continue  # seen already (our own event coming back, or a redelivery)
-            new = self.evolve(state, env)
+            new = domain.evolve(state, env.data, env.causationid)
             if new is None:
                 continue
             state = new.model_copy(update={"sequence": env.sequence}).remember(
@@ -296,46 +287,21 @@ class CaseOwner(_Writer):
 
     async def decide(self, msg: CommandMessage, message) -> Reply:
         state = self.load(msg.subject)
-        if msg.name == c.GET_REQUEST:
-            request = state if isinstance(state, case_rules.RequestCase) else None
-            return Reply(status=200, body=case_rules.view(case_rules.known(request)))
-        if msg.name == c.GET_COMPLAINT:
-            complaint = state if isinstance(state, complaint_rules.Complaint) else None
-            return Reply(status=200, body=complaint_rules.view(complaint_rules.known(complaint)))
+        if msg.name in domain.READS:
+            return Reply(status=200, body=domain.read(state, msg.name))
         if state is not None and msg.command_id in state.processed:
             return self.success(msg, state, state.processed[msg.command_id])
         if (msg.name == c.FILE_COMPLAINT and isinstance(state, complaint_rules.Complaint)
                 and state.filed_by_command == msg.command_id):
             return self.success(msg, state, refs_for(msg.command_id, ["ComplaintFiled"]))
-        events = self.events_for(msg, state)
+        events = domain.decide(state, domain.Command(msg.name, msg.payload, msg.actor.sub,
+                                                     msg.at))
         envelopes = wrap(events, msg, (state.sequence if state else 0) + 1)
         await self.publish(envelopes)
         new = self.applied(state, envelopes, msg.command_id)
         if not self.faults.lose_state_write(msg.name, message):
             self.store(msg.subject, new)
         return self.success(msg, new, [{"id": e.id, "type": e.type} for e in envelopes])
-
-    @staticmethod
-    def events_for(msg: CommandMessage, state) -> list:
-        request = state if isinstance(state, case_rules.RequestCase) else None
-        complaint = state if isinstance(state, complaint_rules.Complaint) else None
-        p, at = msg.payload, msg.at
-        match msg.name:
-            case c.WITHDRAW_REQUEST:
-                return case_rules.withdraw(request, c.WithdrawRequest.model_validate(p), at)
-            case c.FILE_COMPLAINT:
-                if state is not None and complaint is None:  # a request has this id
-                    raise TrackingTaken(Text("Nomor pelacakan sudah dipakai",
-                                             "Tracking id already taken"))
-                return complaint_rules.file(complaint, c.FileComplaint.model_validate(p), at)
-            case c.VERIFY_COMPLAINT:
-                return complaint_rules.verify(complaint, msg.actor.sub, at)
-            case c.RESPOND_COMPLAINT:
-                return complaint_rules.respond(complaint, c.RespondComplaint.model_validate(p),
-                                               at)
-            case c.CLOSE_COMPLAINT:
-                return complaint_rules.close(complaint, c.CloseComplaint.model_validate(p), at)
-        raise DomainError(Text("Perintah tidak dikenal", "Unknown command"))
 
     @staticmethod
     def success(msg: CommandMessage, state, refs: list[dict[str, str]]) -> Reply:

@@ -1,0 +1,87 @@
+"""The case owner's decider: everything that happens to a request or a complaint after it was
+created. `decide(state, command) -> events`, `evolve(state, event) -> state`,
+`initial_state(subject)`, and `read(state, name)` for the GETs answered from the state.
+Pure: no I/O, no clock (the command carries its time), no HTTP status, no envelope.
+
+The registrar (`registrar.py`) is intake's second decider, on purpose apart: the guest book
+and the agenda book live on ONE partition with ONE writer, so the counter is gap-free; its
+decisions (`check_in`, `register`) are pure in the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from chassis.i18n import Text
+from contracts.base import Event
+from contracts.topics import COMPLAINTS
+
+from . import cases, complaints
+from . import commands as c
+from .errors import DomainError, TrackingTaken
+
+State = cases.RequestCase | complaints.Complaint | None
+
+#: reads answered from a case's state (no event, no change)
+READS = (c.GET_REQUEST, c.GET_COMPLAINT)
+
+
+@dataclass(frozen=True)
+class Command:
+    """A command as the decider sees it: what, with which payload, by whom, when."""
+
+    name: str
+    payload: dict[str, Any]
+    actor: str
+    at: datetime
+
+
+def initial_state(subject: str) -> State:  # noqa: ARG001 - the same signature everywhere
+    """Nothing is known of a subject before its first event."""
+    return None
+
+
+def _request(state: State) -> cases.RequestCase | None:
+    return state if isinstance(state, cases.RequestCase) else None
+
+
+def _complaint(state: State) -> complaints.Complaint | None:
+    return state if isinstance(state, complaints.Complaint) else None
+
+
+def decide(state: State, command: Command) -> list[Event]:
+    """The events `command` produces on `state`, or the `DomainError` saying why not."""
+    p, at = command.payload, command.at
+    match command.name:
+        case c.WITHDRAW_REQUEST:
+            return cases.withdraw(_request(state), c.WithdrawRequest.model_validate(p), at)
+        case c.FILE_COMPLAINT:
+            if state is not None and _complaint(state) is None:  # a request has this id
+                raise TrackingTaken(Text("Nomor pelacakan sudah dipakai",
+                                         "Tracking id already taken"))
+            return complaints.file(_complaint(state), c.FileComplaint.model_validate(p), at)
+        case c.VERIFY_COMPLAINT:
+            return complaints.verify(_complaint(state), command.actor, at)
+        case c.RESPOND_COMPLAINT:
+            return complaints.respond(_complaint(state), c.RespondComplaint.model_validate(p),
+                                      at)
+        case c.CLOSE_COMPLAINT:
+            return complaints.close(_complaint(state), c.CloseComplaint.model_validate(p), at)
+    raise DomainError(Text("Perintah tidak dikenal", "Unknown command"))
+
+
+def evolve(state: State, event: Event, command_id: str | None = None) -> State:
+    """`state` with one event applied (`command_id`: the command behind it, which a
+    complaint remembers as the one that filed it)."""
+    if event.TOPIC == COMPLAINTS:
+        return complaints.evolve(_complaint(state), event, command_id)
+    return cases.evolve(_request(state), event)
+
+
+def read(state: State, name: str) -> dict[str, Any]:
+    """The answer to a GET: the case's or complaint's view, or NotFound / NotReady."""
+    if name == c.GET_REQUEST:
+        return cases.view(cases.known(_request(state)))
+    return complaints.view(complaints.known(_complaint(state)))
