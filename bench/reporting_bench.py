@@ -31,7 +31,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer  # noqa: E402
 from aiokafka.admin import AIOKafkaAdminClient  # noqa: E402
 
 from bench.docs import DOC, write_section  # noqa: E402
-from chassis.kafka import ensure_topics  # noqa: E402
+from chassis.kafka import ensure_topics, source_partitions  # noqa: E402
 from chassis.redis import make_redis  # noqa: E402
 from chassis.settings import get_settings  # noqa: E402
 from contracts import encode  # noqa: E402
@@ -39,7 +39,7 @@ from contracts.topics import DEADLETTER  # noqa: E402
 from services.reporting import scenarios as sc  # noqa: E402
 from services.reporting.config import SOURCE_TOPICS, ReportingSettings  # noqa: E402
 from services.reporting.keys import Keys  # noqa: E402
-from services.reporting.rebuild import Rebuilds, source_partitions  # noqa: E402
+from services.reporting.rebuild import Rebuilds  # noqa: E402
 from services.reporting.store import Store  # noqa: E402
 
 HEADING = "## Projection rebuild rate"

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
@@ -76,3 +77,22 @@ async def broker_reachable(bootstrap: str, timeout: float = 2.0) -> bool:
         return False
     writer.close()
     return True
+
+
+async def source_partitions(consumer: AIOKafkaConsumer, topics: list[str],
+                            timeout: float = 10.0) -> list[TopicPartition]:
+    """Every partition of `topics` as the consumer's metadata knows them, asking the broker
+    again until each topic is known. aiokafka has no public call that refreshes the
+    consumer's own metadata (`topics()` fetches a copy and leaves `partitions_for_topic`
+    as it was), hence the one private call, kept here and nowhere else."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        tps = [TopicPartition(t, p) for t in topics
+               for p in sorted(consumer.partitions_for_topic(t) or ())]
+        if len({tp.topic for tp in tps}) == len(topics):
+            return tps
+        if asyncio.get_running_loop().time() > deadline:
+            missing = set(topics) - {tp.topic for tp in tps}
+            raise RuntimeError(f"topics without metadata: {sorted(missing)}")
+        await consumer._client.force_metadata_update()  # noqa: SLF001 - no public API
+        await asyncio.sleep(0.2)

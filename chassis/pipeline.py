@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiokafka.errors import MessageSizeTooLargeError
@@ -25,6 +26,7 @@ from contracts import Envelope, deterministic_id, envelope
 from contracts.deadletter import DeadLettered
 
 from .commands import CommandMessage, Publisher, Reply, send_reply
+from .errors import DomainError, internal_reply, refusal
 from .metrics import EVENTS_PUBLISHED
 
 log = logging.getLogger(__name__)
@@ -112,3 +114,20 @@ class AgentIO:
         except ValueError as exc:  # pydantic's ValidationError included
             await self.dead_letter(event.message, f"not a command: {describe(exc)}")
             return None
+
+    async def answer(self, event, msg: CommandMessage,
+                     decide: Callable[[], Awaitable[Reply]]) -> None:
+        """Run one command's decision and reply with its outcome: a refusal of the domain
+        as its problem, a payload the decider cannot read as a dead letter (500), events
+        too large for the broker as 500 (nothing was published)."""
+        try:
+            reply = await decide()
+        except DomainError as err:
+            reply = refusal(err)
+        except ValidationError as exc:
+            await self.dead_letter(event.message, f"invalid {msg.name}: {describe(exc)}")
+            reply = internal_reply()
+        except MessageSizeTooLargeError:
+            log.error("events too large for the broker", extra={"command_id": msg.command_id})
+            reply = internal_reply()
+        await self.reply(msg, reply)

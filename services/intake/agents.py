@@ -16,15 +16,12 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from aiokafka.errors import MessageSizeTooLargeError
-from pydantic import ValidationError
-
 from chassis.commands import CommandMessage, Publisher, Reply
 from chassis.durability import OwnEventFold, Published, co_partitioned_fold, make_fold
-from chassis.errors import internal_reply, refusal
+from chassis.errors import internal_reply
 from chassis.faults import Faults
 from chassis.metrics import EVENTS_CONSUMED
-from chassis.pipeline import AgentIO, describe
+from chassis.pipeline import AgentIO
 from chassis.streams import commands_topic, raw_topic
 from chassis.web import ServiceContext
 from contracts import DecodeError, Envelope, decode
@@ -36,7 +33,6 @@ from . import complaints as complaint_rules
 from . import domain
 from . import registrar as books
 from .envelopes import SOURCE, refs_for, wrap
-from .errors import DomainError
 from .wib import agenda_year
 
 log = logging.getLogger(__name__)
@@ -115,6 +111,9 @@ class _Writer:
     async def command(self, event) -> CommandMessage | None:
         return await self.io.command(event)
 
+    async def answer(self, event, msg: CommandMessage, decide) -> None:
+        await self.io.answer(event, msg, decide)
+
 
 class Registrar(_Writer):
     """The guest book and the agenda book (single partition, single writer)."""
@@ -124,23 +123,16 @@ class Registrar(_Writer):
         msg = await self.command(event)
         if msg is None:
             return
-        try:
+
+        async def decide() -> Reply:
             if msg.name == c.CHECK_IN:
-                reply = await self.check_in(msg, event.message)
-            elif msg.name == c.REQUEST_AUDIENCE:
-                reply = await self.request(msg, event.message)
-            else:
-                await self.dead_letter(event, f"unknown registrar command {msg.name!r}")
-                reply = internal_reply()
-        except DomainError as err:
-            reply = refusal(err)
-        except ValidationError as exc:
-            await self.dead_letter(event, f"invalid {msg.name}: {describe(exc)}")
-            reply = internal_reply()
-        except MessageSizeTooLargeError:
-            log.error("events too large for the broker", extra={"command_id": msg.command_id})
-            reply = internal_reply()
-        await self.reply(msg, reply)
+                return await self.check_in(msg, event.message)
+            if msg.name == c.REQUEST_AUDIENCE:
+                return await self.request(msg, event.message)
+            await self.dead_letter(event, f"unknown registrar command {msg.name!r}")
+            return internal_reply()
+
+        await self.answer(event, msg, decide)
 
     def fold_published(self, published: Published) -> bool:
         """Apply one registrar event from the topic that the books do not show yet."""
@@ -273,17 +265,7 @@ class CaseOwner(_Writer):
         msg = await self.command(event)
         if msg is None:
             return
-        try:
-            reply = await self.decide(msg, event.message)
-        except DomainError as err:
-            reply = refusal(err)
-        except ValidationError as exc:
-            await self.dead_letter(event, f"invalid {msg.name}: {describe(exc)}")
-            reply = internal_reply()
-        except MessageSizeTooLargeError:
-            log.error("events too large for the broker", extra={"command_id": msg.command_id})
-            reply = internal_reply()
-        await self.reply(msg, reply)
+        await self.answer(event, msg, lambda: self.decide(msg, event.message))
 
     async def decide(self, msg: CommandMessage, message) -> Reply:
         state = self.load(msg.subject)

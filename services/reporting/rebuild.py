@@ -24,6 +24,7 @@ from redis.asyncio.lock import Lock
 from redis.exceptions import LockError
 
 from chassis.clock import Clock, SystemClock
+from chassis.kafka import source_partitions
 
 from .keys import Keys
 from .metrics import APPLIED, DUPLICATES, REBUILD_PROGRESS
@@ -42,21 +43,6 @@ class AlreadyRunning(RuntimeError):
     def __init__(self, status: dict[str, Any]) -> None:
         super().__init__("a rebuild is already running")
         self.status = status
-
-
-async def source_partitions(consumer: AIOKafkaConsumer, topics: list[str],
-                            timeout: float = 10.0) -> list[TopicPartition]:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        tps = [TopicPartition(t, p) for t in topics
-               for p in sorted(consumer.partitions_for_topic(t) or ())]
-        if len({tp.topic for tp in tps}) == len(topics):
-            return tps
-        if asyncio.get_running_loop().time() > deadline:
-            missing = set(topics) - {tp.topic for tp in tps}
-            raise RuntimeError(f"topics without metadata: {sorted(missing)}")
-        await consumer._client.force_metadata_update()  # noqa: SLF001 - no public API
-        await asyncio.sleep(0.2)
 
 
 class Rebuilds:

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from aiokafka import AIOKafkaConsumer
 
 from chassis.clock import Clock, SystemClock
-from chassis.kafka import broker_reachable, ensure_topics
+from chassis.kafka import broker_reachable, ensure_topics, source_partitions
 from chassis.org import load_org
 from chassis.redis import make_redis
 from chassis.settings import Settings
@@ -21,7 +21,7 @@ from .feed import Feed
 from .keys import Keys
 from .projector import LiveProjector
 from .queries import Reader
-from .rebuild import AlreadyRunning, Rebuilds, source_partitions
+from .rebuild import AlreadyRunning, Rebuilds
 from .store import Store
 
 log = logging.getLogger(__name__)
