@@ -24,12 +24,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition  # noqa: E402
-from aiokafka.admin import AIOKafkaAdminClient  # noqa: E402
+from aiokafka import TopicPartition  # noqa: E402
 
 from bench.docs import write_section  # noqa: E402
 from chassis.durability import read_partitions  # noqa: E402
-from chassis.kafka import ensure_topics  # noqa: E402
+from chassis.kafka import ensure_topics, new_admin, new_consumer, new_producer  # noqa: E402
 from contracts import disposition as ev  # noqa: E402
 from contracts import encode, envelope  # noqa: E402
 from contracts import intake as it  # noqa: E402
@@ -62,7 +61,7 @@ def own_events(case_id: str, n: int) -> list[bytes]:
 
 
 async def raw_consume(bootstrap: str, topic: str, count: int) -> float:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = new_consumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     try:
         tp = TopicPartition(topic, 0)
@@ -81,7 +80,7 @@ async def run(args) -> dict[str, float]:
     topic = f"bench-{uuid.uuid4().hex[:8]}.audiensi.disposition.v1"
     await ensure_topics(args.bootstrap, {topic: 1})
     cases = [f"case-{i:06d}" for i in range(args.events // args.per_case)]
-    producer = AIOKafkaProducer(bootstrap_servers=args.bootstrap, acks="all",
+    producer = new_producer(bootstrap_servers=args.bootstrap, acks="all",
                                 linger_ms=20, max_batch_size=1 << 20)
     await producer.start()
     try:
@@ -110,7 +109,7 @@ async def run(args) -> dict[str, float]:
         current_s, none = await fold_with(current)
         assert none == 0
     finally:
-        admin = AIOKafkaAdminClient(bootstrap_servers=args.bootstrap)
+        admin = new_admin(bootstrap_servers=args.bootstrap)
         await admin.start()
         try:
             await admin.delete_topics([topic])

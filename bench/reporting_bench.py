@@ -27,11 +27,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer  # noqa: E402
-from aiokafka.admin import AIOKafkaAdminClient  # noqa: E402
 
 from bench.docs import DOC, write_section  # noqa: E402
-from chassis.kafka import ensure_topics, source_partitions  # noqa: E402
+from chassis.kafka import ensure_topics, new_admin, new_consumer, new_producer, source_partitions  # noqa: E402
 from chassis.redis import make_redis  # noqa: E402
 from chassis.settings import get_settings  # noqa: E402
 from contracts import encode  # noqa: E402
@@ -50,7 +48,7 @@ def with_db(url: str, db: int) -> str:
 
 
 async def produce(bootstrap: str, records: list[tuple[str, bytes, bytes]]) -> float:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all",
+    producer = new_producer(bootstrap_servers=bootstrap, acks="all",
                                 enable_idempotence=True, linger_ms=5,
                                 max_batch_size=256 * 1024)
     await producer.start()
@@ -66,7 +64,7 @@ async def produce(bootstrap: str, records: list[tuple[str, bytes, bytes]]) -> fl
 
 async def raw_consume(bootstrap: str, topics: list[str]) -> tuple[int, int, float]:
     """Every record of `topics` from offset 0 to the end: (records, bytes, seconds)."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None,
+    consumer = new_consumer(bootstrap_servers=bootstrap, group_id=None,
                                 enable_auto_commit=False, auto_offset_reset="earliest")
     await consumer.start()
     try:
@@ -118,7 +116,7 @@ async def sse_latency(bootstrap: str, redis_url: str, prefix: str, samples: int)
     proc = ServiceProcess("reporting", env, Path("/tmp") / "audiensi-bench").start(timeout=300)
     await caught_up(proc.url, auth("admin"), time.monotonic() + 120)
     latencies: list[float] = []
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all",
+    producer = new_producer(bootstrap_servers=bootstrap, acks="all",
                                 enable_idempotence=True)
     await producer.start()
     try:
@@ -218,7 +216,7 @@ async def main(args: argparse.Namespace) -> str:
     finally:
         await redis.flushdb()
         await redis.aclose()
-        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+        admin = new_admin(bootstrap_servers=bootstrap)
         await admin.start()
         try:
             await admin.delete_topics([*topics, prefix + DEADLETTER])

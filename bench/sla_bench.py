@@ -31,11 +31,13 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from chassis.kafka import new_consumer, new_producer
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition  # noqa: E402
+from aiokafka import TopicPartition  # noqa: E402
 
 from bench.docs import DOC, write_section  # noqa: E402
 from contracts import decode, encode, envelope  # noqa: E402
@@ -151,7 +153,7 @@ class Service:
 
 async def produce_starts(bootstrap: str, starts: list[datetime], tag: str) -> list[str]:
     """One DispositionReceived per start instant; returns the case ids."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5,
+    producer = new_producer(bootstrap_servers=bootstrap, acks="all", linger_ms=5,
                                 max_batch_size=256 * 1024, enable_idempotence=True)
     await producer.start()
     cases = []
@@ -173,7 +175,7 @@ async def produce_starts(bootstrap: str, starts: list[datetime], tag: str) -> li
 
 
 async def total(bootstrap: str, topic: str) -> int:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+    consumer = new_consumer(bootstrap_servers=bootstrap)
     await consumer.start()
     try:
         await consumer._client.force_metadata_update()
@@ -197,7 +199,7 @@ class Escalations:
     """Reads EscalationRaised from the current end of the topic on."""
 
     def __init__(self, bootstrap: str) -> None:
-        self.consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+        self.consumer = new_consumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
         self.seen: dict[str, tuple[float, float]] = {}  # case -> (record delay, raised delay)
 
     async def start(self) -> None:

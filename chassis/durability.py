@@ -26,7 +26,9 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import TopicPartition
+
+from .kafka import new_consumer
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +70,7 @@ async def read_partitions(bootstrap: str, tps: Iterable[tuple[str, int]],
     wanted = [TopicPartition(t, p) for t, p in tps]
     if not wanted:
         return []
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
+    consumer = new_consumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
                                 auto_offset_reset="earliest", **client)
     await asyncio.wait_for(consumer.start(), timeout)
     out: list[Published] = []

@@ -15,7 +15,9 @@ import logging
 import os
 import signal
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import TopicPartition
+
+from .kafka import new_consumer
 
 log = logging.getLogger(__name__)
 LOSE_STATE_WRITE = "lose-state-write"
@@ -66,7 +68,7 @@ async def kill_when_committed(bootstrap: str, group_id: str, topic: str, partiti
     """SIGKILL this process once the group's committed offset on (topic, partition) has
     passed `offset` (the message counts as processed)."""
     tp = TopicPartition(topic, partition)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group_id,
+    consumer = new_consumer(bootstrap_servers=bootstrap, group_id=group_id,
                                 enable_auto_commit=False)
     await consumer.start()
     try:

@@ -24,6 +24,14 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(default=ROOT / ".data", description="Kafka data, key store, logs")
     kafka_bootstrap: str = "127.0.0.1:9092"
+    #: the Kafka principal this process signs in as (SASL/SCRAM); unset: no authentication
+    #: (only a broker without it, e.g. a bare test broker, accepts that)
+    kafka_principal: str | None = None
+    kafka_password: str | None = Field(default=None, repr=False)
+    #: a JSON file {principal: password} (the local stack's `<data>/kafka/credentials.json`)
+    #: where the password is looked up when `kafka_password` is not set
+    kafka_credentials: Path | None = None
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] = "SCRAM-SHA-512"
     redis_url: str = "redis://127.0.0.1:6380/0"
     host: str = "127.0.0.1"
     lang: str = "id"  # user-facing language: id | en

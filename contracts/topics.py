@@ -32,6 +32,16 @@ WRITERS: dict[str, str] = {
 }
 
 
+#: the other services' topics each service consumes (its own it may read anyway): the
+#: broker's ACLs give each service's principal READ on exactly these (stack/kafka_access.py)
+CONSUMES: dict[str, tuple[str, ...]] = {
+    "intake": (),
+    "disposition": (INTAKE,),
+    "sla": (INTAKE, DISPOSITION, COMPLAINTS),
+    "reporting": (INTAKE, COMPLAINTS, DISPOSITION, SLA, ESCALATIONS),
+}
+
+
 def command_topic(service: str) -> str:
     """Internal command topic of a service (same partition count: co-partitioned)."""
     return f"audiensi.{service}.commands.v1"

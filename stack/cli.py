@@ -50,6 +50,20 @@ def _settings():
     return get_settings()
 
 
+def _sign_in(principal: str, *, force: bool = False) -> None:
+    """Make this process's Kafka clients sign in as `principal` of the local stack (its
+    credentials file under the data dir), unless AUDIENSI_KAFKA_PRINCIPAL says otherwise."""
+    credentials = Path(_settings().data_dir).resolve() / "kafka" / "credentials.json"
+    if os.environ.get("AUDIENSI_KAFKA_PRINCIPAL") and not force:
+        return
+    if credentials.exists() or force:
+        os.environ["AUDIENSI_KAFKA_PRINCIPAL"] = principal
+        os.environ.setdefault("AUDIENSI_KAFKA_CREDENTIALS", str(credentials))
+        from chassis.settings import get_settings
+
+        get_settings.cache_clear()
+
+
 def _pid_file() -> Path:
     return Path(_settings().data_dir).resolve() / "audiensi.pid"
 
@@ -121,6 +135,8 @@ def up(kafka_port: int | None, kafka_controller_port: int | None, redis_port: in
             click.echo(text("starting", what=f"Kafka {kafka.bootstrap}"))
             kafka.start(timeout)
             bootstrap = kafka.bootstrap
+            env.update(kafka.signin_env())  # the supervisor gives each service its own
+            _sign_in("admin", force=True)  # this process creates the topics
         env["AUDIENSI_KAFKA_BOOTSTRAP"] = bootstrap
         if os.environ.get("AUDIENSI_REDIS_URL"):
             env["AUDIENSI_REDIS_URL"] = settings.redis_url
@@ -231,6 +247,7 @@ def topics(bootstrap: str | None) -> None:
     """Create missing topics, then show each topic's partitions and end offsets."""
     from stack.topics import describe_topics
 
+    _sign_in("admin")
     bootstrap = bootstrap or _settings().kafka_bootstrap
     _create_topics(bootstrap)
     infos = asyncio.run(describe_topics(bootstrap))
@@ -252,10 +269,33 @@ def tail(topic: str, from_end: bool, limit: int | None, idle: float | None,
     """Follow TOPIC from the beginning (or --from-end); personal data is shown as ***."""
     from stack.tail import follow
 
+    _sign_in("operator")
     bootstrap = bootstrap or _settings().kafka_bootstrap
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(follow(bootstrap, topic, from_end=from_end, limit=limit, idle_timeout=idle,
                            out=click.echo))
+
+
+@cli.command("kafka-config")
+@click.option("--principal", default="operator", show_default=True,
+              help="Whose settings: operator, admin or a service (intake, disposition, ...).")
+def kafka_config(principal: str) -> None:
+    """Print a principal's Kafka client settings as JSON (aiokafka's keyword names)."""
+    import json
+
+    from stack import kafka_access
+
+    if principal not in kafka_access.PRINCIPALS:
+        raise click.BadParameter(f"one of {', '.join(kafka_access.PRINCIPALS)}",
+                                 param_hint="--principal")
+    settings = _settings()
+    path = settings.kafka_credentials or Path(settings.data_dir).resolve() / "kafka" / \
+        "credentials.json"
+    if not path.exists():
+        raise StackError("kafka_credentials_missing", path=path)
+    password = json.loads(path.read_text())[principal]
+    click.echo(json.dumps(kafka_access.client_settings(settings.kafka_bootstrap, principal,
+                                                       password), indent=2))
 
 
 def main(argv: list[str] | None = None) -> None:

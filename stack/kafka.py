@@ -21,6 +21,8 @@ import time
 import uuid
 from pathlib import Path
 
+from chassis.kafka import new_admin
+from stack import kafka_access as access
 from stack.messages import StackError
 from stack.proc import (
     cache_dir,
@@ -110,7 +112,11 @@ def new_cluster_id() -> str:
 
 class KafkaServer:
     """One local broker. Its data, logs and cluster id live under `<data_dir>/kafka`, so a
-    stop and start keeps every topic and message."""
+    stop and start keeps every topic and message.
+
+    Clients sign in with SASL/SCRAM (`stack.kafka_access`: one principal per service,
+    `operator`, `admin`; passwords in `<data_dir>/kafka/credentials.json`) and the broker's
+    ACLs say what each may do; no listener accepts a client without credentials."""
 
     def __init__(self, data_dir: Path | str, port: int = 9092, controller_port: int | None = None,
                  *, host: str = "127.0.0.1", java: str | None = None, mvn: str = "mvn",
@@ -129,6 +135,20 @@ class KafkaServer:
     out_file = property(lambda self: self.home / "kafka.out")
     properties_file = property(lambda self: self.home / "server.properties")
     pid_file = property(lambda self: self.home / "kafka.pid")
+    credentials_file = property(lambda self: self.home / "credentials.json")
+
+    @property
+    def credentials(self) -> dict[str, str]:
+        return access.load_credentials(self.credentials_file)
+
+    def signin_env(self, principal: str = access.ADMIN) -> dict[str, str]:
+        """The AUDIENSI_* variables that make a process sign in as `principal`."""
+        return {"AUDIENSI_KAFKA_PRINCIPAL": principal,
+                "AUDIENSI_KAFKA_CREDENTIALS": str(self.credentials_file)}
+
+    def client_settings(self, principal: str = access.ADMIN) -> dict[str, str]:
+        """`principal`'s client settings in aiokafka's keyword names."""
+        return access.client_settings(self.bootstrap, principal, self.credentials[principal])
 
     @property
     def is_running(self) -> bool:
@@ -159,6 +179,7 @@ class KafkaServer:
         write_pid(self.pid_file, self._proc.pid)
         try:
             self._wait_ready(timeout)
+            run_async(self._apply_acls)
         except BaseException:
             self.stop()
             raise
@@ -181,17 +202,48 @@ class KafkaServer:
     async def astop(self, timeout: float = 30.0) -> int | None:
         return await asyncio.to_thread(self.stop, timeout)
 
+    async def _apply_acls(self) -> None:
+        from aiokafka.admin import AIOKafkaAdminClient
+
+        options = self.client_settings()
+        admin = AIOKafkaAdminClient(request_timeout_ms=15000, **options)
+        await admin.start()
+        try:
+            errors = await access.apply_rules(admin, access.all_rules())
+        finally:
+            await admin.close()
+        if errors:
+            raise StackError("kafka_acls_failed", errors="; ".join(errors[:5]))
+
     def server_properties(self) -> str:
         ctl = f"{self.host}:{self.controller_port}"
+        admin = self.credentials[access.ADMIN]
+        scram = ('org.apache.kafka.common.security.scram.ScramLoginModule required '
+                 f'username="admin" password="{admin}";')
+        plain = ('org.apache.kafka.common.security.plain.PlainLoginModule required '
+                 f'username="admin" password="{admin}" user_admin="{admin}";')
         settings = {
             "process.roles": "broker,controller",
             "node.id": 1,
             "controller.quorum.voters": f"1@{ctl}",
-            "listeners": f"PLAINTEXT://{self.host}:{self.port},CONTROLLER://{ctl}",
-            "advertised.listeners": f"PLAINTEXT://{self.host}:{self.port}",
+            "listeners": f"CLIENT://{self.host}:{self.port},CONTROLLER://{ctl}",
+            "advertised.listeners": f"CLIENT://{self.host}:{self.port}",
             "controller.listener.names": "CONTROLLER",
-            "inter.broker.listener.name": "PLAINTEXT",
-            "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+            "inter.broker.listener.name": "CLIENT",
+            "listener.security.protocol.map": "CLIENT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT",
+            # clients (and the broker to itself) sign in with SCRAM; the controller listener
+            # (not for clients) with PLAIN as admin: KRaft cannot use SCRAM there
+            "sasl.enabled.mechanisms": access.MECHANISM,
+            "sasl.mechanism.inter.broker.protocol": access.MECHANISM,
+            "listener.name.client.sasl.enabled.mechanisms": access.MECHANISM,
+            f"listener.name.client.{access.MECHANISM.lower()}.sasl.jaas.config": scram,
+            "sasl.mechanism.controller.protocol": "PLAIN",
+            "listener.name.controller.sasl.enabled.mechanisms": "PLAIN",
+            "listener.name.controller.plain.sasl.jaas.config": plain,
+            "authorizer.class.name":
+                "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+            "super.users": "User:admin",
+            "allow.everyone.if.no.acl.found": "false",
             "log.dirs": self.home / "data",
             "num.partitions": 6,
             "default.replication.factor": 1,
@@ -226,14 +278,17 @@ class KafkaServer:
 
     def _format(self, java: str, classpath: str) -> None:
         if (self.home / "data" / "meta.properties").exists():
+            if not self.credentials_file.exists():
+                raise StackError("kafka_data_without_credentials", path=self.home / "data")
             return
+        credentials = self.credentials
         id_file = self.home / "cluster.id"
         if not id_file.exists() or id_file.read_text().strip().startswith("-"):
             id_file.write_text(new_cluster_id())
         done = subprocess.run(
             [java, *self._log_opts(), "-cp", classpath, "kafka.tools.StorageTool", "format",
              "-t", id_file.read_text().strip(), "-c", str(self.properties_file),
-             "--ignore-formatted"],
+             "--ignore-formatted", *access.scram_arguments(credentials)],
             capture_output=True, text=True, cwd=self.home,
         )
         if done.returncode != 0:
@@ -249,7 +304,7 @@ class KafkaServer:
                     code = None if self._proc is None else self._proc.returncode
                     raise StackError("kafka_exited", code=code, log=self.log_file,
                                      tail=tail(self.out_file, 10) + "\n" + tail(self.log_file, 10))
-                if await probe(self.bootstrap):
+                if await probe(self.bootstrap, **self.client_settings()):
                     return
                 await asyncio.sleep(0.25)
             raise StackError("kafka_not_ready", timeout=timeout, bootstrap=self.bootstrap,
@@ -258,14 +313,14 @@ class KafkaServer:
         run_async(loop)
 
 
-async def probe(bootstrap: str, timeout_ms: int = 3000) -> bool:
-    """True when a broker at `bootstrap` answers a metadata request."""
-    from aiokafka.admin import AIOKafkaAdminClient
-
+async def probe(bootstrap: str, timeout_ms: int = 3000, **signin: str) -> bool:
+    """True when a broker at `bootstrap` answers a metadata request (`signin`: aiokafka's
+    sign-in keywords; default: this process's principal)."""
     quiet = logging.getLogger("aiokafka")
     level = quiet.level
     quiet.setLevel(logging.CRITICAL)  # connection refused while it boots is expected
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=timeout_ms)
+    admin = new_admin(**{"bootstrap_servers": bootstrap, "request_timeout_ms": timeout_ms,
+                         **signin})
     try:
         await admin.start()
         await admin.list_topics()

@@ -42,6 +42,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Kafka berhenti saat mulai (kode {code}). Lihat log: {log}\n{tail}",
         "Kafka exited while starting (exit {code}). See the log: {log}\n{tail}",
     ),
+    "kafka_data_without_credentials": (
+        "Data Kafka di {path} dibuat sebelum Kafka memakai autentikasi (SASL/SCRAM) dan tidak "
+        "punya pengguna. Hapus folder data lokal itu (`rm -rf {path}`) lalu jalankan lagi.",
+        "The Kafka data at {path} was made before Kafka used authentication (SASL/SCRAM) and "
+        "has no users. Remove that local data folder (`rm -rf {path}`) and start again.",
+    ),
+    "kafka_credentials_missing": (
+        "Kredensial Kafka tidak ada di {path}: jalankan `make up` sekali dulu.",
+        "No Kafka credentials at {path}: run `make up` once first.",
+    ),
+    "kafka_acls_failed": (
+        "ACL Kafka tidak dapat dipasang: {errors}",
+        "The Kafka ACLs could not be created: {errors}",
+    ),
     "kafka_format_failed": (
         "Gagal memformat penyimpanan Kafka di {path}:\n{tail}",
         "Formatting Kafka storage at {path} failed:\n{tail}",

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from stack import kafka_access
 from stack.messages import StackError
 from stack.proc import ROOT, reap_stale, require_free_port, spawn, tail, terminate, write_pid
 
@@ -76,7 +77,10 @@ class Supervisor:
         log.parent.mkdir(parents=True, exist_ok=True)
         with open(log, "a") as handle:
             handle.write(f"\n--- start {time.strftime('%Y-%m-%d %H:%M:%S')} ---\n")
-        self.procs[name] = spawn(spec.command(), log, env=self.child_env(), cwd=ROOT)
+        env = self.child_env()
+        if name in kafka_access.SERVICES:  # each service signs in to Kafka as its own principal
+            env["AUDIENSI_KAFKA_PRINCIPAL"] = name
+        self.procs[name] = spawn(spec.command(), log, env=env, cwd=ROOT)
         write_pid(self.pid_file(name), self.procs[name].pid)
 
     def start_all(self) -> None:

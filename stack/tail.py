@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from chassis.kafka import new_consumer
 from stack.messages import StackError
 
 MASKED_FIELDS = frozenset({"number", "sealed", "ref", "phone", "contact"})
@@ -57,7 +58,7 @@ async def follow(bootstrap: str, topic: str, *, from_end: bool = False, limit: i
                  idle_timeout: float | None = None, out: Callable[[str], None] = print) -> int:
     """Print messages of `topic` until `limit` messages were shown, or none came for
     `idle_timeout` seconds (both optional: by default it follows until cancelled)."""
-    from aiokafka import AIOKafkaConsumer, TopicPartition
+    from aiokafka import TopicPartition
 
     from stack.topics import describe_topics
 
@@ -66,7 +67,7 @@ async def follow(bootstrap: str, topic: str, *, from_end: bool = False, limit: i
     if not found:
         known = ", ".join(info.name for info in infos) or "-"
         raise StackError("unknown_topic", topic=topic, known=known)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
+    consumer = new_consumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
                                 group_id=None)
     await consumer.start()
     shown = 0

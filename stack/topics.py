@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+from chassis.kafka import new_admin, new_consumer
 from stack.messages import StackError
 
 ALREADY_EXISTS = 36  # TOPIC_ALREADY_EXISTS
@@ -24,10 +25,9 @@ def _partitions(value: object) -> int:
 
 
 async def _admin(bootstrap: str):  # -> AIOKafkaAdminClient, started
-    from aiokafka.admin import AIOKafkaAdminClient
     from aiokafka.errors import KafkaError
 
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15000)
+    admin = new_admin(bootstrap_servers=bootstrap, request_timeout_ms=15000)
     try:
         await admin.start()
     except (KafkaError, OSError) as exc:
@@ -85,7 +85,7 @@ class TopicInfo:
 
 
 async def describe_topics(bootstrap: str, names: list[str] | None = None) -> list[TopicInfo]:
-    from aiokafka import AIOKafkaConsumer, TopicPartition
+    from aiokafka import TopicPartition
 
     admin = await _admin(bootstrap)
     try:
@@ -94,7 +94,7 @@ async def describe_topics(bootstrap: str, names: list[str] | None = None) -> lis
         described = await admin.describe_topics(names) if names else []
     finally:
         await admin.close()
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = new_consumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     try:
         infos = []

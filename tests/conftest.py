@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 
 TESTS = Path(__file__).resolve().parent
 KINDS = ("unit", "integration", "e2e", "chaos")
-ENV_KEYS = ("AUDIENSI_KAFKA_BOOTSTRAP", "AUDIENSI_REDIS_URL", "AUDIENSI_DATA_DIR")
+ENV_KEYS = ("AUDIENSI_KAFKA_BOOTSTRAP", "AUDIENSI_REDIS_URL", "AUDIENSI_DATA_DIR",
+            "AUDIENSI_KAFKA_PRINCIPAL", "AUDIENSI_KAFKA_CREDENTIALS")
 
 
 @dataclass
@@ -30,9 +31,12 @@ class StackEnv:
 
     @property
     def env(self) -> dict[str, str]:
-        """The AUDIENSI_* variables a child process (a service) needs to use this stack."""
+        """The AUDIENSI_* variables a child process (a service) needs to use this stack. The
+        Kafka principal is not among them: a service gets its own (`tests.support.services`,
+        the supervisor), anything else inherits this process's (`admin`)."""
         return {"AUDIENSI_KAFKA_BOOTSTRAP": self.bootstrap, "AUDIENSI_REDIS_URL": self.redis_url,
-                "AUDIENSI_DATA_DIR": str(self.data_dir)}
+                "AUDIENSI_DATA_DIR": str(self.data_dir),
+                "AUDIENSI_KAFKA_CREDENTIALS": str(self.kafka.credentials_file)}
 
 
 def _clear_settings_cache() -> None:
@@ -58,7 +62,8 @@ def stack_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackEnv]:
         redis.start()
         kafka.start(timeout=180)
         os.environ.update(AUDIENSI_KAFKA_BOOTSTRAP=kafka.bootstrap,
-                          AUDIENSI_REDIS_URL=redis.url, AUDIENSI_DATA_DIR=str(data_dir))
+                          AUDIENSI_REDIS_URL=redis.url, AUDIENSI_DATA_DIR=str(data_dir),
+                          **kafka.signin_env())  # the tests sign in as admin
         _clear_settings_cache()
         yield StackEnv(kafka.bootstrap, redis.url, data_dir, kafka, redis)
     finally:

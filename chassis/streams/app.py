@@ -8,6 +8,7 @@ import faust
 
 from contracts.topics import command_topic
 
+from ..kafka import client_options
 from ..settings import Settings
 from .patches import apply_all
 from .rewind import install_rewind
@@ -43,6 +44,11 @@ def make_faust_app(service: str, settings: Settings, *, instance: str | None = N
         stream_recovery_delay=0.0,
         logging_config=None,
     )
+    signin = client_options(settings)
+    if signin:  # the process's Kafka principal (SASL/SCRAM), as every other client signs in
+        conf["broker_credentials"] = faust.SASLCredentials(
+            username=signin["sasl_plain_username"], password=signin["sasl_plain_password"],
+            mechanism=signin["sasl_mechanism"])
     conf.update(overrides)
     app = faust.App(f"audiensi-{service}", **conf)
     install_rewind(app, settings.kafka_bootstrap)

@@ -9,7 +9,9 @@ import asyncio
 import logging
 from collections.abc import Iterable
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import TopicPartition
+
+from ..kafka import new_consumer
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +23,7 @@ async def backlog(bootstrap: str, group_id: str, partitions: Iterable[tuple[str,
     """End offsets of the partitions whose end is past the group's committed offset (None if
     the broker could not tell). Reads offsets only: never joins the group."""
     tps = [TopicPartition(topic, p) for topic, p in partitions]
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group_id,
+    consumer = new_consumer(bootstrap_servers=bootstrap, group_id=group_id,
                                 enable_auto_commit=False)
     try:
         await asyncio.wait_for(consumer.start(), timeout)
@@ -54,7 +56,7 @@ async def unread_from_start(bootstrap: str, group_id: str,
     tps = [TopicPartition(topic, p) for topic, p in partitions]
     if not tps:
         return {}
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group_id,
+    consumer = new_consumer(bootstrap_servers=bootstrap, group_id=group_id,
                                 enable_auto_commit=False)
     try:
         await asyncio.wait_for(consumer.start(), timeout)

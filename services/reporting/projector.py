@@ -15,6 +15,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
 
 from chassis.clock import Clock, SystemClock
+from chassis.kafka import new_consumer, new_producer
 from contracts import encode
 
 from .feed import ESCALATION_TYPES, Feed
@@ -71,10 +72,10 @@ class LiveProjector:
         self.last_error: str | None = None
 
     async def start(self) -> None:
-        self.producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, acks="all",
+        self.producer = new_producer(bootstrap_servers=self.bootstrap, acks="all",
                                          enable_idempotence=True)
         await self.producer.start()
-        self.consumer = AIOKafkaConsumer(
+        self.consumer = new_consumer(
             *self.topics, bootstrap_servers=self.bootstrap, group_id=self.group_id,
             enable_auto_commit=False, auto_offset_reset="earliest",
             session_timeout_ms=int(self.session_timeout * 1000),

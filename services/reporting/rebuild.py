@@ -24,7 +24,7 @@ from redis.asyncio.lock import Lock
 from redis.exceptions import LockError
 
 from chassis.clock import Clock, SystemClock
-from chassis.kafka import source_partitions
+from chassis.kafka import new_consumer, source_partitions
 
 from .keys import Keys
 from .metrics import APPLIED, DUPLICATES, REBUILD_PROGRESS
@@ -113,7 +113,7 @@ class Rebuilds:
         await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _run(self, lock: Lock, version: int, previous: int | None) -> None:
-        consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, group_id=None,
+        consumer = new_consumer(bootstrap_servers=self.bootstrap, group_id=None,
                                     enable_auto_commit=False, auto_offset_reset="earliest")
         started = time.monotonic()
         try:

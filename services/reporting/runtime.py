@@ -8,10 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from aiokafka import AIOKafkaConsumer
-
 from chassis.clock import Clock, SystemClock
-from chassis.kafka import broker_reachable, ensure_topics, source_partitions
+from chassis.kafka import broker_reachable, ensure_topics, new_consumer, source_partitions
 from chassis.org import load_org
 from chassis.redis import make_redis
 from chassis.settings import Settings
@@ -28,7 +26,7 @@ log = logging.getLogger(__name__)
 
 
 async def partition_count(bootstrap: str, topics: list[str]) -> int:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None,
+    consumer = new_consumer(bootstrap_servers=bootstrap, group_id=None,
                                 enable_auto_commit=False)
     await consumer.start()
     try:

@@ -8,10 +8,10 @@ import uuid
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from chassis.commands import Reply
 from chassis.idempotency import run_idempotent
+from chassis.kafka import new_consumer, new_producer
 from chassis.problems import Invalid
 from chassis.redis import make_redis
 from contracts import decode, encode, envelope
@@ -28,14 +28,14 @@ async def test_an_envelope_goes_through_the_real_broker_and_decodes(stack_env):
     await ensure_topics(stack_env.bootstrap, {INTAKE: 6})
     event = samples()[1]
     env = envelope(event, source="intake", sequence=1)
-    producer = AIOKafkaProducer(bootstrap_servers=stack_env.bootstrap, acks="all",
+    producer = new_producer(bootstrap_servers=stack_env.bootstrap, acks="all",
                                 enable_idempotence=True)
     await producer.start()
     try:
         md = await producer.send_and_wait(INTAKE, key=env.subject.encode(), value=encode(env))
     finally:
         await producer.stop()
-    consumer = AIOKafkaConsumer(bootstrap_servers=stack_env.bootstrap, enable_auto_commit=False)
+    consumer = new_consumer(bootstrap_servers=stack_env.bootstrap, enable_auto_commit=False)
     await consumer.start()
     try:
         from aiokafka import TopicPartition

@@ -10,10 +10,11 @@ import uuid
 
 import jwt
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import TopicPartition
 from aiokafka.errors import MessageSizeTooLargeError
 from click.testing import CliRunner
 
+from chassis.kafka import new_consumer, new_producer
 from stack.cli import cli
 from stack.kafka import KafkaServer, ensure_kafka_jars, find_java
 from stack.messages import StackError
@@ -25,7 +26,7 @@ from tests.support.waiting import free_port
 
 
 async def _read_all(bootstrap: str, topic: str, partitions: int) -> list[bytes]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = new_consumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     try:
         tps = [TopicPartition(topic, p) for p in range(partitions)]
@@ -44,7 +45,7 @@ async def _read_all(bootstrap: str, topic: str, partitions: int) -> list[bytes]:
 async def test_kafka_restart_keeps_topics_and_messages(stack_env):
     topic = f"stack.restart.{uuid.uuid4().hex[:8]}"
     assert await ensure_topics(stack_env.bootstrap, {topic: 3}) == [topic]
-    producer = AIOKafkaProducer(bootstrap_servers=stack_env.bootstrap, acks="all",
+    producer = new_producer(bootstrap_servers=stack_env.bootstrap, acks="all",
                                 enable_idempotence=True)
     await producer.start()
     try:
@@ -66,7 +67,7 @@ async def test_kafka_restart_keeps_topics_and_messages(stack_env):
 async def test_broker_rejects_messages_over_one_megabyte(stack_env):
     topic = f"stack.big.{uuid.uuid4().hex[:8]}"
     await ensure_topics(stack_env.bootstrap, {topic: 1})
-    producer = AIOKafkaProducer(bootstrap_servers=stack_env.bootstrap, acks="all",
+    producer = new_producer(bootstrap_servers=stack_env.bootstrap, acks="all",
                                 max_request_size=4 * 1024 * 1024)
     await producer.start()
     try:
@@ -104,7 +105,7 @@ def test_cli_topics_and_tail_mask_personal_data(stack_env):
 
     async def produce() -> None:
         await ensure_topics(stack_env.bootstrap, {topic: 2})
-        producer = AIOKafkaProducer(bootstrap_servers=stack_env.bootstrap)
+        producer = new_producer(bootstrap_servers=stack_env.bootstrap)
         await producer.start()
         try:
             await producer.send_and_wait(

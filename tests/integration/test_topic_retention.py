@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import uuid
 
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin import NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
-from chassis.kafka import ensure_topics
+from chassis.kafka import ensure_topics, new_admin
 from contracts.topics import DISPOSITION, RETENTION_MS, command_topic, topic_config
 from tests.support.waiting import eventually
 
 
 async def described(bootstrap: str, names: list[str]) -> dict[str, dict[str, str]]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = new_admin(bootstrap_servers=bootstrap)
     await admin.start()
     try:
         got = await admin.describe_configs(
@@ -38,7 +38,7 @@ def test_the_configs_say_what_the_docs_say():
 async def test_topics_get_explicit_retention_also_when_they_existed(stack_env):
     fresh = f"audiensi.retention-{uuid.uuid4().hex[:6]}.commands.v1"
     old = DISPOSITION
-    admin = AIOKafkaAdminClient(bootstrap_servers=stack_env.bootstrap)
+    admin = new_admin(bootstrap_servers=stack_env.bootstrap)
     await admin.start()
     try:
         existing = set(await admin.list_topics())

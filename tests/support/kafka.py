@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import TopicPartition
 
+from chassis.kafka import new_consumer
 from contracts import DecodeError, Envelope, decode
 
 
 async def end_offsets(bootstrap: str, topic: str) -> dict[int, int]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = new_consumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     try:
         parts = consumer.partitions_for_topic(topic) or set()
@@ -34,7 +35,7 @@ Record = tuple[int, int, bytes | None, bytes]
 async def read_raw(bootstrap: str, topic: str, timeout: float = 10.0) -> list[Record]:
     """Every record on `topic` from offset 0 to the current end: (partition, offset, key, value)."""
     ends = await end_offsets(bootstrap, topic)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
+    consumer = new_consumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
                                 auto_offset_reset="earliest")
     await consumer.start()
     out = []

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 
+from stack.kafka_access import SERVICES
 from tests.support.waiting import eventually_sync, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,6 +22,8 @@ class ServiceProcess:
         self.port = port or free_port()
         self.env = {**os.environ, **env, f"AUDIENSI_{name.upper()}_PORT": str(self.port),
                     "PYTHONUNBUFFERED": "1"}
+        if name in SERVICES and "AUDIENSI_KAFKA_PRINCIPAL" not in env:
+            self.env["AUDIENSI_KAFKA_PRINCIPAL"] = name  # signs in as its own principal
         self.log_path = Path(log_dir) / f"{name}-{self.port}.log"
         self.proc: subprocess.Popen | None = None
 

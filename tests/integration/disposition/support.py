@@ -6,8 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime
 
-from aiokafka import AIOKafkaProducer
-
+from chassis.kafka import new_producer
 from contracts import Envelope, encode, envelope
 from contracts import intake as it
 from contracts.topics import INTAKE
@@ -45,7 +44,7 @@ def withdrawal(case_id: str, sequence: int) -> Envelope:
 
 async def produce(bootstrap: str, envelopes: list[Envelope], raw: list[tuple[bytes, bytes]] = (),
                   topic: str = INTAKE) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    producer = new_producer(bootstrap_servers=bootstrap, acks="all")
     await producer.start()
     try:
         for env in envelopes:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 import redis.asyncio as aioredis
-from aiokafka import AIOKafkaConsumer
 
+from chassis.kafka import new_consumer
 from contracts.topics import COMPLAINTS, INTAKE
 from services.intake.vault import IdentityErased, IdentityVault, SqliteKeyStore
 from tests.support.auth import auth
@@ -108,7 +108,7 @@ async def test_erasing_a_person_makes_the_sealed_copies_unreadable(http, stack_e
 
 
 async def all_topic_bytes(bootstrap: str) -> bytes:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+    consumer = new_consumer(bootstrap_servers=bootstrap)
     await consumer.start()
     try:
         topics = sorted(await consumer.topics())

@@ -9,9 +9,9 @@ from datetime import timedelta
 
 import pytest
 import redis.asyncio as aioredis
-from aiokafka import AIOKafkaProducer
 
 from chassis.idempotency import body_hash
+from chassis.kafka import new_producer
 from contracts.topics import DEADLETTER, INTAKE, command_topic
 from services.intake.schemas import RequestIn
 from tests.support.auth import auth
@@ -236,7 +236,7 @@ async def read_subject(stack_env, subject: str):
 
 async def test_an_undecodable_command_is_dead_lettered_and_the_owner_goes_on(http, stack_env):
     key = str(uuid.uuid4())
-    producer = AIOKafkaProducer(bootstrap_servers=stack_env.bootstrap)
+    producer = new_producer(bootstrap_servers=stack_env.bootstrap)
     await producer.start()
     try:
         await producer.send_and_wait(command_topic("intake"), b"\xffnot a command",

@@ -13,9 +13,8 @@ from typing import Any
 
 import httpx
 import redis as redis_sync
-from aiokafka import AIOKafkaProducer
 
-from chassis.kafka import ensure_topics
+from chassis.kafka import ensure_topics, new_producer
 from contracts import Envelope, encode
 from contracts.topics import DEADLETTER
 from services.reporting.config import SOURCE_TOPICS
@@ -97,7 +96,7 @@ class Reporting:
 
 async def produce(bootstrap: str, records: list[tuple[str, bytes | None, bytes]]) -> None:
     """Send in the given order (per partition order is kept: idempotent producer)."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all",
+    producer = new_producer(bootstrap_servers=bootstrap, acks="all",
                                 enable_idempotence=True, linger_ms=2)
     await producer.start()
     try:

@@ -12,9 +12,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import TopicPartition
 from aiokafka.partitioner import DefaultPartitioner
 
+from chassis.kafka import new_consumer, new_producer
 from contracts import Envelope, decode, encode, envelope
 from contracts.disposition import ApplicantInformed, CaseDisposed, DispositionReceived
 from tests.support.services import ServiceProcess
@@ -54,7 +55,7 @@ class Upstream:
     """Plays the intake and disposition services: their events, with their sequences."""
 
     def __init__(self, bootstrap: str) -> None:
-        self.producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all",
+        self.producer = new_producer(bootstrap_servers=bootstrap, acks="all",
                                          enable_idempotence=True)
         self._seq: dict[tuple[str, str], itertools.count] = {}
 
@@ -111,7 +112,7 @@ class Upstream:
 async def read_records(bootstrap: str, topic: str, subjects: set[str] | None = None,
                        timeout: float = 10.0) -> list[Record]:
     """Every record on `topic` up to its current end, decoded, with its timestamp."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
+    consumer = new_consumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
                                 auto_offset_reset="earliest")
     await consumer.start()
     try:

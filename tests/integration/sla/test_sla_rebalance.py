@@ -20,9 +20,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import TopicPartition
 from aiokafka.partitioner import DefaultPartitioner
 
+from chassis.kafka import new_consumer
 from contracts import DecodeError, decode, deterministic_id
 from contracts.topics import ESCALATIONS, SLA
 from services.sla.clocks import clock_id_for
@@ -89,7 +90,7 @@ class Watch:
     """Follows the escalations topic from its current end: which escalations are out."""
 
     def __init__(self, bootstrap: str, subjects: set[str]) -> None:
-        self.consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+        self.consumer = new_consumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
         self.subjects = subjects
         self.levels: dict[str, set[int]] = defaultdict(set)
         self._task: asyncio.Task | None = None
