@@ -22,6 +22,7 @@ from contracts import Envelope, encode
 from .auth import Principal
 from .i18n import Text
 from .problems import Unavailable
+from .signing import command_key, seal, unseal
 
 REPLY_TTL = 120
 BLPOP_SLICE = 2.0  # seconds; below redis-py's default socket timeout
@@ -38,12 +39,14 @@ class CommandMessage(BaseModel):
     correlation_id: str
     reply_to: str | None = None
 
-    def to_bytes(self) -> bytes:
-        return self.model_dump_json().encode()
+    def to_bytes(self, key: bytes | None = None) -> bytes:
+        """The sealed record value (`chassis.signing`; key: this process's command key)."""
+        return seal(self.model_dump_json().encode(), key or command_key())
 
     @classmethod
-    def from_bytes(cls, raw: bytes) -> CommandMessage:
-        return cls.model_validate_json(raw)
+    def from_bytes(cls, raw: bytes, key: bytes | None = None) -> CommandMessage:
+        """The command in a record value; `ForgedCommand` if its seal is missing or wrong."""
+        return cls.model_validate_json(unseal(raw, key or command_key()))
 
 
 class Reply(BaseModel):

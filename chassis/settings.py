@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     #: seconds a token may live (exp - iat); longer, or without iat/exp: 401
     jwt_max_lifetime: int = Field(default=12 * 3600, gt=0)
 
+    #: the key that seals commands on this service's command topic (chassis.signing)
+    command_key: str | None = Field(default=None, repr=False)
+
     org_file: Path = ROOT / "config" / "org.yaml"
     sla_policies: Path = ROOT / "config" / "sla-policies.yaml"
     calendar_dir: Path = ROOT / "config" / "calendar"
@@ -104,6 +107,9 @@ def auth_problems(settings: Settings) -> list[str]:
         elif len(settings.jwt_secret.encode()) < need:
             problems.append(f"AUDIENSI_ENV=production: AUDIENSI_JWT_SECRET is shorter than "
                             f"{need} bytes ({settings.jwt_algorithm})")
+    if settings.production and len((settings.command_key or "").encode()) < 32:
+        problems.append("AUDIENSI_ENV=production needs AUDIENSI_COMMAND_KEY of at least 32 "
+                        "bytes (it seals the commands on the command topics)")
     return problems
 
 

@@ -15,6 +15,7 @@ from datetime import datetime
 from pydantic import ValidationError
 
 from chassis.commands import CommandMessage
+from chassis.signing import ForgedCommand
 from contracts import DecodeError, decode
 from contracts.topics import command_topic
 from services.sla.domain import Acknowledge, Fact, Input, Tick, fact_from_envelope
@@ -65,6 +66,8 @@ def parse(topic: str, value: bytes, relevant: frozenset[str]) -> Parsed | None:
 def parse_command(value: bytes) -> Parsed:
     try:
         msg = CommandMessage.from_bytes(value)
+    except ForgedCommand as exc:
+        raise BadInput(f"not a command: {exc}") from exc
     except ValidationError as exc:
         raise BadInput(f"not a command: {exc.errors(include_url=False)[:1]}") from exc
     if msg.name == TICK:

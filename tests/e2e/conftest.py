@@ -14,6 +14,7 @@ import pytest
 from stack.kafka import KafkaServer
 from stack.redis import RedisServer
 from stack.supervisor import SERVICES, Supervisor, default_specs
+from tests.support.kafka import signed_in
 from tests.support.waiting import free_port
 
 #: inform-applicant and direct-walk-in in seconds: at-risk, breach and the next level all
@@ -91,6 +92,7 @@ def running_system(data_dir: Path, policies_text: str) -> Iterator[System]:
         "AUDIENSI_SLA_POLICIES": str(policies),
         "AUDIENSI_SLA_TICK_INTERVAL": "0.2",
     }
+    env.update(kafka.signin_env())  # the supervisor gives each service its own principal
     ports = {name: free_port() for name in SERVICES}
     supervisor = Supervisor(default_specs(ports), data_dir, env=env)
     try:
@@ -98,7 +100,8 @@ def running_system(data_dir: Path, policies_text: str) -> Iterator[System]:
         kafka.start(timeout=180)
         supervisor.start_all()
         supervisor.wait_ready(timeout=180)
-        yield System(supervisor, kafka, redis, data_dir)
+        with signed_in(kafka):  # this process's own reads of the topics: as admin
+            yield System(supervisor, kafka, redis, data_dir)
     finally:
         supervisor.stop_all()
         kafka.stop()

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from aiokafka import TopicPartition
 
@@ -73,3 +76,24 @@ async def read_events(bootstrap: str, topic: str, subject: str | None = None) ->
     if subject is not None:
         envs = [e for e in envs if e.subject == subject]
     return sorted(envs, key=lambda e: (e.subject, e.sequence)) if subject is None else envs
+
+
+@contextmanager
+def signed_in(kafka, principal: str = "admin") -> Iterator[None]:
+    """This process's Kafka clients sign in to `kafka` (a stack.kafka.KafkaServer) as
+    `principal` inside the block; the previous settings come back after it."""
+    from chassis.settings import get_settings
+
+    keys = ("AUDIENSI_KAFKA_PRINCIPAL", "AUDIENSI_KAFKA_CREDENTIALS")
+    saved = {key: os.environ.get(key) for key in keys}
+    os.environ.update(kafka.signin_env(principal))
+    get_settings.cache_clear()
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        get_settings.cache_clear()
