@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     #: seconds a token may live (exp - iat); longer, or without iat/exp: 401
     jwt_max_lifetime: int = Field(default=12 * 3600, gt=0)
 
+    #: docker secrets: files named like the variables (read by `get_settings`)
+    secrets_dir: Path | None = None
     #: the key that seals commands on this service's command topic (chassis.signing)
     command_key: str | None = Field(default=None, repr=False)
 
@@ -115,4 +117,7 @@ def auth_problems(settings: Settings) -> list[str]:
 
 @lru_cache
 def get_settings() -> Settings:
-    return Settings()
+    """The process's settings: the environment, and files in AUDIENSI_SECRETS_DIR (docker
+    secrets: a file named like the variable, e.g. `audiensi_kafka_password`)."""
+    secrets = os.environ.get("AUDIENSI_SECRETS_DIR")
+    return Settings(_secrets_dir=secrets) if secrets else Settings()

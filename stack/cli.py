@@ -276,6 +276,54 @@ def tail(topic: str, from_end: bool, limit: int | None, idle: float | None,
                            out=click.echo))
 
 
+@cli.command("kafka-setup")
+@_bootstrap_option
+def kafka_setup(bootstrap: str | None) -> None:
+    """Create the topics and every principal's ACLs (sign in as admin); for a broker run
+    elsewhere, e.g. docker-compose's. Safe to run again."""
+    from chassis.kafka import new_admin
+    from stack import kafka_access
+
+    bootstrap = bootstrap or _settings().kafka_bootstrap
+    _create_topics(bootstrap)
+
+    async def acls() -> list[str]:
+        admin = new_admin(bootstrap_servers=bootstrap, request_timeout_ms=15000)
+        await admin.start()
+        try:
+            return await kafka_access.apply_rules(admin, kafka_access.all_rules())
+        finally:
+            await admin.close()
+
+    errors = asyncio.run(acls())
+    if errors:
+        raise StackError("kafka_acls_failed", errors="; ".join(errors[:5]))
+    click.echo(text("acls_applied", count=len(kafka_access.all_rules())))
+
+
+@cli.command("compose-secrets")
+@click.option("--dir", "folder", type=click.Path(path_type=Path), default=Path("secrets"),
+              show_default=True, help="Where docker-compose.yml reads its secrets.")
+def compose_secrets(folder: Path) -> None:
+    """Write every secret docker-compose.yml names (random, 0600), keeping those there."""
+    import secrets as random
+
+    import yaml
+
+    from stack.proc import ROOT
+
+    names = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["secrets"]
+    folder.mkdir(parents=True, exist_ok=True)
+    made = []
+    for name, spec in names.items():
+        path = folder / Path(spec["file"]).name
+        if not path.exists():
+            path.touch(mode=0o600)
+            path.write_text(random.token_urlsafe(36))
+            made.append(name)
+    click.echo(text("secrets_written", count=len(made), folder=folder))
+
+
 @cli.command("kafka-config")
 @click.option("--principal", default="operator", show_default=True,
               help="Whose settings: operator, admin or a service (intake, disposition, ...).")

@@ -52,6 +52,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Kredensial Kafka tidak ada di {path}: jalankan `make up` sekali dulu.",
         "No Kafka credentials at {path}: run `make up` once first.",
     ),
+    "secrets_written": ("{count} rahasia baru di {folder}", "{count} new secrets in {folder}"),
+    "acls_applied": ("{count} ACL Kafka terpasang", "{count} Kafka ACLs in place"),
     "kafka_acls_failed": (
         "ACL Kafka tidak dapat dipasang: {errors}",
         "The Kafka ACLs could not be created: {errors}",

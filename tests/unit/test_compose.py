@@ -72,16 +72,50 @@ def test_dependencies_exist_and_have_healthchecks():
                 assert "healthcheck" in SERVICES[dep], f"{dep} has no healthcheck"
 
 
-def test_kafka_is_single_node_kraft_on_the_bootstrap_port():
+START = (ROOT / "deploy" / "kafka" / "start.sh").read_text()
+
+
+def _props() -> dict[str, str]:
+    body = START.split("<<PROPS", 1)[1].split("PROPS", 1)[0]
+    return dict(line.split("=", 1) for line in body.strip().splitlines())
+
+
+def test_kafka_is_single_node_kraft_with_sign_in_on_every_listener():
     kafka = SERVICES["kafka"]
-    env = _env(kafka)
     assert kafka["image"] == "apache/kafka:4.0.2"
-    assert env["KAFKA_PROCESS_ROLES"] == "broker,controller"
-    assert "PLAINTEXT://kafka:9092" in env["KAFKA_ADVERTISED_LISTENERS"]
-    assert env["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] == "false"
-    assert env["KAFKA_TRANSACTION_STATE_LOG_MIN_ISR"] == "1"
-    assert "kafka-broker-api-versions.sh" in " ".join(kafka["healthcheck"]["test"])
-    assert SERVICES["topics"]["command"] == ["audiensi", "topics"]
+    assert "./deploy/kafka/start.sh:/opt/audiensi/start.sh:ro" in kafka["volumes"]
+    props = _props()
+    assert props["process.roles"] == "broker,controller"
+    assert "CLIENT://kafka:9092" in props["advertised.listeners"]
+    protocols = dict(p.split(":") for p in props["listener.security.protocol.map"].split(","))
+    assert set(protocols.values()) == {"SASL_PLAINTEXT"}  # no listener without sign-in
+    assert props["authorizer.class.name"].endswith("StandardAuthorizer")
+    assert props["allow.everyone.if.no.acl.found"] == "false"
+    assert props["super.users"] == "User:admin"
+    assert props["auto.create.topics.enable"] == "false"
+    assert "--command-config" in " ".join(kafka["healthcheck"]["test"])
+    assert SERVICES["topics"]["command"] == ["audiensi", "kafka-setup"]
+
+
+def test_every_principal_has_a_secret_and_a_scram_credential():
+    from stack.kafka_access import PRINCIPALS
+
+    script = START.split('PRINCIPALS="', 1)[1].split('"', 1)[0].split()
+    assert tuple(script) == PRINCIPALS
+    assert {f"kafka_{p}_password" for p in PRINCIPALS} <= set(COMPOSE["secrets"])
+    assert set(SERVICES["kafka"]["secrets"]) == {f"kafka_{p}_password" for p in PRINCIPALS}
+
+
+@pytest.mark.parametrize("name", sorted(DEFAULT_PORTS))
+def test_each_service_signs_in_as_itself_with_only_its_own_secrets(name):
+    service = SERVICES[name]
+    env = _env(service)
+    assert env["AUDIENSI_ENV"] == "production"
+    assert env["AUDIENSI_KAFKA_PRINCIPAL"] == name
+    assert {s["source"]: s["target"] for s in service["secrets"]} == {
+        f"kafka_{name}_password": "audiensi_kafka_password",
+        f"command_key_{name}": "audiensi_command_key"}
+    assert env["AUDIENSI_SECRETS_DIR"] == "/run/secrets"
 
 
 def test_redis_has_a_healthcheck():
@@ -95,3 +129,18 @@ def test_dockerfile_runs_a_service_as_non_root():
     assert "FROM python:3.11-slim" in dockerfile
     assert re.search(r"^USER (?!root)\S+", dockerfile, re.M)
     assert 'CMD ["python", "-m", "services.intake"]' in dockerfile
+
+
+def test_compose_secrets_writes_each_secret_once_and_keeps_them(tmp_path):
+    from click.testing import CliRunner
+
+    from stack.cli import cli
+
+    folder = tmp_path / "secrets"
+    assert CliRunner().invoke(cli, ["compose-secrets", "--dir", str(folder)]).exit_code == 0
+    files = {p.name: p.read_text() for p in folder.iterdir()}
+    assert set(files) == {Path(s["file"]).name for s in COMPOSE["secrets"].values()}
+    assert len(set(files.values())) == len(files) and min(map(len, files.values())) >= 32
+    assert all((folder / n).stat().st_mode & 0o077 == 0 for n in files)
+    CliRunner().invoke(cli, ["compose-secrets", "--dir", str(folder)])
+    assert {p.name: p.read_text() for p in folder.iterdir()} == files

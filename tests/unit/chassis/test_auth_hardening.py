@@ -245,3 +245,18 @@ def test_an_expired_token_says_so(client):
 def test_a_good_token_passes(client):
     r = client.get("/me", headers={"Authorization": f"Bearer {hs256()}"})
     assert r.status_code == 200 and r.json() == {"sub": "u1"}
+
+
+def test_secrets_are_read_from_files_in_the_secrets_dir(monkeypatch, tmp_path):
+    (tmp_path / "audiensi_kafka_password").write_text("from-a-file")
+    (tmp_path / "audiensi_command_key").write_text("c" * 40)
+    monkeypatch.setenv("AUDIENSI_SECRETS_DIR", str(tmp_path))
+    monkeypatch.setenv("AUDIENSI_KAFKA_PRINCIPAL", "intake")
+    monkeypatch.delenv("AUDIENSI_KAFKA_PASSWORD", raising=False)
+    get_settings.cache_clear()
+    try:
+        settings = get_settings()
+        assert settings.kafka_password == "from-a-file" and settings.command_key == "c" * 40
+        assert "from-a-file" not in repr(settings)
+    finally:
+        get_settings.cache_clear()
