@@ -115,3 +115,18 @@ def test_kafka_config_prints_a_principals_client_settings(stack_env, topics):
                               "mallory"], cwd=ROOT, env=env, capture_output=True, text=True)
     assert refused.returncode != 0 and "operator" in refused.stderr
     assert "mallory" not in PRINCIPALS
+
+
+def test_kafka_setup_puts_the_topics_and_acls_on_a_broker_and_may_run_again(stack_env):
+    from stack.kafka_access import all_rules
+
+    env = {**stack_env.env, **stack_env.kafka.signin_env("admin"), "AUDIENSI_LANG": "en"}
+    for _ in range(2):
+        done = subprocess.run([sys.executable, "-m", "stack.cli", "kafka-setup"], cwd=ROOT,
+                              env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        assert f"{len(all_rules())} Kafka ACLs in place" in done.stdout
+    as_operator = {**env, **stack_env.kafka.signin_env("operator")}
+    refused = subprocess.run([sys.executable, "-m", "stack.cli", "kafka-setup"], cwd=ROOT,
+                             env=as_operator, capture_output=True, text=True)
+    assert refused.returncode != 0  # only admin may change the ACLs
