@@ -54,7 +54,13 @@ class Settings(BaseSettings):
     org_file: Path = ROOT / "config" / "org.yaml"
     sla_policies: Path = ROOT / "config" / "sla-policies.yaml"
     calendar_dir: Path = ROOT / "config" / "calendar"
-    keystore_url: str | None = None  # default: sqlite file under data_dir
+    #: where the keys of personal data live (chassis.keystore): redis://… (default: redis_url),
+    #: sqlite:///path, or memory:// (only with env=test)
+    keystore_url: str | None = None
+    #: base64 of 32 bytes: wraps every stored key; outside production a file under data_dir
+    master_key: str | None = Field(default=None, repr=False)
+    #: the HMAC key of identity references in use; earlier versions are still searched
+    hmac_key_version: int = Field(default=1, ge=1)
 
     intake_port: int = DEFAULT_PORTS["intake"]
     disposition_port: int = DEFAULT_PORTS["disposition"]
@@ -109,6 +115,9 @@ def auth_problems(settings: Settings) -> list[str]:
         elif len(settings.jwt_secret.encode()) < need:
             problems.append(f"AUDIENSI_ENV=production: AUDIENSI_JWT_SECRET is shorter than "
                             f"{need} bytes ({settings.jwt_algorithm})")
+    if settings.production and not settings.master_key:
+        problems.append("AUDIENSI_ENV=production needs AUDIENSI_MASTER_KEY (base64 of 32 bytes: "
+                        "it wraps the keys of personal data)")
     if settings.production and len((settings.command_key or "").encode()) < 32:
         problems.append("AUDIENSI_ENV=production needs AUDIENSI_COMMAND_KEY of at least 32 "
                         "bytes (it seals the commands on the command topics)")

@@ -144,5 +144,5 @@ async def get_complaint(tracking_id: str, request: Request, bus: Cases, clock: N
 async def erase_identity(body: ErasureIn, rt: Rt,
                          principal: Principal = Depends(require_roles(*ERASE_ROLES))):
     ref = await asyncio.to_thread(rt.vault.ref, body.kind, body.number)
-    erased = await asyncio.to_thread(rt.vault.forget, ref)
+    erased = await asyncio.to_thread(rt.vault.forget_identity, body.kind, body.number)
     return {"ref": ref, "erased": erased}

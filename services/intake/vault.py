@@ -8,8 +8,13 @@ An identity becomes `contracts.intake.Identity`:
   (`key_id`, one per `ref`): deleting that key (`forget`) makes every copy of the number in
   every topic, table and backup unreadable (crypto-shredding, UU 27/2022 erasure).
 
-Keys never go to Kafka: they live in a `KeyStore`. The default is a SQLite file under the
-data directory; another store (a KMS, Vault) only has to implement the protocol.
+Keys never go to Kafka: they live in a `chassis.keystore.KeyStore` (by default the service's
+Redis, shared by every worker, each key wrapped under the master key); another store (a KMS,
+Vault) only has to implement the protocol.
+
+The HMAC key is versioned (`AUDIENSI_HMAC_KEY_VERSION`): new references are made with the
+current version; a person is still found, and erased, under every earlier one. Version 1's
+references keep their old form `hmac-sha256:<hex>`; later ones read `hmac-sha256:v<n>:<hex>`.
 """
 
 from __future__ import annotations
@@ -18,110 +23,21 @@ import base64
 import hashlib
 import hmac
 import os
-import sqlite3
-import threading
 from datetime import date
-from pathlib import Path
-from typing import Protocol
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from chassis.clock import Clock, SystemClock
+from chassis.keystore import KeyStore
 from contracts.intake import Identity
 
 from .identity import mask, normalize
 
-HMAC_KEY_ID = "hmac-v1"
 REF_PREFIX = "hmac-sha256:"
 
 
-class KeyStore(Protocol):
-    """Where secret keys live (never in Kafka)."""
-
-    def get_or_create(self, key_id: str) -> bytes:
-        """The key with this id, created (32 random bytes) if it does not exist yet."""
-
-    def get(self, key_id: str) -> bytes | None: ...
-
-    def delete(self, key_id: str) -> bool:
-        """Destroy the key; True if it existed."""
-
-
-class SqliteKeyStore:
-    """Keys in a local SQLite file. Safe across threads and processes (one short
-    transaction per call; `INSERT OR IGNORE` makes concurrent creation converge)."""
-
-    def __init__(self, path: Path, clock: Clock | None = None) -> None:
-        self.path = Path(path)
-        self.clock = clock or SystemClock()  # stamps a key's created_at
-        self._ready = False
-        self._lock = threading.Lock()
-
-    def _connect(self) -> sqlite3.Connection:
-        if not self._ready:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
-        if not self._ready:
-            with self._lock:
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute("CREATE TABLE IF NOT EXISTS keys (id TEXT PRIMARY KEY, "
-                             "material BLOB NOT NULL, created_at TEXT NOT NULL)")
-                self._ready = True
-        return conn
-
-    def get_or_create(self, key_id: str) -> bytes:
-        conn = self._connect()
-        try:
-            conn.execute("INSERT OR IGNORE INTO keys (id, material, created_at) VALUES (?, ?, ?)",
-                         (key_id, os.urandom(32), self.clock.now().isoformat()))
-            row = conn.execute("SELECT material FROM keys WHERE id = ?", (key_id,)).fetchone()
-        finally:
-            conn.close()
-        return bytes(row[0])
-
-    def get(self, key_id: str) -> bytes | None:
-        conn = self._connect()
-        try:
-            row = conn.execute("SELECT material FROM keys WHERE id = ?", (key_id,)).fetchone()
-        finally:
-            conn.close()
-        return bytes(row[0]) if row else None
-
-    def delete(self, key_id: str) -> bool:
-        conn = self._connect()
-        try:
-            return conn.execute("DELETE FROM keys WHERE id = ?", (key_id,)).rowcount > 0
-        finally:
-            conn.close()
-
-
-class MemoryKeyStore:
-    """A key store in a dict: for unit tests."""
-
-    def __init__(self) -> None:
-        self.keys: dict[str, bytes] = {}
-
-    def get_or_create(self, key_id: str) -> bytes:
-        return self.keys.setdefault(key_id, os.urandom(32))
-
-    def get(self, key_id: str) -> bytes | None:
-        return self.keys.get(key_id)
-
-    def delete(self, key_id: str) -> bool:
-        return self.keys.pop(key_id, None) is not None
-
-
-def open_keystore(url: str | None, data_dir: Path, clock: Clock | None = None) -> KeyStore:
-    """`sqlite:///relative.db`, `sqlite:////absolute.db` (SQLAlchemy style), `memory://`, or
-    nothing: the default file under the data directory."""
-    if not url:
-        return SqliteKeyStore(Path(data_dir) / "keystore" / "intake-keys.sqlite3", clock)
-    if url.startswith("sqlite:///"):
-        return SqliteKeyStore(Path(url.removeprefix("sqlite:///")), clock)
-    if url == "memory://":
-        return MemoryKeyStore()
-    raise ValueError("unsupported key store URL (use sqlite:///path or memory://)")
+def hmac_key_id(version: int) -> str:
+    return f"hmac-v{version}"
 
 
 class IdentityErased(Exception):
@@ -129,18 +45,28 @@ class IdentityErased(Exception):
 
 
 class IdentityVault:
-    def __init__(self, store: KeyStore) -> None:
+    def __init__(self, store: KeyStore, hmac_version: int = 1) -> None:
+        if hmac_version < 1:
+            raise ValueError("the HMAC key version starts at 1")
         self.store = store
-        self._hmac_key: bytes | None = None
+        self.hmac_version = hmac_version
+        self._hmac_keys: dict[int, bytes] = {}
 
-    def _hmac(self) -> bytes:
-        if self._hmac_key is None:
-            self._hmac_key = self.store.get_or_create(HMAC_KEY_ID)
-        return self._hmac_key
+    def _hmac(self, version: int) -> bytes:
+        if version not in self._hmac_keys:
+            self._hmac_keys[version] = self.store.get_or_create(hmac_key_id(version))
+        return self._hmac_keys[version]
 
-    def ref(self, kind: str, number: str) -> str:
-        digest = hmac.new(self._hmac(), f"{kind}:{normalize(number)}".encode(), hashlib.sha256)
-        return REF_PREFIX + digest.hexdigest()
+    def ref(self, kind: str, number: str, version: int | None = None) -> str:
+        """The reference of an identity under the current HMAC key (or `version`'s)."""
+        version = version or self.hmac_version
+        digest = hmac.new(self._hmac(version), f"{kind}:{normalize(number)}".encode(),
+                          hashlib.sha256).hexdigest()
+        return REF_PREFIX + (digest if version == 1 else f"v{version}:{digest}")
+
+    def refs(self, kind: str, number: str) -> list[str]:
+        """The identity's reference under every HMAC key version so far, newest first."""
+        return [self.ref(kind, number, v) for v in range(self.hmac_version, 0, -1)]
 
     @staticmethod
     def key_id_for(ref: str) -> str:
@@ -172,6 +98,10 @@ class IdentityVault:
     def forget(self, ref: str) -> bool:
         """Erase a person: delete their data key. True if there was one."""
         return self.store.delete(self.key_id_for(ref))
+
+    def forget_identity(self, kind: str, number: str) -> bool:
+        """Erase a person under every HMAC key version. True if any key was deleted."""
+        return any([self.forget(ref) for ref in self.refs(kind, number)])
 
 
 def _aad(kind: str, key_id: str) -> bytes:

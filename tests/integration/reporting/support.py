@@ -121,7 +121,10 @@ def start_reporting(stack_env, db: int, name: str) -> Reporting:
            "AUDIENSI_REPORTING_DEADLETTER_TOPIC": prefix + DEADLETTER,
            "AUDIENSI_REPORTING_GROUP_ID": f"{prefix}reporting",
            "AUDIENSI_REPORTING_OLD_VERSION_GRACE": "1",
-           "AUDIENSI_SESSION_TIMEOUT": "6"}
+           "AUDIENSI_SESSION_TIMEOUT": "6",
+           # the private topics are outside the production ACLs (stack/kafka_access.py):
+           # this reporting signs in as the test harness does
+           "AUDIENSI_KAFKA_PRINCIPAL": "admin"}
     redis_sync.Redis.from_url(redis_url).flushdb()
     proc = ServiceProcess("reporting", env, Path(stack_env.data_dir) / "logs" / name)
     proc.start(timeout=120)

@@ -65,19 +65,21 @@ def test_production_refuses_an_hs256_secret_under_32_bytes(secret):
 
 
 KEY = "k" * 32  # a command key (chassis.signing), required in production too
+MASTER = "bWFzdGVyLWtleS1vZi0zMi1ieXRlcy1mb3ItdGVzdHM="  # chassis.keystore, likewise
+KEYS = dict(command_key=KEY, master_key=MASTER)
 
 
 def test_production_accepts_a_real_secret_and_measures_bytes():
-    assert Settings(env="production", jwt_secret="x" * 32, command_key=KEY).production
-    assert Settings(env="production", jwt_secret="é" * 16, command_key=KEY).production
+    assert Settings(env="production", jwt_secret="x" * 32, **KEYS).production
+    assert Settings(env="production", jwt_secret="é" * 16, **KEYS).production
     with pytest.raises(ValidationError, match="shorter than 64 bytes"):
-        Settings(env="production", jwt_secret="x" * 32, jwt_algorithm="HS512", command_key=KEY)
+        Settings(env="production", jwt_secret="x" * 32, jwt_algorithm="HS512", **KEYS)
 
 
 @pytest.mark.parametrize("key", [None, "k" * 31])
 def test_production_needs_a_command_key_of_32_bytes(key):
     with pytest.raises(ValidationError, match="AUDIENSI_COMMAND_KEY"):
-        Settings(env="production", jwt_secret="x" * 32, command_key=key)
+        Settings(env="production", jwt_secret="x" * 32, command_key=key, master_key=MASTER)
 
 
 def test_the_environment_is_read_at_start_up(monkeypatch):
@@ -89,6 +91,7 @@ def test_the_environment_is_read_at_start_up(monkeypatch):
             get_settings()  # what chassis.web.run reads before building a service
         monkeypatch.setenv("AUDIENSI_JWT_SECRET", "r" * 40)
         monkeypatch.setenv("AUDIENSI_COMMAND_KEY", "c" * 40)
+        monkeypatch.setenv("AUDIENSI_MASTER_KEY", MASTER)
         get_settings.cache_clear()
         assert get_settings().production
     finally:

@@ -36,7 +36,7 @@ def letter_body(dated=TODAY - timedelta(days=2)) -> dict:
 
 @pytest.fixture
 def app(tmp_path):
-    app = build(Settings(data_dir=tmp_path, keystore_url="memory://"))
+    app = build(Settings(data_dir=tmp_path, env="test", keystore_url="memory://"))
     fixed_clock(app)
     return app
 

@@ -5,13 +5,11 @@ from datetime import UTC, date, datetime
 import pytest
 
 from chassis.clock import FixedClock
-from services.intake.vault import (
-    IdentityErased,
-    IdentityVault,
-    MemoryKeyStore,
-    SqliteKeyStore,
-    open_keystore,
-)
+from chassis.keystore import MemoryKeyStore, SqliteKeyStore, Wrapper, open_keystore
+from chassis.settings import Settings
+from services.intake.vault import IdentityErased, IdentityVault
+
+WRAP = Wrapper(b"m" * 32)
 
 NIK = "1971015708900001"
 OTHER = "3173021205850042"
@@ -68,9 +66,9 @@ def test_a_tampered_seal_is_not_revealed(vault):
 
 def test_the_sqlite_store_keeps_keys_across_instances_and_forgets_for_all(tmp_path):
     path = tmp_path / "keys" / "k.sqlite3"
-    first = IdentityVault(SqliteKeyStore(path))
+    first = IdentityVault(SqliteKeyStore(path, WRAP))
     identity = first.protect("KTP", NIK)
-    second = IdentityVault(SqliteKeyStore(path))  # e.g. after a restart, or another process
+    second = IdentityVault(SqliteKeyStore(path, WRAP))  # e.g. after a restart, or another process
     assert second.ref("KTP", NIK) == identity.ref
     assert second.reveal(identity) == NIK
     assert second.forget(identity.ref)
@@ -82,16 +80,33 @@ def test_the_sqlite_store_keeps_keys_across_instances_and_forgets_for_all(tmp_pa
 def test_a_new_key_is_stamped_by_the_clock_it_is_given(tmp_path):
     at = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
     path = tmp_path / "k.sqlite3"
-    open_keystore(f"sqlite:///{path}", tmp_path, FixedClock(at)).get_or_create("k1")
+    SqliteKeyStore(path, WRAP, FixedClock(at)).get_or_create("k1")
     with sqlite3.connect(path) as conn:
         [(stamp,)] = conn.execute("SELECT created_at FROM keys WHERE id = 'k1'").fetchall()
     assert stamp == at.isoformat()
 
 
 def test_key_store_urls(tmp_path):
-    assert isinstance(open_keystore(None, tmp_path), SqliteKeyStore)
-    store = open_keystore(f"sqlite:///{tmp_path}/x.db", tmp_path)
+    base = dict(data_dir=tmp_path)
+    store = open_keystore(Settings(**base, keystore_url=f"sqlite:///{tmp_path}/x.db"))
     assert isinstance(store, SqliteKeyStore) and store.path == tmp_path / "x.db"
-    assert isinstance(open_keystore("memory://", tmp_path), MemoryKeyStore)
+    assert isinstance(open_keystore(Settings(**base, env="test", keystore_url="memory://")),
+                      MemoryKeyStore)
+    with pytest.raises(ValueError, match="AUDIENSI_ENV=test"):
+        open_keystore(Settings(**base, keystore_url="memory://"))
     with pytest.raises(ValueError):
-        open_keystore("vault://somewhere", tmp_path)
+        open_keystore(Settings(**base, keystore_url="vault://somewhere"))
+
+
+def test_a_rotated_hmac_key_makes_new_refs_and_still_finds_and_erases_the_old():
+    store = MemoryKeyStore()
+    old = IdentityVault(store, hmac_version=1).protect("KTP", NIK)
+    rotated = IdentityVault(store, hmac_version=2)
+    new = rotated.protect("KTP", NIK)
+    assert new.ref.startswith("hmac-sha256:v2:") and new.ref != old.ref
+    assert rotated.refs("KTP", NIK) == [new.ref, old.ref]  # found under both versions
+    assert rotated.forget_identity("KTP", NIK)
+    for identity in (old, new):
+        with pytest.raises(IdentityErased):
+            rotated.reveal(identity)
+    assert not rotated.forget_identity("KTP", NIK)
