@@ -115,9 +115,6 @@ def auth_problems(settings: Settings) -> list[str]:
         elif len(settings.jwt_secret.encode()) < need:
             problems.append(f"AUDIENSI_ENV=production: AUDIENSI_JWT_SECRET is shorter than "
                             f"{need} bytes ({settings.jwt_algorithm})")
-    if settings.production and not settings.master_key:
-        problems.append("AUDIENSI_ENV=production needs AUDIENSI_MASTER_KEY (base64 of 32 bytes: "
-                        "it wraps the keys of personal data)")
     if settings.production and len((settings.command_key or "").encode()) < 32:
         problems.append("AUDIENSI_ENV=production needs AUDIENSI_COMMAND_KEY of at least 32 "
                         "bytes (it seals the commands on the command topics)")

@@ -306,6 +306,7 @@ def kafka_setup(bootstrap: str | None) -> None:
               show_default=True, help="Where docker-compose.yml reads its secrets.")
 def compose_secrets(folder: Path) -> None:
     """Write every secret docker-compose.yml names (random, 0600), keeping those there."""
+    import base64
     import secrets as random
 
     import yaml
@@ -319,7 +320,10 @@ def compose_secrets(folder: Path) -> None:
         path = folder / Path(spec["file"]).name
         if not path.exists():
             path.touch(mode=0o600)
-            path.write_text(random.token_urlsafe(36))
+            # the master key is base64 of exactly 32 bytes (chassis.keystore); the rest text
+            value = (base64.b64encode(random.token_bytes(32)).decode() if name == "master_key"
+                     else random.token_urlsafe(36))
+            path.write_text(value)
             made.append(name)
     click.echo(text("secrets_written", count=len(made), folder=folder))
 

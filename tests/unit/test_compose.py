@@ -112,9 +112,11 @@ def test_each_service_signs_in_as_itself_with_only_its_own_secrets(name):
     env = _env(service)
     assert env["AUDIENSI_ENV"] == "production"
     assert env["AUDIENSI_KAFKA_PRINCIPAL"] == name
-    assert {s["source"]: s["target"] for s in service["secrets"]} == {
-        f"kafka_{name}_password": "audiensi_kafka_password",
-        f"command_key_{name}": "audiensi_command_key"}
+    expected = {f"kafka_{name}_password": "audiensi_kafka_password",
+                f"command_key_{name}": "audiensi_command_key"}
+    if name == "intake":  # the only holder of personal data keys so far
+        expected["master_key"] = "audiensi_master_key"
+    assert {s["source"]: s["target"] for s in service["secrets"]} == expected
     assert env["AUDIENSI_SECRETS_DIR"] == "/run/secrets"
 
 
@@ -144,3 +146,7 @@ def test_compose_secrets_writes_each_secret_once_and_keeps_them(tmp_path):
     assert all((folder / n).stat().st_mode & 0o077 == 0 for n in files)
     CliRunner().invoke(cli, ["compose-secrets", "--dir", str(folder)])
     assert {p.name: p.read_text() for p in folder.iterdir()} == files
+    from chassis.keystore import master_key
+    from chassis.settings import Settings
+
+    assert len(master_key(Settings(master_key=files["master_key"]))) == 32

@@ -41,7 +41,9 @@ def test_outside_production_a_master_key_file_is_made_once(tmp_path):
     assert (tmp_path / "master.key").stat().st_mode & 0o077 == 0
 
 
-def test_production_needs_a_master_key(tmp_path):
-    with pytest.raises(ValueError, match="AUDIENSI_MASTER_KEY"):
-        Settings(data_dir=tmp_path, env="production", jwt_secret="x" * 32,
-                 command_key="c" * 32)
+def test_production_needs_a_master_key_where_a_key_store_is_opened(tmp_path):
+    settings = Settings(data_dir=tmp_path, env="production", jwt_secret="x" * 32,
+                        command_key="c" * 32)
+    with pytest.raises(MasterKeyError, match="AUDIENSI_MASTER_KEY"):
+        master_key(settings)
+    assert not (tmp_path / "master.key").exists()
