@@ -201,3 +201,48 @@ def test_escalations_are_indexed_by_the_cases_division_and_by_the_role_addressed
     assert {f"{PREFIX}escs:div:pmd:open", f"{PREFIX}escs:to:head_of_office:open",
             f"{PREFIX}escs:open"} <= pipe.sets
     assert not any(key.startswith(f"{PREFIX}escs:to:secretariat") for key in pipe.sets)
+
+
+def test_every_step_of_a_letter_case_is_watched_by_some_clock_until_the_closure():
+    """Walk a letter case through the standard (with a return of the report): after each
+    step but the notification (the audience's date is the applicant's), a clock runs."""
+    steps = [registered(), disposed(MON_9 + hours(1)), received(MON_9 + hours(2)),
+             on("OfficerAssigned", MON_9 + hours(3), officer_id="p"),
+             on("ApplicantInformed", MON_9 + hours(4)),
+             on("AudienceHeld", MON_9 + hours(5)),
+             on("ResultReportSubmitted", MON_9 + hours(6)),
+             on("ResultReportForwarded", MON_9 + hours(7)),
+             on("ResultReportReturned", MON_9 + hours(8), from_status="forwarded"),
+             on("ResultReportSubmitted", MON_9 + hours(9)),
+             on("ResultReportForwarded", MON_9 + hours(10)),
+             on("CaseClosed", MON_9 + hours(11))]
+    run = office()
+    running = []
+    for step in steps:
+        run.when(step)
+        running.append((step.event_type, sorted(k.policy_id for k in run.state.clocks
+                                                if k.is_open)))
+    assert running == [
+        ("RequestRegistered", ["dispose-request"]),
+        ("CaseDisposed", ["receive-disposition"]),
+        ("DispositionReceived", ["inform-applicant"]),
+        ("OfficerAssigned", ["inform-applicant"]),
+        ("ApplicantInformed", []),
+        ("AudienceHeld", ["submit-report"]),
+        ("ResultReportSubmitted", ["forward-report"]),
+        ("ResultReportForwarded", ["close-case"]),
+        ("ResultReportReturned", ["submit-report"]),
+        ("ResultReportSubmitted", ["forward-report"]),
+        ("ResultReportForwarded", ["close-case"]),
+        ("CaseClosed", []),
+    ]
+    assert {k.state for k in run.state.clocks} == {"met", "cancelled"}
+
+
+def test_a_declined_audience_waits_for_its_closure_under_a_clock():
+    run = office(received(MON_9), on("AudienceDeclined", MON_9 + hours(1)))
+    [clock] = [k for k in run.state.clocks if k.is_open]
+    assert clock.policy_id == "close-case"
+    run.when(tick(clock.due_at))
+    assert [(e.policy_id, e.to_role) for e in run.events("EscalationRaised")] == [
+        ("close-case", "secretariat")]

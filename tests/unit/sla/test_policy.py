@@ -27,9 +27,10 @@ def wib(y, m, d, hh=0, mm=0) -> datetime:
 def test_the_default_file_has_the_standards_four_and_the_offices_three_targets():
     assert POLICIES.ids == (
         "inform-applicant", "direct-walk-in", "complaint-verify", "complaint-respond",
-        "dispose-request", "receive-disposition", "submit-report",
+        "dispose-request", "receive-disposition", "submit-report", "forward-report",
+        "close-case",
     )  # fmt: skip
-    assert [p.kind for p in POLICIES] == ["standard"] * 4 + ["office_target"] * 3
+    assert [p.kind for p in POLICIES] == ["standard"] * 4 + ["office_target"] * 5
 
 
 def test_the_office_targets_are_one_day_four_hours_three_days_with_their_ladders():
@@ -115,7 +116,6 @@ def test_each_event_plays_its_role_for_its_policies():
     assert roles("DispositionReceived") == [("inform-applicant", "start"),
                                             ("receive-disposition", "stop")]
     assert roles("ApplicantInformed") == [("inform-applicant", "stop")]
-    assert roles("AudienceDeclined") == [("inform-applicant", "stop")]
     assert roles("DispositionReturned") == [
         ("inform-applicant", "cancel"), ("dispose-request", "start"),
         ("receive-disposition", "cancel")]
@@ -124,7 +124,11 @@ def test_each_event_plays_its_role_for_its_policies():
     assert roles("CaseCancelled") == [
         ("inform-applicant", "cancel"), ("direct-walk-in", "cancel"),
         ("dispose-request", "cancel"), ("receive-disposition", "cancel"),
-        ("submit-report", "cancel")]
+        ("submit-report", "cancel"), ("forward-report", "cancel"), ("close-case", "cancel")]
+    assert roles("AudienceDeclined") == [("inform-applicant", "stop"), ("close-case", "start")]
+    assert roles("ResultReportReturned") == [("submit-report", "start"),
+                                             ("forward-report", "cancel"),
+                                             ("close-case", "cancel")]
     assert roles("ComplaintVerified") == [
         ("complaint-verify", "stop"), ("complaint-respond", "start"),
     ]  # fmt: skip
