@@ -138,6 +138,7 @@ def test_each_event_plays_its_role_for_its_policies():
     assert roles("OfficerAssigned") == []
     assert "OfficerAssigned" not in POLICIES.event_types
     assert "OfficerReassigned" not in POLICIES.event_types
+    assert "AudienceRescheduled" not in POLICIES.event_types  # no clock restarts on it
 
 
 def test_conditions_can_use_lists_and_dotted_fields():
