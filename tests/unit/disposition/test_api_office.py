@@ -129,3 +129,19 @@ def test_the_report_takes_every_part_of_the_product(app, bus):
                             json=body)
     assert r.status_code == 200
     assert {k: bus.sent[0].payload[k] for k in body} == body
+
+
+def test_an_officer_who_left_cannot_be_given_the_case(app, bus):
+    org = Org.model_validate({
+        "divisions": [{"id": "rehsos", "name": "Rehsos"}],
+        "users": [{"id": "petugas-lama", "name": "L", "roles": ["officer"],
+                   "division": "rehsos", "active": False}]})
+    app.dependency_overrides[deps.organisation] = lambda: org
+    client = unstarted(app)
+    for path, body in (("reassignment", {"officer_id": "petugas-lama", "reason": "x"}),
+                       ("assignment", {"officer_id": "petugas-lama"})):
+        r = client.post(f"/cases/{CASE}/{path}", headers=en("kabid-rehsos"), json=body)
+        assert r.status_code == 422, (path, r.text)
+        assert r.json()["errors"][0] == {"field": "officer_id",
+                                         "reason": "petugas-lama is not active"}
+    assert bus.sent == []
