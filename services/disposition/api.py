@@ -23,11 +23,16 @@ from .schemas import (
     AudienceBody,
     CancellationBody,
     ClosureBody,
+    DeclinationBody,
     DirectionBody,
     DispositionBody,
+    DispositionReturnBody,
     NotificationBody,
     PreparationBody,
+    ReassignmentBody,
     ReportBody,
+    ReportReturnBody,
+    ReschedulingBody,
     StaffReviewBody,
 )
 
@@ -55,16 +60,31 @@ def person(org: Org, user_id: str, roles: tuple[str, ...], caller: str) -> User:
                       f"unknown staff member {user_id}") from None
     if user.id != caller and not set(user.roles) & set(roles):
         raise invalid("officer_id", f"{user_id} bukan petugas", f"{user_id} is not an officer")
+    if not user.active:
+        raise invalid("officer_id", f"{user_id} tidak aktif", f"{user_id} is not active")
     return user
+
+
+def not_in_past(clock: Now, scheduled_for) -> None:
+    if scheduled_for is not None and scheduled_for < clock.now() - CLOCK_SKEW:
+        raise invalid("scheduled_for", "Jadwal audiensi sudah lewat",
+                      "the audience schedule is in the past")
 
 
 @router.post("/{case_id}/disposition", summary="Kadis disposes the request to a division")
 async def dispose(case_id: CaseId, body: DispositionBody, principal: may("disposition"),
                   org: Organisation, cases: Cases) -> JSONResponse:
-    if body.division not in org.division_ids():
+    known = org.division_ids()
+    if body.division not in known:
         raise invalid("division", f"Bidang {body.division} tidak dikenal",
                       f"unknown division {body.division}")
-    return await cases.submit(principal, case_id, "disposition", body.payload())
+    for i, copy in enumerate(body.copies):
+        if copy not in known:
+            raise Invalid(Text(f"Bidang tembusan {copy} tidak dikenal",
+                               f"unknown copy division {copy}"),
+                          errors=[field_error(f"copies.{i}", f"unknown division {copy}")])
+    payload = {**body.payload(), "division_has_head": bool(org.heads(body.division))}
+    return await cases.submit(principal, case_id, "disposition", payload)
 
 
 @router.post("/{case_id}/receipt", summary="The division head receives the disposition")
@@ -95,9 +115,7 @@ async def staff_review(case_id: CaseId, body: StaffReviewBody, principal: may("s
 @router.post("/{case_id}/notification", summary="The assigned officer informs the applicant")
 async def notify(case_id: CaseId, body: NotificationBody, principal: may("notification"),
                  cases: Cases, clock: Now) -> JSONResponse:
-    if body.scheduled_for is not None and body.scheduled_for < clock.now() - CLOCK_SKEW:
-        raise invalid("scheduled_for", "Jadwal audiensi sudah lewat",
-                      "the audience schedule is in the past")
+    not_in_past(clock, body.scheduled_for)
     return await cases.submit(principal, case_id, "notification", body.payload())
 
 
@@ -140,6 +158,42 @@ async def close(case_id: CaseId, principal: may("closure"), cases: Cases,
 async def cancel(case_id: CaseId, body: CancellationBody, principal: may("cancellation"),
                  cases: Cases) -> JSONResponse:
     return await cases.submit(principal, case_id, "cancellation", body.payload())
+
+
+@router.post("/{case_id}/reassignment", summary="The division head reassigns the case")
+async def reassign(case_id: CaseId, body: ReassignmentBody, principal: may("reassignment"),
+                   org: Organisation, cases: Cases) -> JSONResponse:
+    user = person(org, body.officer_id, ("officer",), principal.sub)
+    payload = {**body.payload(), "officer_division": user.division}
+    return await cases.submit(principal, case_id, "reassignment", payload)
+
+
+@router.post("/{case_id}/rescheduling", summary="The officer moves the audience to a new date")
+async def reschedule(case_id: CaseId, body: ReschedulingBody, principal: may("rescheduling"),
+                     cases: Cases, clock: Now) -> JSONResponse:
+    not_in_past(clock, body.scheduled_for)
+    return await cases.submit(principal, case_id, "rescheduling", body.payload())
+
+
+@router.post("/{case_id}/declination",
+             summary="The officer or the division head declines the audience, with an answer")
+async def decline(case_id: CaseId, body: DeclinationBody, principal: may("declination"),
+                  cases: Cases) -> JSONResponse:
+    return await cases.submit(principal, case_id, "declination", body.payload())
+
+
+@router.post("/{case_id}/report/return", summary="The report goes back to the officer")
+async def return_report(case_id: CaseId, body: ReportReturnBody, principal: may("report-return"),
+                        cases: Cases) -> JSONResponse:
+    return await cases.submit(principal, case_id, "report-return", body.payload())
+
+
+@router.post("/{case_id}/disposition/return",
+             summary="The division head returns the disposition to the Head of Office")
+async def return_disposition(case_id: CaseId, body: DispositionReturnBody,
+                             principal: may("disposition-return"),
+                             cases: Cases) -> JSONResponse:
+    return await cases.submit(principal, case_id, "disposition-return", body.payload())
 
 
 @router.get("/{case_id}", summary="The case: status, division, officer, allowed next steps")

@@ -5,6 +5,13 @@ Letter path: requested -> registered -> disposed (re-disposition allowed until r
 received -> assigned -> [prepared] -> [staff review] -> informed -> held -> reported ->
 forwarded -> closed. Urgent walk-in: requested -> directed -> held -> reported -> forwarded ->
 closed. Any non-final case can be withdrawn (intake) or cancelled (head of office).
+
+The office's own steps around them: the division head returns a disposition before an
+officer is assigned (-> registered) and reassigns the case to another officer until the
+report; the officer reschedules an audience after informing the applicant and before it is
+held; the officer or the division head declines the audience before the applicant was
+informed (-> declined; then only closure or cancellation); the division head (before
+forwarding) or the Head of Office (before closure) returns the report (-> held).
 """
 
 from __future__ import annotations
@@ -24,13 +31,18 @@ from .model import (
     Case,
     Close,
     Command,
+    Decline,
     DirectWalkIn,
     Dispose,
     ForwardReport,
     HoldAudience,
     InformApplicant,
     Prepare,
+    Reassign,
     Receive,
+    Reschedule,
+    ReturnDisposition,
+    ReturnReport,
     SubmitReport,
     SubmitStaffReview,
 )
@@ -51,7 +63,14 @@ ROLES: dict[str, tuple[str, ...]] = {
     "report-forwarding": ("division_head",),
     "closure": ("head_of_office",),
     "cancellation": ("head_of_office",),
+    "reassignment": ("division_head",),
+    "rescheduling": OFFICER_ROLES,
+    "declination": OFFICER_ROLES,
+    "report-return": ("division_head", "head_of_office"),
+    "disposition-return": ("division_head",),
 }
+#: the steps a declined case still takes (the applicant has been answered)
+AFTER_DECLINED = frozenset({"closure", "cancellation"})
 
 
 def _rank(state: Case) -> int:
@@ -70,6 +89,8 @@ def _common(state: Case | None, actor: Actor, step: str) -> Case:
         raise e.CaseUnknown("?")
     if state.final:
         raise e.CaseFinished(state.status)
+    if state.status == "declined" and step not in AFTER_DECLINED:
+        raise e.CaseDeclined()
     return state
 
 
@@ -186,12 +207,77 @@ def guard_report_forwarding(state: Case | None, actor: Actor) -> None:
 
 def guard_closure(state: Case | None, actor: Actor) -> None:
     s = _common(state, actor, "closure")
-    if s.status != "forwarded":
+    if s.status not in ("forwarded", "declined"):
         raise e.NotForwarded()
 
 
 def guard_cancellation(state: Case | None, actor: Actor) -> None:
     _common(state, actor, "cancellation")
+
+
+def guard_reassignment(state: Case | None, actor: Actor) -> None:
+    """The head of the case's division, once an officer has the case and until the report."""
+    s = _common(state, actor, "reassignment")
+    _head_of_its_division(s, actor)
+    if s.officer_id is None:
+        if s.urgent or s.status == "received":
+            raise e.NoOfficer()
+        raise e.NotDisposed() if _rank(s) < RANK["disposed"] else e.NotReceived()
+    if _rank(s) >= RANK["reported"]:
+        raise e.AlreadyReported()
+
+
+def guard_rescheduling(state: Case | None, actor: Actor) -> None:
+    """The case's officer, after the applicant was informed and before the audience."""
+    s = _common(state, actor, "rescheduling")
+    _letter_path(s)
+    _its_officer(s, actor)
+    if _rank(s) < RANK["informed"]:
+        raise e.NotInformed()
+    if s.status != "informed":
+        raise e.AlreadyHeld()
+
+
+def guard_declination(state: Case | None, actor: Actor) -> None:
+    """The case's officer or the head of its division, after the receipt and before the
+    applicant was informed."""
+    s = _common(state, actor, "declination")
+    _letter_path(s)
+    if _rank(s) < RANK["disposed"]:
+        raise e.NotDisposed()
+    if not (actor.has("division_head") and actor.division == s.division):
+        if actor.has("division_head") and actor.id != s.officer_id:
+            raise e.NotYourDivision(s.division)
+        _its_officer(s, actor)
+    if s.status == "disposed":
+        raise e.NotReceived()
+    if _rank(s) >= RANK["informed"]:
+        raise e.AlreadyInformed()
+
+
+def guard_report_return(state: Case | None, actor: Actor) -> None:
+    """The division head while the report waits for forwarding, the Head of Office while
+    it waits for closure."""
+    s = _common(state, actor, "report-return")
+    if _rank(s) < RANK["reported"]:
+        raise e.NotReported()
+    if s.status == "reported":
+        if not actor.has("division_head"):
+            raise e.ReportWaitsForDivisionHead(s.division)
+        _head_of_its_division(s, actor)
+    elif not actor.has("head_of_office"):
+        raise e.ReportWaitsForHeadOfOffice()
+
+
+def guard_disposition_return(state: Case | None, actor: Actor) -> None:
+    """The head of the division it was disposed to, before an officer is assigned."""
+    s = _common(state, actor, "disposition-return")
+    _letter_path(s)
+    if _rank(s) < RANK["disposed"]:
+        raise e.NotDisposed()
+    _head_of_its_division(s, actor)
+    if _rank(s) > RANK["received"]:
+        raise e.AlreadyAssigned()
 
 
 GUARDS: dict[str, Callable[[Case | None, Actor], None]] = {
@@ -207,6 +293,11 @@ GUARDS: dict[str, Callable[[Case | None, Actor], None]] = {
     "report-forwarding": guard_report_forwarding,
     "closure": guard_closure,
     "cancellation": guard_cancellation,
+    "reassignment": guard_reassignment,
+    "rescheduling": guard_rescheduling,
+    "declination": guard_declination,
+    "report-return": guard_report_return,
+    "disposition-return": guard_disposition_return,
 }
 
 
@@ -236,10 +327,13 @@ def _event(s: Case, c: Command) -> Event:
     by, cid = c.actor.id, s.case_id
     match c:
         case Dispose():
-            if s.status == "disposed" and s.division == c.division:
+            if s.status == "disposed" and s.division == c.division \
+                    and tuple(s.copies) == tuple(c.copies):
                 raise _done("disposition")
+            if not c.division_has_head:
+                raise e.DivisionWithoutHead(c.division)
             return ev.CaseDisposed(case_id=cid, division=c.division, instructions=c.instructions,
-                                   priority=c.priority, disposed_by=by)
+                                   priority=c.priority, disposed_by=by, copies=list(c.copies))
         case Receive():
             return ev.DispositionReceived(case_id=cid, division=s.division or "", received_by=by)
         case Assign():
@@ -268,16 +362,44 @@ def _event(s: Case, c: Command) -> Event:
                 accompanied_by=list(c.accompanied_by), documents_complete=c.documents_complete,
                 missing_documents=list(c.missing_documents))
         case SubmitReport():
-            return ev.ResultReportSubmitted(case_id=cid, summary=c.summary, advice=c.advice,
-                                            recommendations=list(c.recommendations),
-                                            submitted_by=by)
+            return ev.ResultReportSubmitted(
+                case_id=cid, summary=c.summary, advice=c.advice, input=c.input,
+                considerations=c.considerations, solutions=c.solutions,
+                recommendations=list(c.recommendations), submitted_by=by)
         case ForwardReport():
             return ev.ResultReportForwarded(case_id=cid, forwarded_by=by)
         case Close():
             return ev.CaseClosed(case_id=cid, closed_by=by, outcome=c.outcome)
         case Cancel():
             return ev.CaseCancelled(case_id=cid, reason=c.reason, cancelled_by=by)
+        case Reassign():
+            return _reassigned(s, c)
+        case Reschedule():
+            return ev.AudienceRescheduled(
+                case_id=cid, scheduled_for=c.scheduled_for, previous_scheduled_for=s.scheduled_for,
+                channel=c.channel, message=c.message, rescheduled_by=by)
+        case Decline():
+            return ev.AudienceDeclined(case_id=cid, reason=c.reason, channel=c.channel,
+                                       message=c.message, declined_by=by)
+        case ReturnReport():
+            return ev.ResultReportReturned(case_id=cid, note=c.note, returned_by=by,
+                                           from_status=s.status)
+        case ReturnDisposition():
+            return ev.DispositionReturned(case_id=cid, division=s.division or "",
+                                          reason=c.reason, returned_by=by)
     raise TypeError(f"unknown command {type(c).__name__}")
+
+
+def _reassigned(s: Case, c: Reassign) -> Event:
+    by = c.actor.id
+    if c.officer_id == s.officer_id:
+        raise e.SameOfficer(c.officer_id)
+    self_assigned = c.officer_id == by
+    if not self_assigned and c.officer_division != s.division:
+        raise e.OfficerNotInDivision(c.officer_id, s.division)
+    return ev.OfficerReassigned(case_id=s.case_id, officer_id=c.officer_id,
+                                previous_officer_id=s.officer_id or "", reason=c.reason,
+                                reassigned_by=by, self_assigned=self_assigned)
 
 
 # --- evolve ------------------------------------------------------------------------------
@@ -295,7 +417,10 @@ def evolve(state: Case | None, event: Event) -> Case | None:
                 else state.status
             return _with(state, agenda_number=event.agenda_number, status=status)
         case intake.RequestWithdrawn() if state is not None:
-            return state if state.final else _with(state, status="withdrawn")
+            # a declined audience was answered: intake refuses its withdrawal (as a final one)
+            if state.final or state.status == "declined":
+                return state
+            return _with(state, status="withdrawn")
     if state is None:
         return None
     return _evolve_own(state, event)
@@ -304,7 +429,8 @@ def evolve(state: Case | None, event: Event) -> Case | None:
 def _evolve_own(s: Case, event: Event) -> Case:
     match event:
         case ev.CaseDisposed():
-            return _with(s, status="disposed", division=event.division, priority=event.priority)
+            return _with(s, status="disposed", division=event.division, priority=event.priority,
+                         copies=tuple(event.copies))
         case ev.DispositionReceived():
             return _with(s, status="received")
         case ev.OfficerAssigned():
@@ -331,6 +457,18 @@ def _evolve_own(s: Case, event: Event) -> Case:
             return _with(s, status="closed")
         case ev.CaseCancelled():
             return _with(s, status="cancelled")
+        case ev.OfficerReassigned():
+            return _with(s, officer_id=event.officer_id, self_assigned=event.self_assigned,
+                         previous_officers=(*s.previous_officers, event.previous_officer_id))
+        case ev.AudienceRescheduled():
+            return _with(s, scheduled_for=event.scheduled_for)
+        case ev.AudienceDeclined():
+            return _with(s, status="declined")
+        case ev.ResultReportReturned():
+            return _with(s, status="held")
+        case ev.DispositionReturned():
+            return _with(s, status="registered", division=None, priority=None, copies=(),
+                         returned_by_divisions=(*s.returned_by_divisions, event.division))
     return s
 
 

@@ -18,6 +18,7 @@ STATUS_ID = {
     "directed": "diarahkan ke petugas", "held": "audiensi dilaksanakan",
     "reported": "laporan disampaikan", "forwarded": "laporan diteruskan",
     "closed": "selesai", "withdrawn": "dibatalkan pemohon", "cancelled": "dibatalkan",
+    "declined": "audiensi ditolak",
 }
 
 
@@ -70,7 +71,60 @@ class NotTheAssignedOfficer(DomainError):
                          "only the officer assigned to this case may take this step")
 
 
+class ReportWaitsForDivisionHead(DomainError):
+    kind = "forbidden"
+    code = "report-waits-for-division-head"
+
+    def __init__(self, division: str | None) -> None:
+        super().__init__(
+            f"Laporan menunggu penerusan oleh Kepala Bidang {division}: hanya ia yang dapat "
+            "mengembalikannya",
+            f"the report waits for forwarding by the head of division {division}: only they "
+            "may return it")
+
+
+class ReportWaitsForHeadOfOffice(DomainError):
+    kind = "forbidden"
+    code = "report-waits-for-head-of-office"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Laporan sudah diteruskan dan menunggu penutupan: hanya Kepala Dinas yang dapat "
+            "mengembalikannya",
+            "the report was forwarded and waits for closure: only the Head of Office may "
+            "return it")
+
+
 # --- 409 -----------------------------------------------------------------------------------
+class CaseDeclined(DomainError):
+    code = "case-declined"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Audiensi telah ditolak dan pemohon sudah dijawab; kasus hanya dapat ditutup atau "
+            "dibatalkan oleh Kepala Dinas",
+            "the audience was declined and the applicant answered; the Head of Office may "
+            "only close or cancel the case")
+
+
+class DivisionWithoutHead(DomainError):
+    code = "division-without-head"
+
+    def __init__(self, division: str) -> None:
+        super().__init__(
+            f"Bidang {division} tidak memiliki Kepala Bidang yang aktif: disposisi tidak akan "
+            "dapat diterima",
+            f"division {division} has no active head: the disposition could never be received")
+
+
+class SameOfficer(DomainError):
+    code = "same-officer"
+
+    def __init__(self, officer_id: str) -> None:
+        super().__init__(f"{officer_id} sudah menjadi petugas kasus ini",
+                         f"{officer_id} is already the officer of this case")
+
+
 class CaseFinished(DomainError):
     code = "case-finished"
 
@@ -174,6 +228,42 @@ class AlreadyReceived(StepAlreadyDone):
             self, "Disposisi sudah diterima oleh Kepala Bidang; tidak dapat didisposisikan ulang",
             "the disposition was already received by the division head; it cannot be "
             "re-disposed")
+
+
+class AlreadyAssigned(StepAlreadyDone):
+    code = "already-assigned"
+
+    def __init__(self) -> None:
+        DomainError.__init__(
+            self, "Petugas sudah ditugaskan; disposisi tidak dapat dikembalikan lagi",
+            "an officer was already assigned; the disposition can no longer be returned")
+
+
+class AlreadyInformed(StepAlreadyDone):
+    code = "already-informed"
+
+    def __init__(self) -> None:
+        DomainError.__init__(
+            self, "Pemohon sudah diinformasikan jadwal audiensi; audiensi tidak dapat ditolak "
+            "lagi", "the applicant was already informed of the audience; it can no longer be "
+            "declined")
+
+
+class AlreadyHeld(StepAlreadyDone):
+    code = "already-held"
+
+    def __init__(self) -> None:
+        DomainError.__init__(self, "Audiensi sudah dilaksanakan",
+                             "the audience was already held")
+
+
+class AlreadyReported(StepAlreadyDone):
+    code = "already-reported"
+
+    def __init__(self) -> None:
+        DomainError.__init__(
+            self, "Laporan hasil audiensi sudah disampaikan; petugas tidak dapat diganti lagi",
+            "the result report was already submitted; the officer can no longer be replaced")
 
 
 class UrgentWalkInPath(DomainError):

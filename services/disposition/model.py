@@ -11,14 +11,16 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 Status = Literal[
     "requested", "registered", "disposed", "received", "assigned", "prepared", "informed",
     "directed", "held", "reported", "forwarded", "closed", "withdrawn", "cancelled",
+    "declined",
 ]
 FINAL: frozenset[str] = frozenset({"closed", "withdrawn", "cancelled"})
 
-#: how far along the standard a status is (the urgent path's `directed` sits with `informed`)
+#: how far along the standard a status is (the urgent path's `directed` sits with `informed`;
+#: so does `declined`: the applicant has been answered, only closure or cancellation remain)
 RANK: dict[str, int] = {
     "requested": 0, "registered": 1, "disposed": 2, "received": 3, "assigned": 4,
-    "prepared": 5, "informed": 6, "directed": 6, "held": 7, "reported": 8, "forwarded": 9,
-    "closed": 10,
+    "prepared": 5, "informed": 6, "directed": 6, "declined": 6, "held": 7, "reported": 8,
+    "forwarded": 9, "closed": 10,
 }
 
 #: step name (the last segment of its HTTP path) -> (Bahasa Indonesia, English)
@@ -35,6 +37,11 @@ STEPS: dict[str, tuple[str, str]] = {
     "report-forwarding": ("penerusan laporan", "forwarding the report"),
     "closure": ("penutupan kasus", "closing the case"),
     "cancellation": ("pembatalan", "cancellation"),
+    "reassignment": ("penggantian petugas", "reassigning the officer"),
+    "rescheduling": ("penjadwalan ulang audiensi", "rescheduling the audience"),
+    "declination": ("penolakan audiensi", "declining the audience"),
+    "report-return": ("pengembalian laporan", "returning the report"),
+    "disposition-return": ("pengembalian disposisi", "returning the disposition"),
 }
 
 
@@ -72,6 +79,12 @@ class Case(Frozen):
     scheduled_for: datetime | None = None
     documents_complete: bool | None = None
     missing_documents: tuple[str, ...] = ()
+    #: tembusan: divisions whose heads may read the case, not act on it
+    copies: tuple[str, ...] = ()
+    #: the officers who had the case before (reassignment), oldest first
+    previous_officers: tuple[str, ...] = ()
+    #: divisions that returned a disposition (the Head of Office sees the history)
+    returned_by_divisions: tuple[str, ...] = ()
 
     @property
     def final(self) -> bool:
@@ -91,6 +104,9 @@ class Dispose(Command):
     division: str
     instructions: str
     priority: Literal["biasa", "segera", "sangat_segera"] | None = None
+    copies: tuple[str, ...] = ()  # tembusan
+    #: whether the division has an active head (looked up in the organisation by the adapter)
+    division_has_head: bool = True
 
 
 class Receive(Command):
@@ -144,6 +160,9 @@ class SubmitReport(Command):
     STEP = "report"
     summary: str
     advice: str
+    input: str = ""
+    considerations: str = ""
+    solutions: str = ""
     recommendations: tuple[str, ...] = ()
 
 
@@ -161,8 +180,40 @@ class Cancel(Command):
     reason: str
 
 
+class Reassign(Command):
+    STEP = "reassignment"
+    officer_id: str
+    reason: str
+    officer_division: str | None = None  # looked up in the organisation by the adapter
+
+
+class Reschedule(Command):
+    STEP = "rescheduling"
+    scheduled_for: AwareDatetime
+    channel: str
+    message: str
+
+
+class Decline(Command):
+    STEP = "declination"
+    reason: str
+    channel: str
+    message: str
+
+
+class ReturnReport(Command):
+    STEP = "report-return"
+    note: str
+
+
+class ReturnDisposition(Command):
+    STEP = "disposition-return"
+    reason: str
+
+
 COMMANDS: dict[str, type[Command]] = {
     cls.STEP: cls
     for cls in (Dispose, Receive, Assign, Prepare, SubmitStaffReview, InformApplicant,
-                DirectWalkIn, HoldAudience, SubmitReport, ForwardReport, Close, Cancel)
+                DirectWalkIn, HoldAudience, SubmitReport, ForwardReport, Close, Cancel,
+                Reassign, Reschedule, Decline, ReturnReport, ReturnDisposition)
 }

@@ -31,6 +31,17 @@ class DispositionBody(Body):
     division: Name
     instructions: Text
     priority: Literal["biasa", "segera", "sangat_segera"] | None = None
+    copies: Annotated[list[Name], Field(max_length=10, description=(
+        "tembusan: divisions whose heads may read the case, not act on it"))] = []
+
+    @field_validator("copies")
+    @classmethod
+    def _distinct(cls, copies: list[str], info: ValidationInfo) -> list[str]:
+        if len(set(copies)) != len(copies):
+            raise ValueError("a division is listed twice")
+        if info.data.get("division") in copies:
+            raise ValueError("the division the case is disposed to is not a copy")
+        return copies
 
 
 class AssignmentBody(Body):
@@ -85,9 +96,18 @@ class AudienceBody(Body):
 
 
 class ReportBody(Body):
+    """The product of the standard: saran, masukan, pertimbangan, solusi, rekomendasi."""
+
     summary: Text
-    advice: Text
-    recommendations: Annotated[list[Text], Field(max_length=100)] = []
+    advice: Text = Field(description="saran")
+    input: Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)] = Field(
+        default="", description="masukan")
+    considerations: Annotated[str, StringConstraints(strip_whitespace=True,
+                                                     max_length=4000)] = Field(
+        default="", description="pertimbangan")
+    solutions: Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)] = Field(
+        default="", description="solusi")
+    recommendations: Annotated[list[Text], Field(max_length=100, description="rekomendasi")] = []
 
 
 class ClosureBody(Body):
@@ -95,4 +115,29 @@ class ClosureBody(Body):
 
 
 class CancellationBody(Body):
+    reason: Text
+
+
+class ReassignmentBody(Body):
+    officer_id: Name
+    reason: Text
+
+
+class ReschedulingBody(Body):
+    scheduled_for: AwareDatetime
+    channel: Name = Field(description="how the applicant was told: phone, letter, email, ...")
+    message: Text
+
+
+class DeclinationBody(Body):
+    reason: Text
+    channel: Name = Field(description="how the applicant was answered: phone, letter, ...")
+    message: Text
+
+
+class ReportReturnBody(Body):
+    note: Text
+
+
+class DispositionReturnBody(Body):
     reason: Text

@@ -27,7 +27,7 @@ BLOCK_MS = 2000
 async def escalation_stream(
     request: Request, rt: RuntimeDep,
     principal: Annotated[Principal, Depends(require_roles("ops", "head_of_office",
-                                                          "division_head"))],
+                                                          "division_head", "secretariat"))],
     last_event_id: Annotated[str | None, Header()] = None,
     since: Annotated[str | None, Query(description="feed id to resume after; 0 = all kept")]
     = None,

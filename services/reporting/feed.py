@@ -28,7 +28,9 @@ def feed_item(item: Item, view: dict | None) -> dict[str, Any]:
     e, f = item.entry, item.entry["facts"]
     esc = next((x for x in (view or {}).get("escalations", [])
                 if x["escalation_id"] == f["escalation_id"]), {})
-    division = esc.get("to_division") or (view or {}).get("division")
+    # the case's division when it was raised (older events: the one it was addressed to,
+    # else the case's division now)
+    division = esc.get("division") or esc.get("to_division") or (view or {}).get("division")
     return {
         "event_id": e["id"], "type": e["type"], "time": e["time"], "case_id": item.subject,
         "escalation_id": f["escalation_id"], "division": division,
@@ -40,8 +42,11 @@ def feed_item(item: Item, view: dict | None) -> dict[str, Any]:
 
 
 def visible_to(item: dict[str, Any], roles: set[str], division: str | None) -> bool:
-    """ops and head_of_office see every escalation; a division head their division's."""
+    """ops and head_of_office see every escalation; a division head those of their
+    division's cases; the secretariat those addressed to the secretariat."""
     if roles & {"ops", "head_of_office"}:
+        return True
+    if "secretariat" in roles and item.get("to_role") == "secretariat":
         return True
     return "division_head" in roles and division is not None and item.get("division") == division
 

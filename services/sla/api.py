@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import binascii
 import uuid
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request
@@ -32,7 +33,7 @@ from services.sla.inputs import ACKNOWLEDGE
 from services.sla.policy import Policy, Trigger
 
 CLOCK_READERS = ("ops", "head_of_office", "division_head", "analyst")
-ESCALATION_ROLES = ("ops", "head_of_office", "division_head")
+ESCALATION_ROLES = ("ops", "head_of_office", "division_head", "secretariat")
 ALL_DIVISIONS = frozenset({"ops", "head_of_office"})  # see every division's escalations
 
 ClockStateQ = Literal["running", "paused", "met", "breached", "cancelled"]
@@ -57,19 +58,39 @@ def _cursor(cursor: str | None) -> str | None:
     return cursor
 
 
-def _division_filter(principal: Principal) -> str | None:
-    """Division heads (and nobody above them) see their own division's escalations."""
+@dataclass(frozen=True)
+class Scope:
+    """Which escalations a caller sees: ops and the Head of Office every one; a division
+    head those of their division's cases (whoever they are addressed to); the secretariat
+    those addressed to the secretariat."""
+
+    division: str | None = None
+    to_role: str | None = None
+
+
+def _scope(principal: Principal) -> Scope:
     if principal.has_any(ALL_DIVISIONS):
-        return None
-    return principal.division or "-"
+        return Scope()
+    if principal.has_any(("division_head",)):
+        return Scope(division=principal.division or "-")
+    return Scope(to_role="secretariat")
 
 
 def _may_acknowledge(principal: Principal, esc: dict[str, str]) -> None:
+    """Ops and the Head of Office acknowledge any escalation; a division head one addressed
+    to the heads of their division; the secretariat one addressed to the secretariat."""
     if principal.has_any(ALL_DIVISIONS):
         return
-    if not esc.get("to_division") or esc["to_division"] != principal.division:
+    if principal.has_any(("division_head",)) and esc.get("to_division") \
+            and esc["to_division"] == principal.division:
+        return
+    if principal.has_any(("secretariat",)) and esc.get("to_role") == "secretariat":
+        return
+    if principal.has_any(("division_head",)):
         raise Forbidden(Text("Eskalasi ini tidak ditujukan ke bidang Anda",
                              "This escalation is not addressed to your division"))
+    raise Forbidden(Text("Eskalasi ini tidak ditujukan kepada Anda",
+                         "This escalation is not addressed to you"))
 
 
 def _answer(reply: Reply) -> JSONResponse:
@@ -86,7 +107,7 @@ def policy_view(policy: Policy) -> dict[str, Any]:
         return [t.event if not t.when else {"event": t.event, "when": t.when} for t in items]
 
     return {
-        "id": policy.id, "description": policy.description,
+        "id": policy.id, "kind": policy.kind, "description": policy.description,
         "starts_on": triggers(policy.starts_on), "stops_on": triggers(policy.stops_on),
         "pauses_on": triggers(policy.pauses_on), "resumes_on": triggers(policy.resumes_on),
         "cancels_on": triggers(policy.cancels_on), "duration": policy.duration_text,
@@ -117,8 +138,9 @@ async def list_escalations(
     state: EscalationStateQ | None = None, case_id: str | None = None,
     cursor: str | None = None, limit: Limit = 100,
 ) -> dict[str, Any]:
+    scope = _scope(principal)
     items, nxt = await readmodel.list_escalations(
-        redis, state=state, division=_division_filter(principal), case_id=case_id,
+        redis, state=state, division=scope.division, to_role=scope.to_role, case_id=case_id,
         cursor=_cursor(cursor), limit=limit)
     return {"items": items, "next_cursor": nxt}
 

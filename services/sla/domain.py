@@ -63,6 +63,8 @@ from services.sla.policy import Policy, PolicySet
 SOURCES = {SLA: "sla", ESCALATIONS: "sla/escalations"}
 FACTS_KEPT = 64  # per policy and subject; a case has a handful
 COMMANDS_KEPT = 20
+#: events after which the case has no division (their `division` is the one giving it back)
+DIVISION_CLEARED_BY = frozenset({"DispositionReturned"})
 EscalationState = Literal["open", "acknowledged", "resolved"]
 
 
@@ -116,6 +118,9 @@ class Escalation(_State):
     reason: str
     to_role: str
     to_division: str | None = None
+    #: the case's division when it was raised (whoever it is addressed to); None before a
+    #: disposition
+    division: str | None = None
     due_at: AwareDatetime
     scheduled_at: AwareDatetime
     raised_at: AwareDatetime
@@ -288,9 +293,7 @@ class _Tx:
         if fact.sequence <= s.applied.get(fact.source, 0):
             return  # redelivered: already applied
         s.applied[fact.source] = fact.sequence
-        division = fact.data.get("division")
-        if division and (s.division_at is None or fact.time >= s.division_at):
-            s.division, s.division_at = division, fact.time
+        self.follow_division(fact)
         touched: list[Policy] = []
         for match in self.policies.matching(fact.event_type, fact.data):
             facts = s.facts.setdefault(match.policy.id, [])
@@ -302,6 +305,18 @@ class _Tx:
                 touched.append(match.policy)
         for policy in touched:
             self.reconcile(policy)
+
+    def follow_division(self, fact: Fact) -> None:
+        """The case's division, as the latest fact (by its time) says: a disposition, its
+        receipt or a directed walk-in names it; a returned disposition leaves the case
+        without one until it is disposed again."""
+        s = self.state
+        if s.division_at is not None and fact.time < s.division_at:
+            return  # an older fact: the division it names was already replaced
+        if fact.event_type in DIVISION_CLEARED_BY:
+            s.division, s.division_at = None, fact.time
+        elif division := fact.data.get("division"):
+            s.division, s.division_at = division, fact.time
 
     def reconcile(self, policy: Policy) -> None:
         """Publish what the facts (replayed in time order) change for this policy's clocks."""
@@ -408,14 +423,17 @@ class _Tx:
         elif clock.breach_due(now):
             self.breach(clock, now)
         escalation_id = deterministic_id("escalation", clock.clock_id, step.level, step.reason)
-        division = self.state.division if step.to_role == "division_head" else None
+        division = self.state.division
+        to_division = division if step.to_role == "division_head" else None
         self.state.escalations.append(Escalation(
             escalation_id=escalation_id, clock_id=clock.clock_id, policy_id=clock.policy_id,
-            level=step.level, reason=step.reason, to_role=step.to_role, to_division=division,
-            due_at=clock.due_at, scheduled_at=scheduled, raised_at=now))
+            level=step.level, reason=step.reason, to_role=step.to_role,
+            to_division=to_division, division=division, due_at=clock.due_at,
+            scheduled_at=scheduled, raised_at=now))
         self.emit(EscalationRaised(escalation_id=escalation_id, clock_id=clock.clock_id,
                                    case_id=subject, policy_id=clock.policy_id, level=step.level,
-                                   reason=step.reason, to_role=step.to_role, to_division=division,
+                                   reason=step.reason, to_role=step.to_role,
+                                   to_division=to_division, division=division,
                                    due_at=clock.due_at, raised_at=now, scheduled_at=scheduled),
                   now, escalation_id, "raised")
 
@@ -467,7 +485,8 @@ def fold_own(state: SubjectState, env: Envelope) -> SubjectState | None:
             s.escalations.append(Escalation(
                 escalation_id=d.escalation_id, clock_id=d.clock_id, policy_id=d.policy_id,
                 level=d.level, reason=d.reason, to_role=d.to_role, to_division=d.to_division,
-                due_at=d.due_at, scheduled_at=d.scheduled_at or d.raised_at,
+                division=d.division or d.to_division, due_at=d.due_at,
+                scheduled_at=d.scheduled_at or d.raised_at,
                 raised_at=d.raised_at))
     elif isinstance(d, ClockBreached):
         clock = s.clock(d.clock_id)

@@ -25,7 +25,9 @@ COMMANDS = command_topic("sla")
 TICK = "tick"
 ACKNOWLEDGE = "acknowledge"
 #: events that tell the case's division (used for escalations to division heads)
-DIVISION_EVENTS = frozenset({"CaseDisposed", "DispositionReceived", "WalkInDirected"})
+#: (DispositionReturned: the case has no division any more)
+DIVISION_EVENTS = frozenset({"CaseDisposed", "DispositionReceived", "WalkInDirected",
+                             "DispositionReturned"})
 
 
 class BadInput(ValueError):

@@ -65,6 +65,9 @@ ROLES: tuple[Role, ...] = ("start", "stop", "pause", "resume", "cancel")
 _ROLE_KEYS = {"start": "starts_on", "stop": "stops_on", "pause": "pauses_on",
               "resume": "resumes_on", "cancel": "cancels_on"}  # fmt: skip
 TimeMode = Literal["working", "calendar"]
+#: `standard`: a deadline of the service standard itself; `office_target`: the office's own
+#: target between two steps the standard gives no deadline for (so no case sits unwatched)
+PolicyKind = Literal["standard", "office_target"]
 Scalar = str | int | float | bool | None
 _AT = re.compile(r"\s*(\d+(?:\.\d+)?)\s*%\s*(?:\+\s*(\S+))?\s*")
 _ZERO = timedelta(0)
@@ -199,6 +202,8 @@ class _PolicySpec(_Model):
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     description: str = ""
+    kind: PolicyKind = "standard"
+    enabled: bool = True
     starts_on: Triggers = Field(min_length=1)
     stops_on: Triggers = Field(min_length=1)
     pauses_on: Triggers = ()
@@ -245,6 +250,7 @@ class EscalationStep(_Model):
 class Policy(_Model):
     id: str
     description: str = ""
+    kind: PolicyKind = "standard"
     starts_on: tuple[Trigger, ...]
     stops_on: tuple[Trigger, ...]
     pauses_on: tuple[Trigger, ...] = ()
@@ -391,7 +397,10 @@ def parse_policies(text: str, source: str, calendars: Mapping[str, Calendar]) ->
             line = line_of(lines, ("policies", i, "id"))
             raise ConfigError(source, line, f"policy id {policy.id!r} is used twice")
         seen[policy.id] = i
-    return PolicySet(policies, calendars)
+    # a policy switched off (`enabled: false`) is checked like the others, then left out:
+    # no clock starts for it and `GET /policies` does not list it
+    on = tuple(p for p, written in zip(policies, spec.policies, strict=True) if written.enabled)
+    return PolicySet(on, calendars)
 
 
 def _resolve(
@@ -419,7 +428,7 @@ def _resolve(
                                     delay=budget(delay), offset=offset,
                                     reason=step.reason, to_role=step.to_role))  # fmt: skip
     return Policy(
-        id=spec.id, description=spec.description, starts_on=spec.starts_on,
+        id=spec.id, description=spec.description, kind=spec.kind, starts_on=spec.starts_on,
         stops_on=spec.stops_on, pauses_on=spec.pauses_on, resumes_on=spec.resumes_on,
         cancels_on=spec.cancels_on, duration=duration, duration_text=spec.duration.text,
         time=spec.time, calendar_id=calendar_id, escalations=tuple(steps),

@@ -9,7 +9,8 @@ Keys (`sla:v1:` prefix):
 - `clock:<clock_id>` / `esc:<escalation_id>`: hashes with the item's fields;
 - `clocks:<state>`, `clocks:all`, `case:<subject>:clocks`: sorted sets ordered by member
   `<started_at>|<clock_id>` (score 0, read BYLEX), so pages are stable;
-- `escs:<state>`, `escs:all`, `escs:div:<division>:<state|all>`, `case:<subject>:escs`:
+- `escs:<state>`, `escs:all`, `escs:div:<division>:<state|all>` (the case's division when
+  raised), `escs:to:<role>:<state|all>` (the role it is addressed to), `case:<subject>:escs`:
   the same for escalations, by `<raised_at>|<escalation_id>`.
 """
 
@@ -52,7 +53,8 @@ def escalation_view(subject: str, esc: Escalation) -> dict[str, str]:
     return {
         "escalation_id": esc.escalation_id, "case_id": subject, "clock_id": esc.clock_id,
         "policy_id": esc.policy_id, "level": str(esc.level), "reason": esc.reason,
-        "to_role": esc.to_role, "to_division": esc.to_division or "", "state": esc.state,
+        "to_role": esc.to_role, "to_division": esc.to_division or "",
+        "division": esc.division or esc.to_division or "", "state": esc.state,
         "due_at": _iso(esc.due_at), "scheduled_at": _iso(esc.scheduled_at),
         "raised_at": _iso(esc.raised_at), "acknowledged_by": esc.acknowledged_by or "",
         "acknowledged_at": _iso(esc.acknowledged_at), "note": esc.note or "",
@@ -120,8 +122,8 @@ def write_changes(pipe, old: Views | None, new: SubjectState) -> int:
         written += 1
         member = _esc_member(view)
         pipe.hset(f"{PREFIX}esc:{esc.escalation_id}", mapping=view)
-        sets = [f"{PREFIX}escs:", *([f"{PREFIX}escs:div:{esc.to_division}:"]
-                                    if esc.to_division else [])]
+        sets = [f"{PREFIX}escs:", f"{PREFIX}escs:to:{esc.to_role}:",
+                *([f"{PREFIX}escs:div:{view['division']}:"] if view["division"] else [])]
         pipe.zadd(f"{PREFIX}case:{new.subject}:escs", {member: 0})
         for base in sets:
             pipe.zadd(base + "all", {member: 0})
@@ -192,15 +194,19 @@ async def list_clocks(redis, *, case_id: str | None, state: str | None, cursor: 
 
 
 async def list_escalations(redis, *, state: str | None, division: str | None,
-                           case_id: str | None, cursor: str | None,
-                           limit: int) -> tuple[list[dict[str, Any]], str | None]:
+                           case_id: str | None, cursor: str | None, limit: int,
+                           to_role: str | None = None) -> tuple[list[dict[str, Any]], str | None]:
+    """Escalations, newest last; only the case `division`'s (when given) or only those
+    addressed `to_role` (when given)."""
     if case_id is not None:
         items, _ = await _page(redis, f"{PREFIX}case:{case_id}:escs", f"{PREFIX}esc:", None,
                                1000)
         items = [i for i in items if (state is None or i["state"] == state)
-                 and (division is None or i["to_division"] == division)]
+                 and (division is None or i.get("division") == division)
+                 and (to_role is None or i["to_role"] == to_role)]
         return items[:limit], None
-    base = f"{PREFIX}escs:div:{division}:" if division else f"{PREFIX}escs:"
+    base = (f"{PREFIX}escs:div:{division}:" if division else
+            f"{PREFIX}escs:to:{to_role}:" if to_role else f"{PREFIX}escs:")
     return await _page(redis, base + (state or "all"), f"{PREFIX}esc:", cursor, limit)
 
 

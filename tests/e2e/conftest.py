@@ -23,8 +23,8 @@ FAST_POLICIES = """
 policies:
   - id: inform-applicant
     starts_on: [DispositionReceived]
-    stops_on: [ApplicantInformed]
-    cancels_on: [CaseCancelled, RequestWithdrawn]
+    stops_on: [ApplicantInformed, AudienceDeclined]
+    cancels_on: [CaseCancelled, RequestWithdrawn, DispositionReturned]
     duration: PT{inform}S
     time: calendar
     escalations:

@@ -216,3 +216,41 @@ def test_refusals_write_nothing_anywhere(api, system):
     assert err.value.response.json()["errors"][0]["field"].startswith("identity")
     refused(401, lambda: api.call("POST", "disposition", f"/cases/{case_id}/closure", "kadis",
                                   body={}, anonymous=True))
+
+
+def test_a_returned_disposition_then_a_declined_audience_across_the_services(api):
+    """The office's own steps end to end: the division returns the disposition (the 1-day
+    clock is cancelled), the Head of Office disposes again, the next receipt starts a fresh
+    clock, the division head declines the audience (met), the Head of Office closes."""
+    case_id = api.letter_request()["case_id"]
+    api.letter_path_until_received(case_id)
+    back = api.step(case_id, "disposition/return", "kabid-rehsos", {"reason": "salah bidang"})
+    assert back["status"] == "registered"
+    api.letter_path_until_received(case_id, division="linjamsos")
+    declined = api.step(case_id, "declination", "kabid-linjamsos",
+                        {"reason": "bukan kewenangan Dinas", "channel": "surat",
+                         "message": "Permohonan diteruskan ke instansi terkait"})
+    assert declined["status"] == "declined"
+
+    def declined_with_a_cancelled_then_a_met_clock():
+        view = case_view(api, case_id)
+        assert (view["status"], view["division"]) == ("declined", "linjamsos")
+        inform = sorted((c for c in clocks(api, case_id)
+                         if c["policy_id"] == "inform-applicant"), key=lambda c: c["cycle"])
+        assert [(c["cycle"], c["state"]) for c in inform] == [(1, "cancelled"), (2, "met")]
+        return inform
+
+    first, second = eventually_sync(declined_with_a_cancelled_then_a_met_clock, timeout=30,
+                                    retry_on=TRANSIENT)
+    assert second["started_at"] > first["stopped_at"]
+    api.step(case_id, "closure", "kadis", {"outcome": "dijawab dengan penolakan"})
+
+    def closed():
+        view = case_view(api, case_id)
+        assert view["status"] == "closed"
+        assert steps(view)[2:] == ["CaseDisposed", "DispositionReceived",
+                                   "DispositionReturned", "CaseDisposed",
+                                   "DispositionReceived", "AudienceDeclined", "CaseClosed"]
+        return view
+
+    eventually_sync(closed, timeout=30, retry_on=TRANSIENT)

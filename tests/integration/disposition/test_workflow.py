@@ -184,7 +184,7 @@ async def test_out_of_order_steps_are_409_with_a_reason_and_the_topic_does_not_m
     assert await end_offsets(stack_env.bootstrap, DISPOSITION) == before
     view = (await client.get(f"/cases/{case_id}", headers=headers("kabid-rehsos"))).json()
     assert (view["status"], view["sequence"], view["allowed_next_steps"]) == (
-        "disposed", 1, ["receipt"])
+        "disposed", 1, ["receipt", "disposition-return"])
 
 
 async def test_bad_input_is_422_with_field_errors_and_writes_nothing(stack_env, client):

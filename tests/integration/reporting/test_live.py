@@ -15,7 +15,8 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from contracts import decode, encode
+from contracts import decode, encode, envelope
+from contracts.sla import EscalationRaised
 from services.reporting import scenarios as sc
 from stack.cli_reporting import parse_sse
 from tests.support.auth import auth
@@ -135,6 +136,31 @@ async def test_a_division_head_gets_their_division_only(reporting):
         await sse.wait_for(lambda i: i["case_id"] == "esc-lin-last"
                            and i["type"] == "EscalationAcknowledged")
         assert {i["division"] for _, i in sse.events} == {"linjamsos"}
+
+
+def to_secretariat(case: str, level: int = 1) -> list:
+    """A registered request nobody disposed: the office target escalates to the secretariat
+    (no division yet)."""
+    now = datetime.now(UTC)
+    clock = f"clock-{case}"
+    raised = EscalationRaised(escalation_id=f"esc-{case}-{level}", clock_id=clock,
+                              case_id=case, policy_id="dispose-request", level=level,
+                              reason="breached", to_role="secretariat", due_at=now,
+                              raised_at=now)
+    return [*sc.letter_case(case, at=now, until="registered", n=level + 20),
+            envelope(raised, source=sc.ESC, sequence=level, time=now)]
+
+
+async def test_the_secretariat_gets_what_is_addressed_to_it_only(reporting):
+    await reporting.produce(to_secretariat("esc-sek-1") + raised_case("esc-sek-kabid", n=11))
+    await reporting.caught_up()
+    await reporting.produce(to_secretariat("esc-sek-last"))  # behind everything else
+    await reporting.caught_up()
+    async with Sse(reporting.url, "sekretariat", last_id="0") as sse:
+        await sse.wait_for(lambda i: i["case_id"] == "esc-sek-last")
+        items = [i for _, i in sse.events]
+    assert {i["case_id"] for i in items} == {"esc-sek-1", "esc-sek-last"}
+    assert {(i["to_role"], i["division"]) for i in items} == {("secretariat", None)}
 
 
 def test_cli_prints_the_feed(reporting):

@@ -229,12 +229,17 @@ async def test_an_idempotency_key_acknowledges_once(stack_env, http, scenario):
 
 
 async def test_division_heads_see_only_their_division(http, scenario):
+    """Every escalation of their division's cases (the Head of Office's level 3 too), with
+    the case's division on each item; none of another division's."""
     own = await http.get("/escalations", params={"case_id": scenario.late},
                          headers=auth("kabid-rehsos"))
     other = await http.get("/escalations", params={"case_id": scenario.late},
                            headers=auth("kabid-linjamsos"))
-    assert {e["level"] for e in own.json()["items"]} == {1, 2}
+    assert {e["level"] for e in own.json()["items"]} == {1, 2, 3}
+    assert {e["division"] for e in own.json()["items"]} == {"rehsos"}
     assert other.json()["items"] == []
+    everyone = await http.get("/escalations", headers=auth("kabid-rehsos"))
+    assert {e["division"] for e in everyone.json()["items"]} == {"rehsos"}
 
 
 async def test_policies_are_listed_for_any_staff(http, sla):
@@ -243,5 +248,6 @@ async def test_policies_are_listed_for_any_staff(http, sla):
     (policy,) = r.json()["items"]
     assert (policy["id"], policy["duration"], policy["time"]) == ("quick-inform", "PT4S",
                                                                   "calendar")
+    assert policy["kind"] == "standard"  # the file says nothing: a deadline of the standard
     assert [s["at"] for s in policy["escalations"]] == ["50%", "100%", "100% + PT2S"]
     assert (await http.get("/policies")).status_code == 401

@@ -190,3 +190,55 @@ class given:  # noqa: N801 - reads as a sentence: given([...]).when(cmd).then([.
 
     def when(self, command: m.Command) -> _When:
         return _When(self.state, command)
+
+
+# --- the office's own steps (issue 12) -----------------------------------------------------
+def reassigned(officer: str = "petugas-rehsos-2", previous: str = "petugas-rehsos-1",
+               by: str = "kabid-rehsos") -> Event:
+    return ev.OfficerReassigned(case_id=CASE, officer_id=officer, previous_officer_id=previous,
+                                reason="sakit", reassigned_by=by)
+
+
+def rescheduled(by: str = "petugas-rehsos-1") -> Event:
+    return ev.AudienceRescheduled(case_id=CASE, scheduled_for=T0 + timedelta(days=4),
+                                  previous_scheduled_for=T0 + timedelta(days=2),
+                                  channel="phone", message="jadwal Kamis", rescheduled_by=by)
+
+
+def declined(by: str = "petugas-rehsos-1") -> Event:
+    return ev.AudienceDeclined(case_id=CASE, reason="bukan kewenangan Dinas", channel="letter",
+                               message="mohon maaf", declined_by=by)
+
+
+def report_returned(from_status: str = "reported", by: str = "kabid-rehsos") -> Event:
+    return ev.ResultReportReturned(case_id=CASE, note="lengkapi rekomendasi",
+                                   from_status=from_status, returned_by=by)
+
+
+def disposition_returned(division: str = "rehsos", by: str = "kabid-rehsos") -> Event:
+    return ev.DispositionReturned(case_id=CASE, division=division, reason="salah bidang",
+                                  returned_by=by)
+
+
+def reassign(officer: str = "petugas-rehsos-2", officer_division: str | None = "rehsos",
+             by: m.Actor = KABID) -> m.Command:
+    return _cmd(m.Reassign, by, officer_id=officer, reason="sakit",
+                officer_division=officer_division)
+
+
+def reschedule(by: m.Actor = OFFICER) -> m.Command:
+    return _cmd(m.Reschedule, by, scheduled_for=T0 + timedelta(days=4), channel="phone",
+                message="jadwal Kamis")
+
+
+def decline(by: m.Actor = OFFICER) -> m.Command:
+    return _cmd(m.Decline, by, reason="bukan kewenangan Dinas", channel="letter",
+                message="mohon maaf")
+
+
+def return_report(by: m.Actor = KABID) -> m.Command:
+    return _cmd(m.ReturnReport, by, note="lengkapi rekomendasi")
+
+
+def return_disposition(by: m.Actor = KABID) -> m.Command:
+    return _cmd(m.ReturnDisposition, by, reason="salah bidang")

@@ -252,10 +252,12 @@ def test_allowed_steps_follow_the_role_and_the_case():
     assert allowed_steps(reg, KADIS) == ["disposition", "cancellation"]
     assert allowed_steps(reg, KABID) == []
     disp = fold([requested(), registered(), disposed("rehsos")])
-    assert allowed_steps(disp, KABID) == ["receipt"]
+    assert allowed_steps(disp, KABID) == ["receipt", "disposition-return"]
     assert allowed_steps(disp, KABID_OTHER) == []
     asg = fold(LETTER_TO_ASSIGNED)
-    assert allowed_steps(asg, OFFICER) == ["preparation", "staff-review", "notification"]
+    assert allowed_steps(asg, OFFICER) == ["preparation", "staff-review", "notification",
+                                           "declination"]
+    assert allowed_steps(asg, KABID) == ["reassignment", "declination"]
     assert allowed_steps(asg, OFFICER_2) == []
     urgent = fold([requested(urgent=True)])
     assert allowed_steps(urgent, FRONTDESK) == ["direction"]

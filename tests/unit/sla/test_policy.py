@@ -24,10 +24,41 @@ def wib(y, m, d, hh=0, mm=0) -> datetime:
 # --- the default file --------------------------------------------------------------------
 
 
-def test_the_default_file_has_the_four_policies():
+def test_the_default_file_has_the_standards_four_and_the_offices_three_targets():
     assert POLICIES.ids == (
         "inform-applicant", "direct-walk-in", "complaint-verify", "complaint-respond",
+        "dispose-request", "receive-disposition", "submit-report", "forward-report",
+        "close-case",
     )  # fmt: skip
+    assert [p.kind for p in POLICIES] == ["standard"] * 4 + ["office_target"] * 5
+
+
+def test_the_office_targets_are_one_day_four_hours_three_days_with_their_ladders():
+    working_day = timedelta(hours=7, minutes=30)
+    dispose, receive, report = (POLICIES[i] for i in (
+        "dispose-request", "receive-disposition", "submit-report"))
+    assert (dispose.duration, receive.duration, report.duration) == (
+        working_day, timedelta(hours=4), 3 * working_day)
+    assert all((p.time, p.calendar_id) == ("working", "office")
+               for p in (dispose, receive, report))
+    assert [(s.at, s.to_role) for s in dispose.escalations] == [
+        ("100%", "secretariat"), ("100% + PT2H", "head_of_office")]
+    assert [(s.at, s.to_role) for s in receive.escalations] == [("100%", "head_of_office")]
+    assert [(s.at, s.to_role) for s in report.escalations] == [("100%", "division_head")]
+    assert [t.event for t in dispose.starts_on] == ["RequestRegistered", "DispositionReturned"]
+    assert [t.event for t in report.starts_on] == ["AudienceHeld", "ResultReportReturned"]
+
+
+def test_a_policy_switched_off_is_checked_and_left_out():
+    text = BASE.replace("  - id: direct-walk-in\n", "  - id: direct-walk-in\n    enabled: false\n")
+    assert parse_policies(text, SOURCE, CALENDARS).ids == ("inform-applicant",)
+    bad = text.replace("enabled: false", "enabled: maybe")
+    with pytest.raises(ConfigError, match="enabled"):
+        parse_policies(bad, SOURCE, CALENDARS)
+    with pytest.raises(ConfigError, match="kind"):
+        parse_policies(BASE.replace("  - id: direct-walk-in\n",
+                                    "  - id: direct-walk-in\n    kind: wish\n"),
+                       SOURCE, CALENDARS)
 
 
 def test_the_default_file_loads_its_calendars_from_the_folder_next_to_it():
@@ -82,9 +113,22 @@ def test_only_an_urgent_walk_in_starts_the_thirty_minute_clock():
 
 
 def test_each_event_plays_its_role_for_its_policies():
-    assert roles("DispositionReceived") == [("inform-applicant", "start")]
+    assert roles("DispositionReceived") == [("inform-applicant", "start"),
+                                            ("receive-disposition", "stop")]
     assert roles("ApplicantInformed") == [("inform-applicant", "stop")]
-    assert roles("CaseCancelled") == [("inform-applicant", "cancel"), ("direct-walk-in", "cancel")]
+    assert roles("DispositionReturned") == [
+        ("inform-applicant", "cancel"), ("dispose-request", "start"),
+        ("receive-disposition", "cancel")]
+    assert roles("CaseDisposed") == [("dispose-request", "stop"),
+                                     ("receive-disposition", "start")]
+    assert roles("CaseCancelled") == [
+        ("inform-applicant", "cancel"), ("direct-walk-in", "cancel"),
+        ("dispose-request", "cancel"), ("receive-disposition", "cancel"),
+        ("submit-report", "cancel"), ("forward-report", "cancel"), ("close-case", "cancel")]
+    assert roles("AudienceDeclined") == [("inform-applicant", "stop"), ("close-case", "start")]
+    assert roles("ResultReportReturned") == [("submit-report", "start"),
+                                             ("forward-report", "cancel"),
+                                             ("close-case", "cancel")]
     assert roles("ComplaintVerified") == [
         ("complaint-verify", "stop"), ("complaint-respond", "start"),
     ]  # fmt: skip
@@ -93,6 +137,8 @@ def test_each_event_plays_its_role_for_its_policies():
     ]  # fmt: skip
     assert roles("OfficerAssigned") == []
     assert "OfficerAssigned" not in POLICIES.event_types
+    assert "OfficerReassigned" not in POLICIES.event_types
+    assert "AudienceRescheduled" not in POLICIES.event_types  # no clock restarts on it
 
 
 def test_conditions_can_use_lists_and_dotted_fields():
