@@ -3,31 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from typing import Any
 
 from pydantic import ValidationError
 
 from .envelope import EVENT_TYPES, Envelope
+from .upcasting import UPCASTERS, Upcaster, upcaster
 
-Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
-
-#: (type, schemaversion) -> function turning that version's data into the next version's
-UPCASTERS: dict[tuple[str, int], Upcaster] = {}
+__all__ = ["UPCASTERS", "DecodeError", "Upcaster", "decode", "encode", "upcaster"]
 
 
 class DecodeError(ValueError):
     """The bytes are not an Audiensi event this codec understands."""
-
-
-def upcaster(event_type: str, from_version: int) -> Callable[[Upcaster], Upcaster]:
-    """Register a function that turns `event_type` data of `from_version` into the next one."""
-
-    def register(fn: Upcaster) -> Upcaster:
-        UPCASTERS[(event_type, from_version)] = fn
-        return fn
-
-    return register
 
 
 def encode(env: Envelope) -> bytes:

@@ -1,13 +1,15 @@
-"""Events of `audiensi.disposition.v1` (writer: disposition). SOP steps 3-9."""
+"""Events of `audiensi.disposition.v1` (writer: disposition). SOP steps 3-9, and the
+office's own steps around them (reassignment, rescheduling, declination, returns)."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import AwareDatetime, Field
 
 from .base import Event
 from .topics import DISPOSITION
+from .upcasting import upcaster
 
 Priority = Literal["biasa", "segera", "sangat_segera"]
 
@@ -20,6 +22,8 @@ class CaseDisposed(Event):
     instructions: str
     priority: Priority | None = None
     disposed_by: str
+    #: tembusan: divisions whose heads may read the case (not act on it)
+    copies: list[str] = Field(default_factory=list)
 
 
 class DispositionReceived(Event):
@@ -89,13 +93,29 @@ class AudienceHeld(Event):
 
 
 class ResultReportSubmitted(Event):
+    """The product of the standard: saran, masukan, pertimbangan, solusi, rekomendasi.
+
+    Version 2 gives each part its own field (`input`, `considerations`, `solutions`);
+    version 1 had `summary`, `advice` and `recommendations` only (upcast below)."""
+
     TOPIC = DISPOSITION
+    SCHEMA_VERSION = 2
     type: Literal["ResultReportSubmitted"] = "ResultReportSubmitted"
     case_id: str
     summary: str
-    advice: str
-    recommendations: list[str] = Field(default_factory=list)
+    advice: str  # saran
+    input: str = ""  # masukan
+    considerations: str = ""  # pertimbangan
+    solutions: str = ""  # solusi
+    recommendations: list[str] = Field(default_factory=list)  # rekomendasi
     submitted_by: str
+
+
+@upcaster("ResultReportSubmitted", 1)
+def _report_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """A v1 report recorded no masukan, pertimbangan or solusi of their own: they are empty
+    (whatever the officer wrote is in `summary` and `advice`, kept as they were)."""
+    return {"input": "", "considerations": "", "solutions": "", **data}
 
 
 class ResultReportForwarded(Event):
@@ -121,6 +141,69 @@ class CaseCancelled(Event):
     cancelled_by: str
 
 
+class OfficerReassigned(Event):
+    """The division head hands an assigned case to another officer (illness, workload)."""
+
+    TOPIC = DISPOSITION
+    type: Literal["OfficerReassigned"] = "OfficerReassigned"
+    case_id: str
+    officer_id: str  # the new officer
+    previous_officer_id: str
+    reason: str
+    reassigned_by: str
+    self_assigned: bool = False  # the division head took the case themself
+
+
+class AudienceRescheduled(Event):
+    """The applicant was told of a new date for the audience (after being informed)."""
+
+    TOPIC = DISPOSITION
+    type: Literal["AudienceRescheduled"] = "AudienceRescheduled"
+    case_id: str
+    scheduled_for: AwareDatetime
+    previous_scheduled_for: AwareDatetime | None = None
+    channel: str
+    message: str
+    rescheduled_by: str
+
+
+class AudienceDeclined(Event):
+    """The audience will not take place; the applicant was answered with the reason.
+    Status `declined`: the Head of Office may close the case."""
+
+    TOPIC = DISPOSITION
+    type: Literal["AudienceDeclined"] = "AudienceDeclined"
+    case_id: str
+    reason: str
+    channel: str
+    message: str
+    declined_by: str
+
+
+class ResultReportReturned(Event):
+    """The report goes back to the officer (status `held`): by the division head before
+    forwarding (`from_status: reported`) or the Head of Office before closure (`forwarded`)."""
+
+    TOPIC = DISPOSITION
+    type: Literal["ResultReportReturned"] = "ResultReportReturned"
+    case_id: str
+    note: str
+    from_status: Literal["reported", "forwarded"]
+    returned_by: str
+
+
+class DispositionReturned(Event):
+    """The division head sends a disposition back (wrong division) before an officer is
+    assigned: status `registered`, the Head of Office disposes again."""
+
+    TOPIC = DISPOSITION
+    type: Literal["DispositionReturned"] = "DispositionReturned"
+    case_id: str
+    division: str  # the division that returns it
+    reason: str
+    returned_by: str
+
+
 DISPOSITION_EVENTS = (
     CaseDisposed,
     DispositionReceived,
@@ -134,4 +217,9 @@ DISPOSITION_EVENTS = (
     ResultReportForwarded,
     CaseClosed,
     CaseCancelled,
+    OfficerReassigned,
+    AudienceRescheduled,
+    AudienceDeclined,
+    ResultReportReturned,
+    DispositionReturned,
 )

@@ -85,6 +85,8 @@ class EscalationRaised(Event):
     reason: EscalationReason
     to_role: str
     to_division: str | None = None
+    #: the case's division when raised (whoever it is addressed to); None before disposition
+    division: str | None = None
     due_at: AwareDatetime
     raised_at: AwareDatetime
     #: when this ladder step fell due (raised_at - scheduled_at = the engine's delay)

@@ -73,3 +73,42 @@ def test_a_newer_schema_version_than_the_code_is_refused():
     env["schemaversion"] = 9
     with pytest.raises(DecodeError, match="newer"):
         decode(json.dumps(env).encode())
+
+
+#: a ResultReportSubmitted as version 1 wrote it (before the product had its own fields)
+STORED_V1_REPORT = (
+    b'{"specversion":"1.0","id":"4b0f7f3e-0d6c-5a53-9b1e-9e0a1c7d2f10",'
+    b'"type":"ResultReportSubmitted","source":"disposition","subject":"c-0042",'
+    b'"time":"2026-03-04T02:00:00Z","datacontenttype":"application/json","schemaversion":1,'
+    b'"sequence":9,"actorid":"petugas-rehsos-1","actorrole":"officer",'
+    b'"data":{"case_id":"c-0042","summary":"hasil audiensi","advice":"saran",'
+    b'"recommendations":["usulkan PKH"],"submitted_by":"petugas-rehsos-1"}}'
+)
+
+
+def test_a_stored_v1_result_report_decodes_as_v2():
+    env = decode(STORED_V1_REPORT)
+    assert env.schemaversion == 2
+    report = env.data
+    assert (report.summary, report.advice, report.recommendations) == (
+        "hasil audiensi", "saran", ["usulkan PKH"])
+    assert (report.input, report.considerations, report.solutions) == ("", "", "")
+    # written again it is a v2 event; the stored bytes themselves are never rewritten
+    assert json.loads(encode(env))["schemaversion"] == 2
+
+
+def test_the_v1_result_report_needs_its_upcaster(monkeypatch):
+    monkeypatch.delitem(UPCASTERS, ("ResultReportSubmitted", 1))
+    with pytest.raises(DecodeError, match="no upcaster for ResultReportSubmitted v1"):
+        decode(STORED_V1_REPORT)
+
+
+def test_a_v2_result_report_keeps_every_part_of_the_product():
+    from contracts.disposition import ResultReportSubmitted
+
+    assert ResultReportSubmitted.SCHEMA_VERSION == 2
+    report = ResultReportSubmitted(case_id="c", summary="s", advice="a", input="i",
+                                   considerations="k", solutions="o", recommendations=["r"],
+                                   submitted_by="p")
+    env = decode(encode(envelope(report, source="disposition", sequence=1)))
+    assert env.data == report and env.schemaversion == 2
