@@ -78,7 +78,8 @@ def complaint_closed(e: c.ComplaintClosed) -> Facts:
 
 
 def case_disposed(e: d.CaseDisposed) -> Facts:
-    return _drop_none({"division": e.division, "priority": e.priority})
+    return _drop_none({"division": e.division, "priority": e.priority,
+                       "copies": list(e.copies) or None})
 
 
 def disposition_received(e: d.DispositionReceived) -> Facts:
@@ -125,6 +126,30 @@ def case_cancelled(e: d.CaseCancelled) -> Facts:
     return {}
 
 
+# the office's own steps (issue 12): ids and choices, never the free texts (reasons, notes)
+def officer_reassigned(e: d.OfficerReassigned) -> Facts:
+    return {"officer_id": e.officer_id, "previous_officer_id": e.previous_officer_id,
+            "self_assigned": e.self_assigned}
+
+
+def audience_rescheduled(e: d.AudienceRescheduled) -> Facts:
+    return _drop_none({"scheduled_for": iso(e.scheduled_for),
+                       "previous_scheduled_for": iso(e.previous_scheduled_for),
+                       "channel": e.channel})
+
+
+def audience_declined(e: d.AudienceDeclined) -> Facts:
+    return {"channel": e.channel}
+
+
+def result_report_returned(e: d.ResultReportReturned) -> Facts:
+    return {"from_status": e.from_status}
+
+
+def disposition_returned(e: d.DispositionReturned) -> Facts:
+    return {"returned_by_division": e.division}
+
+
 def clock_started(e: s.ClockStarted) -> Facts:
     return {"clock_id": e.clock_id, "policy_id": e.policy_id, "started_at": iso(e.started_at),
             "due_at": iso(e.due_at), "calendar_id": e.calendar_id}
@@ -158,7 +183,8 @@ def escalation_raised(e: s.EscalationRaised) -> Facts:
     return _drop_none({
         "escalation_id": e.escalation_id, "clock_id": e.clock_id, "policy_id": e.policy_id,
         "level": e.level, "reason": e.reason, "to_role": e.to_role,
-        "to_division": e.to_division, "due_at": iso(e.due_at), "raised_at": iso(e.raised_at),
+        "to_division": e.to_division, "division": e.division or e.to_division,
+        "due_at": iso(e.due_at), "raised_at": iso(e.raised_at),
         "scheduled_at": iso(e.scheduled_at),
     })
 
@@ -195,6 +221,11 @@ FACT_FUNCTIONS: dict[str, Callable[[Any], Facts]] = {
     "ResultReportForwarded": result_report_forwarded,
     "CaseClosed": case_closed,
     "CaseCancelled": case_cancelled,
+    "OfficerReassigned": officer_reassigned,
+    "AudienceRescheduled": audience_rescheduled,
+    "AudienceDeclined": audience_declined,
+    "ResultReportReturned": result_report_returned,
+    "DispositionReturned": disposition_returned,
     "ClockStarted": clock_started,
     "ClockPaused": clock_paused,
     "ClockResumed": clock_resumed,

@@ -18,7 +18,8 @@ CASE_TYPES = frozenset({
     "AudienceRequested", "RequestRegistered", "RequestWithdrawn", "CaseDisposed",
     "DispositionReceived", "OfficerAssigned", "PreparationRecorded", "StaffReviewSubmitted",
     "ApplicantInformed", "WalkInDirected", "AudienceHeld", "ResultReportSubmitted",
-    "ResultReportForwarded", "CaseClosed", "CaseCancelled",
+    "ResultReportForwarded", "CaseClosed", "CaseCancelled", "OfficerReassigned",
+    "AudienceRescheduled", "AudienceDeclined", "ResultReportReturned", "DispositionReturned",
 })
 COMPLAINT_TYPES = frozenset({"ComplaintFiled", "ComplaintVerified", "ComplaintResponded",
                              "ComplaintClosed"})
@@ -32,15 +33,21 @@ STEP_OF = {
     "WalkInDirected": "directed", "AudienceHeld": "held", "ResultReportSubmitted": "reported",
     "ResultReportForwarded": "forwarded", "CaseClosed": "closed",
     "RequestWithdrawn": "withdrawn", "CaseCancelled": "cancelled",
+    "AudienceDeclined": "declined",
 }
+#: a declined audience sits where `informed` would (the applicant was answered); only the
+#: closure goes further
 RANK = {"requested": 1, "registered": 2, "directed": 3, "disposed": 3, "received": 4,
-        "assigned": 5, "prepared": 6, "informed": 7, "held": 8, "reported": 9,
+        "assigned": 5, "prepared": 6, "informed": 7, "declined": 7, "held": 8, "reported": 9,
         "forwarded": 10, "closed": 11}
+#: events that send a case back: the statuses ranked above the one it returns to are no
+#: longer reached (their first times stay in `steps`, for the lead times)
+RETURNS_TO = {"DispositionReturned": "registered", "ResultReportReturned": "held"}
 #: once one of these happened, it is the status whatever else arrives
 OVERRIDING = ("cancelled", "withdrawn")
 CASE_STATUSES = ("requested", "registered", "disposed", "received", "assigned", "prepared",
                  "informed", "directed", "held", "reported", "forwarded", "closed",
-                 "withdrawn", "cancelled")
+                 "withdrawn", "cancelled", "declined")
 CLOSED_STATUSES = frozenset({"closed", "withdrawn", "cancelled"})
 
 COMPLAINT_STEP = {"ComplaintFiled": "filed", "ComplaintVerified": "verified",
@@ -164,13 +171,24 @@ def _case_fields(entries: list[Entry]) -> dict[str, Any]:
                            "officer_id": None, "agenda_number": None, "priority": None,
                            "applicant": None, "requested_at": None, "registered_at": None}
     steps: dict[str, str] = {}
+    reached: set[str] = set()
     overriding: str | None = None
     for e in entries:
         f, t = e["facts"], e["type"]
+        if t in RETURNS_TO:
+            back = RANK[RETURNS_TO[t]]
+            reached = {r for r in reached if RANK.get(r, 0) <= back}
+            if t == "DispositionReturned":  # no division until the next disposition
+                out.update(division=None, priority=None)
+            continue
+        if t == "OfficerReassigned":
+            out["officer_id"] = f["officer_id"]
+            continue
         step = STEP_OF.get(t)
         if step is None:
             continue
         steps.setdefault(step, _step_time(e))
+        reached.add(step)
         if step in OVERRIDING and overriding is None:
             overriding = step
         if t == "AudienceRequested":
@@ -189,8 +207,8 @@ def _case_fields(entries: list[Entry]) -> dict[str, Any]:
             out["officer_id"] = f["officer_id"]
             if f.get("division"):  # a walk-in's division is its officer's
                 out["division"] = f["division"]
-    reached = [s for s in steps if s in RANK]
-    out["status"] = overriding or (max(reached, key=lambda s: (RANK[s], s)) if reached
+    ranked = [s for s in reached if s in RANK]
+    out["status"] = overriding or (max(ranked, key=lambda s: (RANK[s], s)) if ranked
                                    else None)
     out["steps"] = steps
     start = out["requested_at"]
