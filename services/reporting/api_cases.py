@@ -56,8 +56,10 @@ async def get_case(
     doc = await rt.reader.doc(case_id)
     if doc is None or not doc.view or doc.view["kind"] != "case":
         raise NotFound(CASE_NOT_FOUND)
+    # a division head reads their division's cases and those copied to them (tembusan)
     if (not principal.has_any({"analyst", "ops", "head_of_office"})
-            and doc.view.get("division") != principal.division):
+            and doc.view.get("division") != principal.division
+            and principal.division not in doc.view.get("copies", [])):
         raise Forbidden(OTHER_DIVISION)
     return case_detail(doc)
 

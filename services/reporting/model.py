@@ -169,7 +169,8 @@ def _escalations(entries: list[Entry]) -> list[dict[str, Any]]:
 def _case_fields(entries: list[Entry]) -> dict[str, Any]:
     out: dict[str, Any] = {"status": None, "channel": None, "urgent": False, "division": None,
                            "officer_id": None, "agenda_number": None, "priority": None,
-                           "applicant": None, "requested_at": None, "registered_at": None}
+                           "applicant": None, "requested_at": None, "registered_at": None,
+                           "copies": []}
     steps: dict[str, str] = {}
     reached: set[str] = set()
     overriding: str | None = None
@@ -179,7 +180,7 @@ def _case_fields(entries: list[Entry]) -> dict[str, Any]:
             back = RANK[RETURNS_TO[t]]
             reached = {r for r in reached if RANK.get(r, 0) <= back}
             if t == "DispositionReturned":  # no division until the next disposition
-                out.update(division=None, priority=None)
+                out.update(division=None, priority=None, copies=[])
             continue
         if t == "OfficerReassigned":
             out["officer_id"] = f["officer_id"]
@@ -203,6 +204,8 @@ def _case_fields(entries: list[Entry]) -> dict[str, Any]:
             out["division"] = f["division"]
             if f.get("priority"):
                 out["priority"] = f["priority"]
+            if t == "CaseDisposed":  # tembusan: a new disposition replaces them
+                out["copies"] = f.get("copies", [])
         elif t in ("OfficerAssigned", "WalkInDirected"):
             out["officer_id"] = f["officer_id"]
             if f.get("division"):  # a walk-in's division is its officer's
