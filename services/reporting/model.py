@@ -40,6 +40,8 @@ STEP_OF = {
 RANK = {"requested": 1, "registered": 2, "directed": 3, "disposed": 3, "received": 4,
         "assigned": 5, "prepared": 6, "informed": 7, "declined": 7, "held": 8, "reported": 9,
         "forwarded": 10, "closed": 11}
+#: a withdrawal after one of these (in time order) changes nothing (disposition ignores it)
+ANSWERED = frozenset({"closed", "declined"})
 #: events that send a case back: the statuses ranked above the one it returns to are no
 #: longer reached (their first times stay in `steps`, for the lead times)
 RETURNS_TO = {"DispositionReturned": "registered", "ResultReportReturned": "held"}
@@ -188,6 +190,8 @@ def _case_fields(entries: list[Entry]) -> dict[str, Any]:
         step = STEP_OF.get(t)
         if step is None:
             continue
+        if step == "withdrawn" and (overriding or reached & ANSWERED):
+            continue  # as disposition does: a closed, cancelled or declined case stays so
         steps.setdefault(step, _step_time(e))
         reached.add(step)
         if step in OVERRIDING and overriding is None:

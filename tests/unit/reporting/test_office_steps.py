@@ -12,6 +12,7 @@ import pytest
 
 from contracts import deterministic_id, envelope
 from contracts import disposition as d
+from contracts.intake import RequestWithdrawn
 from services.reporting import scenarios as sc
 
 from .memory import MemoryModel
@@ -97,3 +98,30 @@ def test_the_view_does_not_depend_on_the_arrival_order():
     for order in itertools.islice(itertools.permutations(tail), 0, None, 37):
         assert view([*envs[:-6], *order], one_by_one=True) == expected
     assert view(list(reversed(envs)), one_by_one=True) == expected
+
+
+def withdrawal(hours: float, seq: int):
+    at = sc.T0 + hours * H
+    return envelope(RequestWithdrawn(case_id="c1", reason="batal", withdrawn_at=at),
+                    source="intake", sequence=seq, time=at)
+
+
+@pytest.mark.parametrize("last", ["closed", "declined", "cancelled"])
+def test_a_withdrawal_after_the_case_was_answered_changes_nothing(last):
+    if last == "closed":
+        envs = sc.letter_case("c1", until="closed")
+    else:
+        event = (d.AudienceDeclined(case_id="c1", reason="x", channel="surat", message="m",
+                                    declined_by="kabid-rehsos") if last == "declined" else
+                 d.CaseCancelled(case_id="c1", reason="duplikat", cancelled_by="kadis"))
+        envs = then(sc.letter_case("c1", until="assigned"), (5, event))
+    late = [*envs, withdrawal(200, seq=3)]
+    assert view(late)["status"] == last
+    assert "withdrawn" not in view(late)["steps"]
+
+
+def test_a_withdrawal_before_the_case_was_answered_still_wins():
+    envs = then(sc.letter_case("c1", until="assigned"), (5, d.AudienceDeclined(
+        case_id="c1", reason="x", channel="surat", message="m", declined_by="kabid-rehsos")))
+    early = [*envs, withdrawal(4, seq=3)]
+    assert view(early)["status"] == "withdrawn"
