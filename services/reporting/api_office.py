@@ -44,6 +44,7 @@ async def my_queues(
                        if d.view and d.view["subject"] not in have]
     for g in grouped.values():  # next breach first (unclocked last, oldest first)
         g["items"].sort(key=lambda i: (i["due_at"] is None, i["due_at"] or "",
+                                       i["since"] or "",
                                        i.get("case_id") or i.get("complaint_id")))
     return {"queues": list(grouped.values())}
 

@@ -208,6 +208,7 @@ def item(queue: str, view: View) -> dict[str, Any]:
         "division": view.get("division"),
         "officer_id": view.get("officer_id"),
         "urgent": bool(view.get("urgent")),
+        "since": view.get("requested_at") or view.get("filed_at"),
     }
     if view["kind"] == "complaint":
         out["complaint_id"] = view["subject"]
