@@ -26,6 +26,8 @@ class User(BaseModel):
     name: str
     roles: list[str]
     division: str | None = None
+    #: false for someone who left or is on long leave: kept for the record, no new work
+    active: bool = True
 
 
 class Org(BaseModel):
@@ -41,6 +43,11 @@ class Org(BaseModel):
 
     def division_ids(self) -> set[str]:
         return {d.id for d in self.divisions}
+
+    def heads(self, division: str) -> list[User]:
+        """The active heads (division_head) of `division`."""
+        return [u for u in self.users
+                if u.active and u.division == division and "division_head" in u.roles]
 
 
 @lru_cache
