@@ -73,6 +73,10 @@ def contribution(view: View | None, tz: ZoneInfo) -> Contribution:
             day = local_day(clock["started_at"], tz)
             out.counters["sla"][SEP.join((clock["policy_id"], day, "started"))] += 1
             out.counters["sla"][SEP.join((clock["policy_id"], day, clock["state"]))] += 1
+    from .lists import office_zsets  # queues, search, lists: the office's read side
+
+    for name, members in office_zsets(view, tz).items():
+        out.zsets[name].update(members)
     return out
 
 

@@ -244,10 +244,12 @@ class NotProjectable(ValueError):
 
 def entry_of(env: Envelope, topic: str) -> dict[str, Any]:
     """The timeline entry of an event: envelope attributes plus the event's facts."""
+    from .filefacts import file_facts  # the case file's texts (its own module)
+
     fn = FACT_FUNCTIONS.get(env.type)
     if fn is None:
         raise NotProjectable(f"{env.type} is not projected by reporting")
-    return {
+    entry = {
         "id": env.id,
         "type": env.type,
         "time": iso(env.time),
@@ -256,3 +258,7 @@ def entry_of(env: Envelope, topic: str) -> dict[str, Any]:
         "topic": topic,
         "facts": fn(env.data),
     }
+    texts = file_facts(env)
+    if texts:
+        entry["file"] = texts
+    return entry

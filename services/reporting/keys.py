@@ -9,6 +9,9 @@ the partitions when read.
     rm:v7:{p3}:cases[:status:<s>|:division:<d>|:channel:<c>]   indexes (score = request time)
     rm:v7:{p3}:lead:<step>          lead time in seconds per case
     rm:v7:{p3}:workload|volume|sla|complaints    counters
+    rm:v7:{p3}:q:<queue>:<scope>    work queues (queues.py; score = due time)
+    rm:v7:{p3}:s:ref:<r>|s:name:<prefix>         search index (search.py)
+    rm:v7:{p3}:guestbook:<day>|visit:<id>:cases|complaints:all|state:<s>|channel:<c>  lists
     rm:rebuild, rm:rebuild:lock     rebuild progress and its lock
     rm:{feed}:escalations           escalation feed (a stream; ids are SSE event ids)
 """

@@ -12,7 +12,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from .aggregates import Delta, contribution, delta
-from .model import Entry, View, derive, insert
+from .model import Entry, View, insert
+from .office import derive
 
 
 @dataclass

@@ -22,3 +22,7 @@ REBUILD_RUNNING = Text(
     "A read-model rebuild is already running; wait until it has finished",
 )
 REBUILD_STARTED = Text("Pembangunan ulang dimulai", "Rebuild started")
+NOT_ON_FILE = Text(
+    "Berkas perkara hanya untuk petugas yang menanganinya",
+    "The case file is only for the staff who work on the case",
+)
