@@ -22,6 +22,7 @@ from .clock import Clock, SystemClock
 from .kafka import broker_reachable, ensure_topics
 from .limits import BodyLimit, HeaderLimits
 from .metrics import install_metrics
+from .openapi import declare_problems
 from .problems import install_problem_handlers
 from .redis import REPLY_CONNECTIONS, make_redis
 from .settings import Settings
@@ -109,7 +110,9 @@ def install_http_edges(api: FastAPI, settings: Settings) -> None:
     """The middleware every service's app has, inside out: a malformed `Idempotency-Key`
     refused (422), a body over its route's limit refused before parsing and authentication
     (413), CORS for the console's origin only, and the security headers around everything
-    (so the limits' answers carry them too)."""
+    (so the limits' answers carry them too); and the OpenAPI declares the problem answers
+    (`chassis.openapi`)."""
+    declare_problems(api)
     api.add_middleware(HeaderLimits, lang=settings.lang)
     api.add_middleware(BodyLimit, default=settings.body_limit, lang=settings.lang)
     api.add_middleware(CORSMiddleware, allow_origins=[settings.console_origin],
