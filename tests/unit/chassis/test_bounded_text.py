@@ -64,7 +64,7 @@ def test_the_schema_pattern_says_the_same_as_the_validator():
 # -- every service, every command body ------------------------------------------------------
 def apps(tmp_path):
     return {
-        "intake": build_intake(Settings(data_dir=tmp_path, keystore_url="memory://")),
+        "intake": build_intake(Settings(data_dir=tmp_path, env="test", keystore_url="memory://")),
         "disposition": build_disposition(Settings(data_dir=tmp_path)),
         "sla": build_sla(Settings(data_dir=tmp_path)),
         "reporting": build_reporting(Settings(data_dir=tmp_path)),
@@ -113,7 +113,7 @@ def test_every_free_text_field_of_every_command_body_is_bounded(tmp_path):
 
 
 def test_intake_refuses_a_bidi_name_naming_the_field_in_both_languages(tmp_path):
-    app = build_intake(Settings(data_dir=tmp_path, keystore_url="memory://"))
+    app = build_intake(Settings(data_dir=tmp_path, env="test", keystore_url="memory://"))
     fixed_clock(app)
     bus = FakeBus(Reply(status=201, body={}))
     app.dependency_overrides[intake_deps.registrar] = lambda: bus

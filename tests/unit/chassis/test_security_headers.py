@@ -18,7 +18,8 @@ from tests.support.auth import auth
 
 CONSOLE = "http://127.0.0.1:8000"
 BUILDERS = {
-    "intake": lambda s: build_intake(s.model_copy(update={"keystore_url": "memory://"})),
+    "intake": lambda s: build_intake(s.model_copy(update={"keystore_url": "memory://",
+                                                           "env": "test"})),
     "disposition": build_disposition,
     "sla": build_sla,
     "reporting": build_reporting,
@@ -46,7 +47,7 @@ def test_every_answer_carries_no_store_and_nosniff(client):
 
 
 def test_an_authenticated_answer_with_personal_data_is_not_stored(tmp_path):
-    app = build_intake(Settings(data_dir=tmp_path, keystore_url="memory://"))
+    app = build_intake(Settings(data_dir=tmp_path, env="test", keystore_url="memory://"))
     fixed_clock(app)
     bus = FakeBus(Reply(status=200, body={"case_id": "c", "applicant": {"name": "Budi"}}))
     app.dependency_overrides[intake_deps.cases] = lambda: bus
