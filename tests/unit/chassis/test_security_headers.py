@@ -1,4 +1,4 @@
-"""Every service's responses (chassis.web.install_http_security): `Cache-Control: no-store`
+"""Every service's responses (chassis.web.install_http_edges): `Cache-Control: no-store`
 and `X-Content-Type-Options: nosniff` on every answer — successes, problems, the input
 limits' 413/422 — and CORS for the console's origin only. The apps are built, not started."""
 
