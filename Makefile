@@ -1,5 +1,5 @@
 # Audiensi — local development. Everything is idempotent and quick once installed
-# (stamp files under .cache/). Targets: install, up, down, test, lint, bench.
+# (stamp files under .cache/). Targets: install, up, down, test, lint, bench, soak, fuzz.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -11,7 +11,7 @@ STAMPS := $(CACHE)/stamps
 KAFKA_JARS := $(CACHE)/kafka-4.0.2/.resolved
 APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: help install system-deps up down test lint bench soak
+.PHONY: help install system-deps up down test lint bench soak fuzz
 
 help:
 	@echo "make install  venv + deps, Java/Maven/Redis (apt-get, as root), Kafka jars (Maven)"
@@ -20,6 +20,7 @@ help:
 	@echo "make lint     ruff"
 	@echo "make bench    the benchmark (bench/)"
 	@echo "make soak     the e2e fault run N times in a row (SOAK_RUNS, default 20)"
+	@echo "make fuzz     schemathesis against every service's OpenAPI, FUZZ_EXAMPLES (default 1000) cases per operation"
 	@echo "make down     stop what 'make up' started"
 
 install: system-deps $(STAMPS)/venv $(KAFKA_JARS)
@@ -67,6 +68,10 @@ lint: $(STAMPS)/venv
 
 soak: install
 	bash stack/soak.sh $(or $(SOAK_RUNS),20)
+
+# the whole system of its own (free ports), every role's token; CI runs the same test at 15
+fuzz: install
+	AUDIENSI_FUZZ_EXAMPLES=$(or $(FUZZ_EXAMPLES),1000) $(BIN)/pytest -q -s -p no:cacheprovider tests/e2e/test_fuzz.py
 
 bench: install
 	$(BIN)/python -m bench

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .i18n import Text, pick_lang
+from .text import reason
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://audiensi.dinsospmd.babelprov.go.id/problems/"
@@ -108,9 +109,9 @@ def _loc(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
-def validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
+def validation_errors(exc: RequestValidationError, lang: str = "en") -> list[dict[str, str]]:
     # deliberately drop pydantic's "input": it may hold personal data
-    return [field_error(_loc(e.get("loc", ())), e.get("msg", "invalid")) for e in exc.errors()]
+    return [field_error(_loc(e.get("loc", ())), reason(e, lang)) for e in exc.errors()]
 
 
 def problem_response(problem: Problem, request: Request) -> JSONResponse:
@@ -129,7 +130,9 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem_response(exc, request)
 
     async def on_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return problem_response(Invalid(errors=validation_errors(exc)), request)
+        lang = pick_lang(request.headers.get("accept-language"),
+                         getattr(request.app.state, "lang", "id"))
+        return problem_response(Invalid(errors=validation_errors(exc, lang)), request)
 
     async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         problem = Problem(str(exc.detail), headers=dict(exc.headers or {}))

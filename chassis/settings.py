@@ -78,6 +78,8 @@ class Settings(BaseSettings):
     consumer_prefetch_backoff: float = 0.005  # see chassis.streams.patches.tune_fetcher
     log_level: str = "INFO"
     body_limit: int = 1024 * 1024  # bytes per request body (chassis.limits)
+    #: the only origin a browser may call the services' APIs from (CORS): the console
+    console_origin: str = "http://127.0.0.1:8000"
     #: a test-only fault hook (`chassis.faults`), refused when env is production
     fault: str | None = None
 

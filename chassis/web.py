@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from faust.contrib.asgi import faust_app_running
 
@@ -21,6 +22,7 @@ from .clock import Clock, SystemClock
 from .kafka import broker_reachable, ensure_topics
 from .limits import BodyLimit, HeaderLimits
 from .metrics import install_metrics
+from .openapi import declare_problems
 from .problems import install_problem_handlers
 from .redis import REPLY_CONNECTIONS, make_redis
 from .settings import Settings
@@ -68,6 +70,57 @@ async def readiness(ctx: ServiceContext) -> dict[str, Any]:
     return checks
 
 
+#: sent with every response (`SecurityHeaders`)
+SECURITY_HEADERS = {
+    # personal data must not stay in a browser's or a proxy's cache; every API answer may
+    # hold some (a case, an applicant), and the rest (ops, errors) loses nothing by it
+    "cache-control": "no-store",
+    "x-content-type-options": "nosniff",
+}
+CORS_METHODS = ("GET", "POST", "DELETE")
+CORS_HEADERS = ("Authorization", "Content-Type", "Accept-Language", "Idempotency-Key",
+                "X-Correlation-Id")
+CORS_EXPOSED = ("Location", "Retry-After", "X-Correlation-Id")
+
+
+class SecurityHeaders:
+    """ASGI middleware, outermost: `SECURITY_HEADERS` on every response (the 413 and 422 of
+    the input limits included), replacing what a route may have set."""
+
+    def __init__(self, app, headers: dict[str, str] | None = None) -> None:
+        self.app = app
+        self.headers = [(k.encode(), v.encode()) for k, v in (headers or SECURITY_HEADERS).items()]
+        self.names = {k for k, _ in self.headers}
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                kept = [(k, v) for k, v in message.get("headers", [])
+                        if k.lower() not in self.names]
+                message = {**message, "headers": [*kept, *self.headers]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def install_http_edges(api: FastAPI, settings: Settings) -> None:
+    """The middleware every service's app has, inside out: a malformed `Idempotency-Key`
+    refused (422), a body over its route's limit refused before parsing and authentication
+    (413), CORS for the console's origin only, and the security headers around everything
+    (so the limits' answers carry them too); and the OpenAPI declares the problem answers
+    (`chassis.openapi`)."""
+    declare_problems(api)
+    api.add_middleware(HeaderLimits, lang=settings.lang)
+    api.add_middleware(BodyLimit, default=settings.body_limit, lang=settings.lang)
+    api.add_middleware(CORSMiddleware, allow_origins=[settings.console_origin],
+                       allow_methods=list(CORS_METHODS), allow_headers=list(CORS_HEADERS),
+                       expose_headers=list(CORS_EXPOSED), allow_credentials=False, max_age=600)
+    api.add_middleware(SecurityHeaders)
+
+
 def create_service_app(
     ctx: ServiceContext,
     routers: Iterable[APIRouter],
@@ -112,9 +165,7 @@ def create_service_app(
     api.state.lang = settings.lang
     install_problem_handlers(api)
     install_metrics(api, ctx.service)
-    # outermost: a body over its route's limit is refused before parsing and authentication
-    api.add_middleware(HeaderLimits, lang=settings.lang)
-    api.add_middleware(BodyLimit, default=settings.body_limit, lang=settings.lang)
+    install_http_edges(api, settings)
 
     @api.get("/healthz", tags=["ops"])
     async def healthz() -> dict[str, str]:

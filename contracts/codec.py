@@ -49,4 +49,7 @@ def decode(raw: bytes | str | dict) -> Envelope:
     try:
         return Envelope.model_validate({**body, "schemaversion": version, "data": data})
     except ValidationError as exc:
-        raise DecodeError(f"invalid {event_type}: {exc.errors(include_url=False)}") from exc
+        # the fields and what is wrong, never the values: they may be personal data, and this
+        # text goes into dead letters and logs
+        problems = exc.errors(include_url=False, include_input=False, include_context=False)
+        raise DecodeError(f"invalid {event_type}: {problems}") from exc

@@ -35,7 +35,7 @@ WRITERS: dict[str, str] = {
 #: the other services' topics each service consumes (its own it may read anyway): the
 #: broker's ACLs give each service's principal READ on exactly these (stack/kafka_access.py)
 CONSUMES: dict[str, tuple[str, ...]] = {
-    "intake": (),
+    "intake": (DISPOSITION,),  # where a case went: the scope of its reads (intake/access.py)
     "disposition": (INTAKE,),
     "sla": (INTAKE, DISPOSITION, COMPLAINTS),
     "reporting": (INTAKE, COMPLAINTS, DISPOSITION, SLA, ESCALATIONS),

@@ -10,13 +10,15 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    StringConstraints,
     ValidationInfo,
     field_validator,
 )
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+from chassis.text import Bounded
+
+# every free text: bounded, no control or bidi characters (chassis.text)
+Text = Bounded(4000, multiline=True)
+Name = Bounded(200)
 Names = Annotated[list[Name], Field(max_length=100)]
 
 

@@ -3,15 +3,18 @@
 - `registrar`: the single-partition registrar topic -> guest book and agenda book (one
   writer for the agenda counter); publishes VisitorCheckedIn, AudienceRequested and
   RequestRegistered.
-- `cases`: the per-case command topic + `audiensi.intake.v1` + `audiensi.complaints.v1` as ONE
-  stream (co-partitioned by case id): learns the cases the registrar created, and is the only
-  writer of everything that happens to a case or a complaint afterwards.
+- `cases`: the per-case command topic + `audiensi.intake.v1` + `audiensi.complaints.v1` +
+  `audiensi.disposition.v1` as ONE stream (co-partitioned by case id): learns the cases the
+  registrar created, is the only writer of everything that happens to a case or a complaint
+  afterwards, and learns from the disposition service where each case went (`access.py`:
+  the division, the copies, the officer its reads are scoped by).
 
 Each: decode -> pure decision -> publish (durable) -> store state -> reply over Redis.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -25,8 +28,9 @@ from chassis.pipeline import AgentIO
 from chassis.streams import commands_topic, raw_topic
 from chassis.web import ServiceContext
 from contracts import DecodeError, Envelope, decode
-from contracts.topics import COMPLAINTS, INTAKE, command_topic
+from contracts.topics import COMPLAINTS, DISPOSITION, INTAKE, command_topic
 
+from . import access as case_access
 from . import cases as case_rules
 from . import commands as c
 from . import complaints as complaint_rules
@@ -53,7 +57,7 @@ def install(app, ctx: ServiceContext) -> Wiring:
     """Declare the topics and tables and register the agents on `app` (nothing connects)."""
     n = ctx.settings.topic_partitions
     registrar_topic = raw_topic(app, REGISTRAR_TOPIC, 1)
-    case_stream = app.topic(CASE_COMMANDS, INTAKE, COMPLAINTS, partitions=n,
+    case_stream = app.topic(CASE_COMMANDS, INTAKE, COMPLAINTS, DISPOSITION, partitions=n,
                             key_serializer="raw", value_serializer="raw")
     book_table = app.Table("intake-books", partitions=1)
     case_table = app.Table("intake-cases", partitions=n)
@@ -203,6 +207,8 @@ class CaseOwner(_Writer):
         EVENTS_CONSUMED.labels(SOURCE, topic).inc()
         if topic == CASE_COMMANDS:
             await self.on_command(event)
+        elif topic == DISPOSITION:
+            await self.on_disposition(event)
         else:
             await self.on_event(event)
 
@@ -217,6 +223,10 @@ class CaseOwner(_Writer):
 
     def store(self, key: str, state) -> None:
         self.table[key] = state.model_dump(mode="json")
+
+    def access(self, case_id: str) -> case_access.Access | None:
+        raw = self.table.get(case_access.key(case_id))
+        return None if raw is None else case_access.Access.model_validate(raw)
 
     def applied(self, state, envelopes: list[Envelope], command_id: str | None):
         for env in envelopes:
@@ -260,6 +270,24 @@ class CaseOwner(_Writer):
         if new is not None and new is not state:
             self.store(env.subject, new)
 
+    async def on_disposition(self, event) -> None:
+        """Where a case went (another service's event: only the access facts are kept)."""
+        try:
+            kind = json.loads(event.value).get("type")
+        except (ValueError, UnicodeDecodeError, AttributeError):
+            kind = None  # decode below says why
+        if kind is not None and not case_access.relevant(kind):
+            return  # the other steps of the workflow do not change who may read the case
+        try:
+            env = decode(event.value)
+        except DecodeError as exc:
+            await self.dead_letter(event, str(exc))
+            return
+        before = self.access(env.subject)
+        after = case_access.evolve(before, env)
+        if after != before:
+            self.table[case_access.key(env.subject)] = after.model_dump(mode="json")
+
     # -- commands --------------------------------------------------------------------------
     async def on_command(self, event) -> None:
         msg = await self.command(event)
@@ -270,7 +298,8 @@ class CaseOwner(_Writer):
     async def decide(self, msg: CommandMessage, message) -> Reply:
         state = self.load(msg.subject)
         if msg.name in domain.READS:
-            return Reply(status=200, body=domain.read(state, msg.name))
+            return Reply(status=200, body=domain.read(state, msg.name, msg.actor,
+                                                      self.access(msg.subject)))
         if state is not None and msg.command_id in state.processed:
             return self.success(msg, state, state.processed[msg.command_id])
         if (msg.name == c.FILE_COMPLAINT and isinstance(state, complaint_rules.Complaint)

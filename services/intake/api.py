@@ -7,9 +7,10 @@ import uuid
 
 from fastapi import APIRouter, Depends, Request
 
-from chassis.auth import ANY_STAFF, Principal, require_roles
+from chassis.auth import Principal, require_roles
 from chassis.i18n import Text
 from chassis.problems import NotFound
+from chassis.scope import CASE_READERS
 from contracts import deterministic_id
 from contracts.intake import Applicant, Letter, RequestForm
 
@@ -122,7 +123,9 @@ async def withdraw(case_id: str, body: WithdrawalIn, request: Request, rt: Rt, b
 
 @router.get("/requests/{case_id}", summary="A request's current state")
 async def get_request(case_id: str, request: Request, bus: Cases, clock: Now,
-                      principal: Principal = Depends(require_roles(*ANY_STAFF))):
+                      principal: Principal = Depends(require_roles(*CASE_READERS))):
+    """Scoped like the case file (`chassis.scope`): a division head reads the cases of their
+    division (or copied to it), an officer the case assigned or directed to them; others 403."""
     _known_shape(case_id)
     msg = message(c.GET_REQUEST, case_id, None, principal, str(uuid.uuid4()), None,
                   clock.now())

@@ -7,11 +7,12 @@ import uuid
 
 from fastapi import APIRouter, Depends, Request
 
-from chassis.auth import ANY_STAFF, Principal, require_roles
+from chassis.auth import Principal, require_roles
 from chassis.clock import Clock
 from chassis.commands import CommandBus, Reply
 from chassis.i18n import Text
 from chassis.problems import NotFound, Unavailable
+from chassis.scope import ALL_CASES
 
 from . import commands as c
 from .deps import (
@@ -127,7 +128,9 @@ async def close(complaint_id: str, body: ClosureIn, request: Request, rt: Rt, bu
 
 @router.get("/complaints/{tracking_id}", summary="A complaint by its public tracking id")
 async def get_complaint(tracking_id: str, request: Request, bus: Cases, clock: Now,
-                        principal: Principal = Depends(require_roles(*ANY_STAFF))):
+                        principal: Principal = Depends(require_roles(*ALL_CASES))):
+    """The front office, the secretariat and the Head of Office; a confidential complaint's
+    `content` only to the secretariat and the Head of Office (`chassis.scope`)."""
     if is_tracking_id(tracking_id):
         complaint_id = complaint_id_for(tracking_id)
     elif is_uuid(tracking_id):

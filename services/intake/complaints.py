@@ -120,9 +120,12 @@ def close(state: Complaint | None, cmd: CloseComplaint, at: datetime) -> list[Ev
     return [ComplaintClosed(complaint_id=c.complaint_id, resolution=cmd.resolution, closed_at=at)]
 
 
-def view(c: Complaint) -> dict:
-    """What staff see: a confidential complainant's identity is not shown."""
+def view(c: Complaint, content: bool = True) -> dict:
+    """What staff see: a confidential complainant's identity is not shown, and a
+    confidential complaint's `content` only when `content` (the reader may read it)."""
     body = c.model_dump(mode="json", exclude={"processed", "kind", "filed_by_command"})
     if c.confidential:
         body["identity"] = None
+        if not content:
+            del body["content"]
     return body

@@ -14,13 +14,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from chassis.auth import Principal
 from chassis.i18n import Text
+from chassis.scope import CaseAccess, may_read_case, may_read_confidential
 from contracts.base import Event
 from contracts.topics import COMPLAINTS
 
 from . import cases, complaints
 from . import commands as c
-from .errors import DomainError, TrackingTaken
+from .errors import DomainError, OutOfScope, TrackingTaken
 
 State = cases.RequestCase | complaints.Complaint | None
 
@@ -80,8 +82,25 @@ def evolve(state: State, event: Event, command_id: str | None = None) -> State:
     return cases.evolve(_request(state), event)
 
 
-def read(state: State, name: str) -> dict[str, Any]:
-    """The answer to a GET: the case's or complaint's view, or NotFound / NotReady."""
+CASE_OUT_OF_SCOPE = Text(
+    "Permohonan ini bukan bagian dari bidang atau tugas Anda",
+    "This request is not one of your division's or assigned to you")
+COMPLAINT_OUT_OF_SCOPE = Text("Pengaduan ini tidak dapat Anda lihat",
+                              "You may not read this complaint")
+
+
+def read(state: State, name: str, reader: Principal,
+         access: CaseAccess | None = None) -> dict[str, Any]:
+    """The answer to a GET: the case's or complaint's view as `reader` may see it (scoped
+    by `access`, what is known of where the case went: `chassis.scope`), or NotFound /
+    NotReady / OutOfScope."""
     if name == c.GET_REQUEST:
-        return cases.view(cases.known(_request(state)))
-    return complaints.view(complaints.known(_complaint(state)))
+        case = cases.known(_request(state))
+        if not may_read_case(reader, access):
+            raise OutOfScope(CASE_OUT_OF_SCOPE)
+        return cases.view(case)
+    complaint = complaints.known(_complaint(state))
+    # no complaint is routed to a division yet: the roles that read every case read them
+    if not may_read_case(reader, None):
+        raise OutOfScope(COMPLAINT_OUT_OF_SCOPE)
+    return complaints.view(complaint, content=may_read_confidential(reader))

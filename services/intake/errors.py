@@ -42,3 +42,11 @@ class TrackingTaken(DomainError):
     """The tracking id drawn for a new complaint is already used: draw the next one."""
 
     code = "tracking_taken"
+
+
+class OutOfScope(DomainError):
+    """The reader's role may read such things, but not this one (another division's case,
+    another officer's): 403."""
+
+    kind = "forbidden"
+    code = "out_of_scope"

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 
+from chassis.text import Bounded
 from contracts.complaints import ComplaintChannel
 from contracts.intake import Channel, IdentityKind
 
-Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Long = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
-Content = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                           max_length=20000)]
-LaporId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=64,
-                                           pattern=r"^[A-Za-z0-9\-/]+$")]
+# every free text: bounded, no control or bidi characters (chassis.text)
+Short = Bounded(200)
+Long = Bounded(4000, multiline=True)
+Content = Bounded(20000, multiline=True)
+LaporId = Bounded(64, min_length=3, pattern=r"^[A-Za-z0-9\-/]+$")
+IdentityNumber = Bounded(32)
+Phone = Bounded(32, min_length=3, pattern=r"^\+?[0-9 ()\-]+$")
 
 
 class Body(BaseModel):
@@ -24,16 +26,14 @@ class Body(BaseModel):
 
 class IdentityIn(Body):
     kind: IdentityKind
-    number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                             max_length=32)]
+    number: IdentityNumber
     valid_until: date | None = None
 
 
 class VisitIn(Body):
     name: Short
     organization: Short | None = None
-    phone: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=32,
-                                            pattern=r"^\+?[0-9 ()\-]+$")] | None = None
+    phone: Phone | None = None
     purpose: Long
     identity: IdentityIn
 
@@ -99,8 +99,7 @@ class ClosureIn(Body):
 
 class ErasureIn(Body):
     kind: IdentityKind
-    number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                             max_length=32)]
+    number: IdentityNumber
 
 
 Lang = Literal["id", "en"]

@@ -2,7 +2,8 @@
 
 Unlike the command services it has no faust app: its consumer is a plain aiokafka group
 (batches applied then committed) and its rebuild a manually assigned consumer, both owned
-by `Runtime`. The chassis' problem handlers, metrics and settings are used as everywhere.
+by `Runtime`. The chassis' problem handlers, metrics, HTTP edges (input limits, CORS,
+security headers) and settings are used as everywhere.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from chassis.problems import (
     problem_response,
 )
 from chassis.settings import Settings
+from chassis.web import install_http_edges
 
 from . import api_admin, api_cases, api_office, api_stats, api_stream
 from .config import get_reporting_settings
@@ -46,6 +48,7 @@ def build(settings: Settings) -> FastAPI:
     api.state.lang = settings.lang
     install_problem_handlers(api)
     install_metrics(api, "reporting")
+    install_http_edges(api, settings)  # input limits, CORS, security headers (as everywhere)
 
     async def on_bad_input(request: Request, exc: BadInput) -> JSONResponse:
         return problem_response(Invalid(errors=[field_error(exc.field, exc.reason)]), request)

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from chassis.auth import Principal, require_roles, require_staff
 from chassis.commands import CommandMessage, Reply
@@ -27,6 +27,7 @@ from chassis.problems import (
     NotFound,
     field_error,
 )
+from chassis.text import Bounded
 from services.sla import readmodel
 from services.sla.deps import Bus, Now, Policies, Redis
 from services.sla.inputs import ACKNOWLEDGE
@@ -41,9 +42,12 @@ EscalationStateQ = Literal["open", "acknowledged", "resolved"]
 Limit = Annotated[int, Query(ge=1, le=1000)]
 
 
+Note = Bounded(1000, multiline=True)  # chassis.text: bounded, no control or bidi characters
+
+
 class AcknowledgementBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    note: str | None = Field(default=None, max_length=1000)
+    note: Note | None = None
 
 
 def _cursor(cursor: str | None) -> str | None:

@@ -15,6 +15,7 @@ from datetime import datetime
 from pydantic import ValidationError
 
 from chassis.commands import CommandMessage
+from chassis.pipeline import describe
 from chassis.signing import ForgedCommand
 from contracts import DecodeError, decode
 from contracts.topics import command_topic
@@ -71,7 +72,7 @@ def parse_command(value: bytes) -> Parsed:
     except ForgedCommand as exc:
         raise BadInput(f"not a command: {exc}") from exc
     except ValidationError as exc:
-        raise BadInput(f"not a command: {exc.errors(include_url=False)[:1]}") from exc
+        raise BadInput(f"not a command: {describe(exc)}") from exc  # fields, never values
     if msg.name == TICK:
         return Parsed(msg.subject, Tick(command_id=msg.command_id, at=msg.at))
     if msg.name == ACKNOWLEDGE:

@@ -167,7 +167,7 @@ def test_complaint_path_with_its_clocks(api):
     api.post("intake", f"/complaints/{cid}/response", "sekretariat",
              {"response": "Sudah dijadwalkan audiensi"})
     api.post("intake", f"/complaints/{cid}/closure", "kadis", {"resolution": "selesai"})
-    assert api.get("intake", f"/complaints/{tracking}", "ops")["status"] == "closed"
+    assert api.get("intake", f"/complaints/{tracking}", "sekretariat")["status"] == "closed"
 
     def both_clocks_met():
         states = {c["policy_id"]: c["state"] for c in clocks(api, cid)}

@@ -53,7 +53,7 @@ async def test_a_complaint_is_filed_verified_responded_and_closed(http, stack_en
     assert envs[1].data.verified_by == "sekretariat" and envs[1].actorrole == "secretariat"
     assert envs[2].data.response == "Sudah dijadwalkan" and envs[2].actorrole == "head_of_office"
     assert envs[3].data.resolution == "Pelapor puas"
-    state = (await http.get(f"/complaints/{tracking}", headers=auth("analis"))).json()
+    state = (await http.get(f"/complaints/{tracking}", headers=auth("sekretariat"))).json()
     assert state["status"] == "closed" and state["complaint_id"] == cid
     assert state["identity"]["masked"] == "3173**********42"
 

@@ -122,7 +122,7 @@ async def test_withdrawal_right_after_creation_then_refused_a_second_time(http, 
     assert again.status_code == 409 and again.json()["detail"] == (
         "Permohonan sudah ditarik sebelumnya")
     assert await offsets(stack_env.bootstrap, (INTAKE,)) == before
-    state = (await http.get(f"/requests/{case_id}", headers=auth("analis"))).json()
+    state = (await http.get(f"/requests/{case_id}", headers=auth("kadis"))).json()
     assert state["status"] == "withdrawn" and state["withdrawal_reason"] == "sudah teratasi"
 
 

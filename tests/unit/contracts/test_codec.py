@@ -112,3 +112,25 @@ def test_a_v2_result_report_keeps_every_part_of_the_product():
                                    submitted_by="p")
     env = decode(encode(envelope(report, source="disposition", sequence=1)))
     assert env.data == report and env.schemaversion == 2
+
+
+def test_a_decode_error_names_the_fields_but_never_the_values_sent():
+    import json
+
+    from contracts import DecodeError, decode
+
+    body = {"specversion": "1.0", "id": "e-1", "type": "AudienceRequested", "source": "intake",
+            "subject": "c-1", "time": "2026-03-02T02:00:00Z", "sequence": 1,
+            "data": {"case_id": "c-1", "channel": "letter", "purpose": 12345,
+                     "applicant": {"name": ["Siti Aminah"], "contact": "0812 7000 1111"},
+                     "form": {"subject": "PKH", "participants": "banyak sekali"},
+                     "requested_at": "2026-03-02T02:00:00Z"}}
+    try:
+        decode(json.dumps(body))
+    except DecodeError as exc:
+        text = str(exc)
+    else:
+        raise AssertionError("decoded")
+    assert "applicant" in text and "participants" in text
+    for value in ("Siti Aminah", "banyak sekali", "12345"):
+        assert value not in text

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 
+from chassis.auth import Principal
 from contracts.complaints import ComplaintFiled, ComplaintVerified
 from contracts.intake import RequestWithdrawn
 from services.intake import commands as c
@@ -76,9 +77,11 @@ def test_deciding_does_not_change_the_state_given():
 
 
 def test_reads_answer_from_the_state_or_say_not_found():
-    assert domain.read(registered_request(), c.GET_REQUEST)["agenda_number"] == "AUD/2026/000001"
+    front = Principal(sub="frontdesk", roles=("front_office",))
+    assert (domain.read(registered_request(), c.GET_REQUEST, front)["agenda_number"]
+            == "AUD/2026/000001")
     with pytest.raises(NotFound):
-        domain.read(registered_request(), c.GET_COMPLAINT)
+        domain.read(registered_request(), c.GET_COMPLAINT, front)
     with pytest.raises(NotFound):
-        domain.read(None, c.GET_REQUEST)
+        domain.read(None, c.GET_REQUEST, front)
     assert set(domain.READS) == {c.GET_REQUEST, c.GET_COMPLAINT}
