@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
-from bench.docs import DOC, write_section  # noqa: E402
+from bench.docs import DOC, figure, write_figures, write_section  # noqa: E402
 from chassis.kafka import ensure_topics, new_admin, new_consumer, new_producer, source_partitions  # noqa: E402
 from chassis.redis import make_redis  # noqa: E402
 from chassis.settings import get_settings  # noqa: E402
@@ -224,7 +224,7 @@ def pct(values: list[float], p: float) -> float:
     return s[max(0, min(len(s) - 1, round(p / 100 * len(s)) - 1))]
 
 
-async def main(args: argparse.Namespace) -> str:
+async def main(args: argparse.Namespace) -> tuple[str, list[dict]]:
     settings = get_settings()
     bootstrap = args.bootstrap or settings.kafka_bootstrap
     redis_url = with_db(args.redis or settings.redis_url, args.redis_db)
@@ -312,7 +312,18 @@ async def main(args: argparse.Namespace) -> str:
                   f"client, service running as a process, {len(latencies)} samples): "
                   f"p50 {pct(latencies, 50) * 1000:.0f} ms, p95 {pct(latencies, 95) * 1000:.0f}"
                   f" ms, max {max(latencies) * 1000:.0f} ms."]
-    return "\n".join(lines) + "\n"
+    figures = [
+        figure("reporting.raw_consume", raw_rate, "events/s"),
+        figure("reporting.rebuild", rb_rate, "events/s", raw_rate),
+        figure("reporting.live_projector", live_rate, "events/s", raw_rate),
+        figure("reporting.decode.pydantic", cpu["decode"], "events/s"),
+        figure("reporting.decode.msgspec_read", cpu["read"], "events/s", cpu["decode"]),
+        figure("reporting.facts", cpu["facts"], "events/s"),
+        figure("reporting.project_and_json", cpu["project"], "events/s"),
+    ]
+    if latencies:
+        figures.append(figure("reporting.escalation_feed_p95", pct(latencies, 95) * 1000, "ms"))
+    return "\n".join(lines) + "\n", figures
 
 
 if __name__ == "__main__":
@@ -326,7 +337,8 @@ if __name__ == "__main__":
     p.add_argument("--time-limit", type=float, default=300.0)
     p.add_argument("--write-doc", action="store_true", help=f"replace '{HEADING}' in {DOC}")
     a = p.parse_args()
-    out = asyncio.run(main(a))
+    out, figs = asyncio.run(main(a))
     print(out)
     if a.write_doc:
         write_section(HEADING, out)
+        write_figures(figs)
