@@ -146,7 +146,9 @@ async def sse_latency(bootstrap: str, redis_url: str, prefix: str, samples: int)
     env = {"AUDIENSI_KAFKA_BOOTSTRAP": bootstrap, "AUDIENSI_REDIS_URL": redis_url,
            "AUDIENSI_REPORTING_TOPICS": ",".join(prefix + t for t in SOURCE_TOPICS),
            "AUDIENSI_REPORTING_DEADLETTER_TOPIC": prefix + DEADLETTER,
-           "AUDIENSI_REPORTING_GROUP_ID": prefix + "reporting"}
+           "AUDIENSI_REPORTING_GROUP_ID": prefix + "reporting",
+           # private topics are outside the ACLs: the service signs in as the bench does
+           "AUDIENSI_KAFKA_PRINCIPAL": os.environ.get("AUDIENSI_KAFKA_PRINCIPAL", "admin")}
     proc = ServiceProcess("reporting", env, Path("/tmp") / "audiensi-bench").start(timeout=300)
     await caught_up(proc.url, auth("admin"), time.monotonic() + 120)
     latencies: list[float] = []
