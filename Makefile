@@ -11,7 +11,7 @@ STAMPS := $(CACHE)/stamps
 KAFKA_JARS := $(CACHE)/kafka-4.0.2/.resolved
 APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: help install system-deps up down test lint bench soak fuzz
+.PHONY: help install system-deps up down test lint bench bench-quick soak fuzz
 
 help:
 	@echo "make install  venv + deps, Java/Maven/Redis (apt-get, as root), Kafka jars (Maven)"
@@ -19,6 +19,7 @@ help:
 	@echo "make test     install, then .venv/bin/pytest -q"
 	@echo "make lint     ruff"
 	@echo "make bench    the benchmark (bench/)"
+	@echo "make bench-quick  the benchmarks at small sizes (a smoke run)"
 	@echo "make soak     the e2e fault run N times in a row (SOAK_RUNS, default 20)"
 	@echo "make fuzz     schemathesis against every service's OpenAPI, FUZZ_EXAMPLES (default 1000) cases per operation"
 	@echo "make down     stop what 'make up' started"
@@ -75,3 +76,6 @@ fuzz: install
 
 bench: install
 	$(BIN)/python -m bench
+
+bench-quick: install
+	$(BIN)/python -m bench --quick

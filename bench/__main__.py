@@ -4,6 +4,7 @@ dir) and print the figures; `--write-docs` also updates docs/performance.md."""
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import tempfile
@@ -28,16 +29,17 @@ def main() -> int:
         redis = RedisServer(Path(tmp), free_port())
         redis.start()
         kafka.start(timeout=180)
+        env = {**os.environ, **kafka.signin_env()}  # the broker wants SASL: sign in as admin
         try:
             rep = [py, "bench/reporting_bench.py", "--bootstrap", kafka.bootstrap,
                    "--redis", redis.url]
             rep += ["--cases", "500", "--rounds", "1"] if args.quick else []
             rep += ["--write-doc"] if args.write_docs else []
-            code = subprocess.call(rep, cwd=ROOT)
+            code = subprocess.call(rep, cwd=ROOT, env=env)
             fold = [py, "bench/fold_bench.py", "--bootstrap", kafka.bootstrap]
             fold += ["--events", "10000"] if args.quick else []
             fold += ["--write-doc"] if args.write_docs else []
-            code = code or subprocess.call(fold, cwd=ROOT)
+            code = code or subprocess.call(fold, cwd=ROOT, env=env)
         finally:
             kafka.stop()
             redis.stop()

@@ -30,11 +30,17 @@ def decode(raw: bytes | str | dict) -> Envelope:
     if not isinstance(body, dict) or body.get("specversion") != "1.0":
         raise DecodeError("not a CloudEvents 1.0 structured event")
     event_type = body.get("type")
-    cls = EVENT_TYPES.get(event_type)
+    cls = EVENT_TYPES.get(event_type) if isinstance(event_type, str) else None
     if cls is None:
         raise DecodeError(f"unknown event type {event_type!r}")
-    data = dict(body.get("data") or {})
-    version = int(body.get("schemaversion", 1))
+    data = body.get("data") or {}
+    if not isinstance(data, dict):
+        raise DecodeError(f"{event_type}: data is not a JSON object")
+    data = dict(data)
+    try:
+        version = int(body.get("schemaversion", 1))
+    except (TypeError, ValueError) as exc:
+        raise DecodeError(f"schemaversion is not a number: {exc}") from exc
     while version < cls.SCHEMA_VERSION:
         step = UPCASTERS.get((event_type, version))
         if step is None:

@@ -64,6 +64,18 @@ class Feed:
                                    args=[item.entry["id"], self.maxlen, data])
         return bool(added)
 
+    async def publish_many(self, pairs: list[tuple[Item, dict | None]]) -> int:
+        """`publish` each pair in order, in one round trip (a pipeline, not a transaction:
+        each append is its own script, idempotent by event id). Returns how many were new."""
+        if not pairs:
+            return 0
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for item, view in pairs:
+                data = json.dumps(feed_item(item, view), ensure_ascii=False, sort_keys=True)
+                await self._append(keys=[self.keys.feed, self.keys.feed_seen],
+                                   args=[item.entry["id"], self.maxlen, data], client=pipe)
+            return sum(bool(added) for added in await pipe.execute())
+
     async def last_id(self) -> str:
         last = await self.redis.xrevrange(self.keys.feed, count=1)
         return last[0][0].decode() if last else "0-0"

@@ -145,6 +145,7 @@ class LiveProjector:
             poison += [(item.ref, why) for item, why in result.failed]
         for record, why in poison:
             await self._dead_letter(record, why)
+        escalations = []
         for result in results.values():
             self.counts["applied"] += len(result.applied)
             self.counts["duplicates"] += len(result.duplicates)
@@ -152,8 +153,9 @@ class LiveProjector:
             DUPLICATES.labels("live").inc(len(result.duplicates))
             for item in [*result.applied, *result.duplicates]:
                 if item.entry["type"] in ESCALATION_TYPES:
-                    await self.feed.publish(item, result.views.get(item.subject)
-                                            or await self._view(item))
+                    escalations.append((item, result.views.get(item.subject)
+                                        or await self._view(item)))
+        await self.feed.publish_many(escalations)  # one round trip for the batch's feed
         self.counts["batches"] += 1
 
     async def _view(self, item: Item) -> dict | None:

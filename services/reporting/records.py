@@ -8,8 +8,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from contracts import DecodeError, Envelope, decode, deterministic_id, envelope
+from contracts import DecodeError, Envelope, deterministic_id, envelope
 from contracts.deadletter import DeadLettered
+from contracts.fastcodec import read
 
 from .facts import NotProjectable, entry_of
 from .projection import Item
@@ -28,7 +29,7 @@ def item_of(record: Any) -> tuple[int, Item]:
     if record.value is None:
         raise Poison("record has no value")
     try:
-        env = decode(record.value)
+        env = read(record.value)  # msgspec; what it does not take, contracts.decode decides
         entry = entry_of(env, env.topic)
     except (DecodeError, NotProjectable) as exc:
         raise Poison(reason(exc)) from exc
