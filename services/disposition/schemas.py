@@ -18,6 +18,7 @@ from chassis.text import Bounded
 
 # every free text: bounded, no control or bidi characters (chassis.text)
 Text = Bounded(4000, multiline=True)
+OptionalText = Bounded(4000, min_length=0, multiline=True)
 Name = Bounded(200)
 Names = Annotated[list[Name], Field(max_length=100)]
 
@@ -102,13 +103,9 @@ class ReportBody(Body):
 
     summary: Text
     advice: Text = Field(description="saran")
-    input: Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)] = Field(
-        default="", description="masukan")
-    considerations: Annotated[str, StringConstraints(strip_whitespace=True,
-                                                     max_length=4000)] = Field(
-        default="", description="pertimbangan")
-    solutions: Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)] = Field(
-        default="", description="solusi")
+    input: OptionalText = Field(default="", description="masukan")
+    considerations: OptionalText = Field(default="", description="pertimbangan")
+    solutions: OptionalText = Field(default="", description="solusi")
     recommendations: Annotated[list[Text], Field(max_length=100, description="rekomendasi")] = []
 
 
