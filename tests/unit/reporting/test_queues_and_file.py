@@ -210,7 +210,7 @@ def test_the_case_file_holds_what_the_commands_sent():
     assert f["forwarding"]["by"] == "kabid-rehsos" and f["closure"]["outcome"] == "selesai"
     assert len(f["timeline"]) == 13
     raw = m.docs["c9"].dumps()
-    assert "hmac:9" not in raw and "c2VhbGVk" not in raw  # no identity secrets
+    assert b"hmac:9" not in raw and b"c2VhbGVk" not in raw  # no identity secrets
 
 
 def test_the_case_file_does_not_depend_on_order_or_redelivery():
