@@ -142,7 +142,7 @@ def main() -> None:
         names = ("intake", "disposition")
         sup = Supervisor(default_specs({n: free_port() for n in names}, names), data, env={
             "AUDIENSI_KAFKA_BOOTSTRAP": kafka.bootstrap, "AUDIENSI_REDIS_URL": redis.url,
-            "AUDIENSI_DATA_DIR": str(data)})
+            "AUDIENSI_DATA_DIR": str(data), **kafka.signin_env()})  # each its own principal
         try:
             sup.start_all()
             sup.wait_ready(timeout=180)
