@@ -281,24 +281,12 @@ def tail(topic: str, from_end: bool, limit: int | None, idle: float | None,
 def kafka_setup(bootstrap: str | None) -> None:
     """Create the topics and every principal's ACLs (sign in as admin); for a broker run
     elsewhere, e.g. docker-compose's. Safe to run again."""
-    from chassis.kafka import new_admin
     from stack import kafka_access
 
     bootstrap = bootstrap or _settings().kafka_bootstrap
     _create_topics(bootstrap)
-
-    async def acls() -> list[str]:
-        admin = new_admin(bootstrap_servers=bootstrap, request_timeout_ms=15000)
-        await admin.start()
-        try:
-            return await kafka_access.apply_rules(admin, kafka_access.all_rules())
-        finally:
-            await admin.close()
-
-    errors = asyncio.run(acls())
-    if errors:
-        raise StackError("kafka_acls_failed", errors="; ".join(errors[:5]))
-    click.echo(text("acls_applied", count=len(kafka_access.all_rules())))
+    count = asyncio.run(kafka_access.put_all_rules(bootstrap_servers=bootstrap))
+    click.echo(text("acls_applied", count=count))
 
 
 @cli.command("compose-secrets")

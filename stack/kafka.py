@@ -179,7 +179,7 @@ class KafkaServer:
         write_pid(self.pid_file, self._proc.pid)
         try:
             self._wait_ready(timeout)
-            run_async(self._apply_acls)
+            run_async(lambda: access.put_all_rules(**self.client_settings()))
         except BaseException:
             self.stop()
             raise
@@ -201,19 +201,6 @@ class KafkaServer:
 
     async def astop(self, timeout: float = 30.0) -> int | None:
         return await asyncio.to_thread(self.stop, timeout)
-
-    async def _apply_acls(self) -> None:
-        from aiokafka.admin import AIOKafkaAdminClient
-
-        options = self.client_settings()
-        admin = AIOKafkaAdminClient(request_timeout_ms=15000, **options)
-        await admin.start()
-        try:
-            errors = await access.apply_rules(admin, access.all_rules())
-        finally:
-            await admin.close()
-        if errors:
-            raise StackError("kafka_acls_failed", errors="; ".join(errors[:5]))
 
     def server_properties(self) -> str:
         ctl = f"{self.host}:{self.controller_port}"

@@ -17,6 +17,7 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from contracts.topics import CONSUMES, DEADLETTER, TOPICS, WRITERS
 
@@ -110,3 +111,22 @@ async def apply_rules(admin, rules: list[Rule]) -> list[str]:
         response = await admin._send_request(request)  # noqa: SLF001
         errors += [f"{r}: {code} {msg}" for code, msg in response.creation_responses if code]
     return errors
+
+
+async def put_all_rules(**signin: Any) -> int:
+    """Put every principal's ACLs on the broker, signed in with `signin` (aiokafka keywords;
+    by default this process's principal, which must be admin). Returns how many rules there
+    are; a refusal raises StackError."""
+    from chassis.kafka import new_admin
+    from stack.messages import StackError
+
+    rules = all_rules()
+    admin = new_admin(**{"request_timeout_ms": 15000, **signin})
+    await admin.start()
+    try:
+        errors = await apply_rules(admin, rules)
+    finally:
+        await admin.close()
+    if errors:
+        raise StackError("kafka_acls_failed", errors="; ".join(errors[:5]))
+    return len(rules)
