@@ -21,6 +21,8 @@ import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from contracts.sealed import sample as sealed
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -41,10 +43,10 @@ T0 = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)
 
 def base_record(case_id: str):
     requested = it.AudienceRequested(
-        case_id=case_id, channel="letter", applicant=it.Applicant(name="Budi"),
-        purpose="bantuan sosial", form=it.RequestForm(subject="PKH", participants=1),
+        case_id=case_id, channel="letter", applicant=it.Applicant(name=sealed("Budi")),
+        purpose=sealed("bantuan sosial"), form=it.RequestForm(subject="PKH", participants=1),
         letter=it.Letter(number="001/2026", dated=date(2026, 3, 1), addressed_to="Kadis",
-                         sender="Desa Air Itam"), requested_at=T0)
+                         sender=sealed("Desa Air Itam")), requested_at=T0)
     registered = it.RequestRegistered(case_id=case_id, agenda_number="AUD/2026/000001",
                                       registered_at=T0)
     rec = handle_intake(None, envelope(requested, source="intake", sequence=1, time=T0)).record

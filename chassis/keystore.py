@@ -32,6 +32,8 @@ from .clock import Clock, SystemClock
 
 KEY_BYTES = 32
 REDIS_HASH = "audiensi:{keystore}:keys"
+#: a person's record keys (same hash tag as the keys: one Cluster slot)
+REDIS_LINKS = "audiensi:{keystore}:links:"
 
 
 class KeyStore(Protocol):
@@ -44,6 +46,18 @@ class KeyStore(Protocol):
 
     def delete(self, key_id: str) -> bool:
         """Destroy the key; True if it existed."""
+
+    def get_many(self, key_ids: list[str]) -> dict[str, bytes | None]:
+        """Several keys in one round trip (None for a key that does not exist)."""
+
+    def link(self, anchor: str, key_id: str) -> None:
+        """Remember that `key_id` belongs to `anchor` (a person: their records' keys)."""
+
+    def linked(self, anchor: str) -> set[str]:
+        """The key ids linked to `anchor`."""
+
+    def unlink(self, anchor: str) -> None:
+        """Forget `anchor`'s links (after its keys were erased)."""
 
 
 class MasterKeyError(ValueError):
@@ -122,6 +136,22 @@ class RedisKeyStore:
     def delete(self, key_id: str) -> bool:
         return self._redis().hdel(REDIS_HASH, key_id) > 0
 
+    def get_many(self, key_ids: list[str]) -> dict[str, bytes | None]:
+        if not key_ids:
+            return {}
+        wrapped = self._redis().hmget(REDIS_HASH, key_ids)
+        return {k: None if w is None else self.wrapper.unwrap(k, w)
+                for k, w in zip(key_ids, wrapped, strict=True)}
+
+    def link(self, anchor: str, key_id: str) -> None:
+        self._redis().sadd(REDIS_LINKS + anchor, key_id)
+
+    def linked(self, anchor: str) -> set[str]:
+        return {m.decode() for m in self._redis().smembers(REDIS_LINKS + anchor)}
+
+    def unlink(self, anchor: str) -> None:
+        self._redis().delete(REDIS_LINKS + anchor)
+
 
 class SqliteKeyStore:
     """Wrapped keys in a local SQLite file. Safe across threads and processes of one host
@@ -142,6 +172,8 @@ class SqliteKeyStore:
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("CREATE TABLE IF NOT EXISTS keys (id TEXT PRIMARY KEY, "
                              "material BLOB NOT NULL, created_at TEXT NOT NULL)")
+                conn.execute("CREATE TABLE IF NOT EXISTS links (anchor TEXT NOT NULL, "
+                             "key_id TEXT NOT NULL, PRIMARY KEY (anchor, key_id))")
                 self._ready = True
         return conn
 
@@ -171,12 +203,39 @@ class SqliteKeyStore:
         finally:
             conn.close()
 
+    def get_many(self, key_ids: list[str]) -> dict[str, bytes | None]:
+        return {k: self.get(k) for k in key_ids}
+
+    def link(self, anchor: str, key_id: str) -> None:
+        conn = self._connect()
+        try:
+            conn.execute("INSERT OR IGNORE INTO links (anchor, key_id) VALUES (?, ?)",
+                         (anchor, key_id))
+        finally:
+            conn.close()
+
+    def linked(self, anchor: str) -> set[str]:
+        conn = self._connect()
+        try:
+            rows = conn.execute("SELECT key_id FROM links WHERE anchor = ?", (anchor,))
+            return {r[0] for r in rows.fetchall()}
+        finally:
+            conn.close()
+
+    def unlink(self, anchor: str) -> None:
+        conn = self._connect()
+        try:
+            conn.execute("DELETE FROM links WHERE anchor = ?", (anchor,))
+        finally:
+            conn.close()
+
 
 class MemoryKeyStore:
     """A key store in a dict: for tests only (refused unless AUDIENSI_ENV=test)."""
 
     def __init__(self) -> None:
         self.keys: dict[str, bytes] = {}
+        self.links: dict[str, set[str]] = {}
 
     def get_or_create(self, key_id: str) -> bytes:
         return self.keys.setdefault(key_id, os.urandom(KEY_BYTES))
@@ -186,6 +245,18 @@ class MemoryKeyStore:
 
     def delete(self, key_id: str) -> bool:
         return self.keys.pop(key_id, None) is not None
+
+    def get_many(self, key_ids: list[str]) -> dict[str, bytes | None]:
+        return {k: self.keys.get(k) for k in key_ids}
+
+    def link(self, anchor: str, key_id: str) -> None:
+        self.links.setdefault(anchor, set()).add(key_id)
+
+    def linked(self, anchor: str) -> set[str]:
+        return set(self.links.get(anchor, ()))
+
+    def unlink(self, anchor: str) -> None:
+        self.links.pop(anchor, None)
 
 
 def open_keystore(settings, clock: Clock | None = None) -> KeyStore:

@@ -8,6 +8,7 @@ from pydantic import AwareDatetime
 
 from .base import Event
 from .intake import Identity
+from .sealed import Sealed
 from .topics import COMPLAINTS
 
 ComplaintChannel = Literal["in_person", "letter", "website", "sp4n_lapor"]
@@ -23,7 +24,7 @@ class ComplaintFiled(Event):
     anonymous: bool = False
     confidential: bool = False
     subject: str
-    content: str
+    content: Sealed
     about_case_id: str | None = None
     lapor_tracking_id: str | None = None
     filed_at: AwareDatetime

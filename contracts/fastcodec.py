@@ -89,6 +89,11 @@ def _type(tp: Any) -> Any:
     args = typing.get_args(tp)
     if origin is Literal:
         return tp
+    if origin is Annotated:  # e.g. `contracts.sealed.Sealed` inside an Optional
+        base, *extras = args
+        metadata = [m for x in extras
+                    for m in (x.metadata if isinstance(x, FieldInfo) else [x])]
+        return _annotation(base, metadata)
     if origin is list:
         return list[_type(args[0])]
     if origin in (Union, types.UnionType):

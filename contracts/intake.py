@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import AwareDatetime, Field
 
 from .base import Event, Model
+from .sealed import Sealed
 from .topics import INTAKE
 
 IdentityKind = Literal["KTP", "SIM", "PASPOR", "KITAS"]
@@ -15,20 +16,20 @@ Channel = Literal["letter", "walk_in"]
 
 
 class Identity(Model):
-    """An identity document, never in clear: masked, keyed HMAC ref, sealed (AES-GCM)."""
+    """An identity document, never in clear: masked and sealed, keyed HMAC ref."""
 
     kind: IdentityKind
-    masked: str = Field(description="e.g. 1971**********01")
+    masked: Sealed = Field(description="the masked number (e.g. 1971**********01), sealed")
     ref: str = Field(description="keyed HMAC of the number, for look-up and de-duplication")
-    sealed: str = Field(description="base64 AES-GCM ciphertext under the person's data key")
-    key_id: str = Field(description="id of the per-person data key in the key store")
+    sealed: Sealed = Field(description="the number, sealed under the record's data key")
+    key_id: str = Field(description="the record's data key (visit:, case: or complaint:<id>)")
     valid_until: date | None = None
 
 
 class Applicant(Model):
-    name: str
-    organization: str | None = None
-    contact: str | None = None
+    name: Sealed
+    organization: Sealed | None = None
+    contact: Sealed | None = None
     identity: Identity | None = None
 
 
@@ -43,7 +44,7 @@ class Letter(Model):
     number: str
     dated: date
     addressed_to: str
-    sender: str
+    sender: Sealed
     referral_from: str | None = None
 
 
@@ -51,10 +52,10 @@ class VisitorCheckedIn(Event):
     TOPIC = INTAKE
     type: Literal["VisitorCheckedIn"] = "VisitorCheckedIn"
     visit_id: str
-    name: str
-    organization: str | None = None
-    phone: str | None = None
-    purpose: str
+    name: Sealed
+    organization: Sealed | None = None
+    phone: Sealed | None = None
+    purpose: Sealed
     identity: Identity
     checked_in_at: AwareDatetime
 
@@ -67,7 +68,7 @@ class AudienceRequested(Event):
     urgent: bool = False
     visit_id: str | None = None
     applicant: Applicant
-    purpose: str
+    purpose: Sealed
     form: RequestForm
     letter: Letter | None = None
     requested_at: AwareDatetime
@@ -89,4 +90,30 @@ class RequestWithdrawn(Event):
     withdrawn_at: AwareDatetime
 
 
-INTAKE_EVENTS = (VisitorCheckedIn, AudienceRequested, RequestRegistered, RequestWithdrawn)
+ErasureScope = Literal["identity", "case", "complaint"]
+
+
+class PersonalDataErased(Event):
+    """A record's personal data was erased (its data key deleted): every derived copy must
+    go. Names no personal data: the record ids and who ordered it. One event per record,
+    keyed by it (so it follows the record's other events in its partition)."""
+
+    TOPIC = INTAKE
+    type: Literal["PersonalDataErased"] = "PersonalDataErased"
+    erasure_id: str
+    scope: ErasureScope
+    case_ids: list[str] = Field(default_factory=list)
+    complaint_ids: list[str] = Field(default_factory=list)
+    visit_ids: list[str] = Field(default_factory=list)
+    erased_by: str
+    erased_at: AwareDatetime
+
+    def subject_id(self) -> str:
+        for ids in (self.case_ids, self.complaint_ids, self.visit_ids):
+            if ids:
+                return ids[0]
+        raise ValueError("PersonalDataErased names no record")
+
+
+INTAKE_EVENTS = (VisitorCheckedIn, AudienceRequested, RequestRegistered, RequestWithdrawn,
+                 PersonalDataErased)

@@ -9,11 +9,13 @@ from . import disposition as d
 from . import intake as i
 from . import sla as s
 from .deadletter import DeadLettered
+from .sealed import sample as sealed
 
 T = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)
 CASE = "c-0001"
 IDENTITY = i.Identity(
-    kind="KTP", masked="1971**********01", ref="hmac:abc", sealed="c2VhbGVk", key_id="k-1",
+    kind="KTP", masked=sealed("1971**********01", "case:c-0001"), ref="hmac:abc",
+    sealed=sealed("1971015708900001", "case:c-0001"), key_id="case:c-0001",
     valid_until=date(2030, 1, 1),
 )
 
@@ -21,20 +23,23 @@ IDENTITY = i.Identity(
 def samples() -> list:
     clock = dict(clock_id="clk-1", case_id=CASE)
     return [
-        i.VisitorCheckedIn(visit_id="v-1", name="Budi", purpose="audiensi", identity=IDENTITY,
-                           checked_in_at=T),
+        i.VisitorCheckedIn(visit_id="v-1", name=sealed("Budi"), purpose=sealed("audiensi"),
+                           identity=IDENTITY, checked_in_at=T),
         i.AudienceRequested(
-            case_id=CASE, channel="letter", applicant=i.Applicant(name="Budi", identity=IDENTITY),
-            purpose="bantuan sosial", form=i.RequestForm(subject="PKH", topics=["PKH"],
+            case_id=CASE, channel="letter",
+            applicant=i.Applicant(name=sealed("Budi"), identity=IDENTITY),
+            purpose=sealed("bantuan sosial"), form=i.RequestForm(subject="PKH", topics=["PKH"],
                                                          participants=2),
             letter=i.Letter(number="001/2026", dated=date(2026, 3, 1), addressed_to="Kadis",
-                            sender="Desa Air Itam"),
+                            sender=sealed("Desa Air Itam")),
             requested_at=T,
         ),
         i.RequestRegistered(case_id=CASE, agenda_number="AUD/2026/000001", registered_at=T),
         i.RequestWithdrawn(case_id=CASE, reason="selesai", withdrawn_at=T),
+        i.PersonalDataErased(erasure_id="er-1", scope="case", case_ids=[CASE],
+                             erased_by="admin", erased_at=T),
         c.ComplaintFiled(complaint_id="cp-1", tracking_id="ADU-2026-ABCD", channel="sp4n_lapor",
-                         subject="layanan", content="lambat", lapor_tracking_id="LAPOR-1",
+                         subject="layanan", content=sealed("lambat"), lapor_tracking_id="LAPOR-1",
                          filed_at=T),
         c.ComplaintVerified(complaint_id="cp-1", verified_by="sekretariat", verified_at=T),
         c.ComplaintResponded(complaint_id="cp-1", response="ditindaklanjuti", responded_at=T),

@@ -34,7 +34,7 @@ from . import access as case_access
 from . import cases as case_rules
 from . import commands as c
 from . import complaints as complaint_rules
-from . import domain
+from . import domain, privacy
 from . import registrar as books
 from .envelopes import SOURCE, refs_for, wrap
 from .wib import agenda_year
@@ -300,6 +300,8 @@ class CaseOwner(_Writer):
         if msg.name in domain.READS:
             return Reply(status=200, body=domain.read(state, msg.name, msg.actor,
                                                       self.access(msg.subject)))
+        if msg.name == c.ERASE:
+            return await self.erase(msg, state, message)
         if state is not None and msg.command_id in state.processed:
             return self.success(msg, state, state.processed[msg.command_id])
         if (msg.name == c.FILE_COMPLAINT and isinstance(state, complaint_rules.Complaint)
@@ -310,9 +312,24 @@ class CaseOwner(_Writer):
         envelopes = wrap(events, msg, (state.sequence if state else 0) + 1)
         await self.publish(envelopes)
         new = self.applied(state, envelopes, msg.command_id)
-        if not self.faults.lose_state_write(msg.name, message):
+        if new is not None and not self.faults.lose_state_write(msg.name, message):
             self.store(msg.subject, new)
         return self.success(msg, new, [{"id": e.id, "type": e.type} for e in envelopes])
+
+    async def erase(self, msg: CommandMessage, state, message) -> Reply:
+        """One record's erasure: its event (once per command), and the data keys the HTTP
+        side deletes next (also when the command is a replay)."""
+        cmd = c.ErasePersonalData.model_validate(msg.payload)
+        events = privacy.erase(state, cmd, msg.actor.sub, msg.at)
+        refs: list[dict[str, str]] = []
+        if state is None or msg.command_id not in state.processed:
+            envelopes = wrap(events, msg, (state.sequence if state else 0) + 1)
+            await self.publish(envelopes)
+            new = self.applied(state, envelopes, msg.command_id)
+            if new is not None and not self.faults.lose_state_write(msg.name, message):
+                self.store(msg.subject, new)
+            refs = [{"id": e.id, "type": e.type} for e in envelopes]
+        return Reply(status=200, body={"keys": privacy.keys_of(events[0]), "events": refs})
 
     @staticmethod
     def success(msg: CommandMessage, state, refs: list[dict[str, str]]) -> Reply:

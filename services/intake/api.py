@@ -13,6 +13,7 @@ from chassis.problems import NotFound
 from chassis.scope import CASE_READERS
 from contracts import deterministic_id
 from contracts.intake import Applicant, Letter, RequestForm
+from contracts.sealed import case_key, visit_key
 
 from . import commands as c
 from .deps import (
@@ -31,6 +32,7 @@ from .deps import (
     message,
     new_command_id,
     respond,
+    unsealed,
 )
 from .rules import request_issues, visit_issues
 from .schemas import RequestIn, VisitIn, WithdrawalIn
@@ -62,11 +64,13 @@ async def check_in(body: VisitIn, request: Request, rt: Rt, bus: Registrar, cloc
     now = clock.now()
     if issues := visit_issues(body, local_date(now)):
         raise invalid(issues, request)
-    identity = await rt.protect(body.identity)
     command_id = new_command_id(principal, key, c.CHECK_IN)
     visit_id = deterministic_id("visit", command_id)
-    payload = c.CheckIn(visit_id=visit_id, name=body.name, organization=body.organization,
-                        phone=body.phone, purpose=body.purpose, identity=identity)
+    record = visit_key(visit_id)
+    identity = await rt.protect(body.identity, record)
+    sealed = await rt.seal(record, name=body.name, organization=body.organization,
+                           phone=body.phone, purpose=body.purpose)
+    payload = c.CheckIn(visit_id=visit_id, identity=identity, **sealed)
     corr = correlation or str(uuid.uuid4())
     msg = message(c.CHECK_IN, visit_id, payload, acting(principal, VISIT_ROLES), command_id,
                   corr, now)
@@ -83,21 +87,27 @@ async def request_audience(body: RequestIn, request: Request, rt: Rt, bus: Regis
     now = clock.now()
     if issues := request_issues(body, local_date(now)):
         raise invalid(issues, request)
+    command_id = new_command_id(principal, key, c.REQUEST_AUDIENCE)
+    case_id = deterministic_id("case", command_id)
+    record = case_key(case_id)
     applicant, refs = None, {}
     if body.applicant is not None:
         a = body.applicant
-        identity = await rt.protect(a.identity) if a.identity else None
+        identity = await rt.protect(a.identity, record) if a.identity else None
         if identity is not None:
             refs["applicant.identity"] = identity.ref
-        applicant = Applicant(name=a.name, organization=a.organization, contact=a.contact,
-                              identity=identity)
-    command_id = new_command_id(principal, key, c.REQUEST_AUDIENCE)
-    case_id = deterministic_id("case", command_id)
-    letter = Letter(**body.letter.model_dump()) if body.letter else None
+        applicant = Applicant(identity=identity, **await rt.seal(
+            record, name=a.name, organization=a.organization, contact=a.contact))
+    letter = None
+    if body.letter is not None:
+        fields = body.letter.model_dump()
+        fields.update(await rt.seal(record, sender=fields["sender"]))
+        letter = Letter(**fields)
+    sealed = await rt.seal(record, purpose=body.purpose)
     payload = c.RequestAudience(
         case_id=case_id, channel=body.channel, urgent=body.urgent, visit_id=body.visit_id,
-        applicant=applicant, purpose=body.purpose, form=RequestForm(**body.form.model_dump()),
-        letter=letter)
+        applicant=applicant, purpose=sealed["purpose"],
+        form=RequestForm(**body.form.model_dump()), letter=letter)
     corr = correlation or str(uuid.uuid4())
     msg = message(c.REQUEST_AUDIENCE, case_id, payload, acting(principal, REQUEST_ROLES),
                   command_id, corr, now)
@@ -122,14 +132,14 @@ async def withdraw(case_id: str, body: WithdrawalIn, request: Request, rt: Rt, b
 
 
 @router.get("/requests/{case_id}", summary="A request's current state")
-async def get_request(case_id: str, request: Request, bus: Cases, clock: Now,
+async def get_request(case_id: str, request: Request, rt: Rt, bus: Cases, clock: Now,
                       principal: Principal = Depends(require_roles(*CASE_READERS))):
     """Scoped like the case file (`chassis.scope`): a division head reads the cases of their
     division (or copied to it), an officer the case assigned or directed to them; others 403."""
     _known_shape(case_id)
     msg = message(c.GET_REQUEST, case_id, None, principal, str(uuid.uuid4()), None,
                   clock.now())
-    return respond(await ask(bus, msg, retry_for=PROPAGATION), request)
+    return respond(await unsealed(rt, await ask(bus, msg, retry_for=PROPAGATION)), request)
 
 
 def _known_shape(case_id: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 
 from fastapi import APIRouter, Depends, Request
@@ -13,6 +14,8 @@ from chassis.commands import CommandBus, Reply
 from chassis.i18n import Text
 from chassis.problems import NotFound, Unavailable
 from chassis.scope import ALL_CASES
+from contracts import deterministic_id
+from contracts.sealed import complaint_key, record_of
 
 from . import commands as c
 from .deps import (
@@ -30,9 +33,10 @@ from .deps import (
     message,
     new_command_id,
     respond,
+    unsealed,
 )
 from .rules import complaint_issues
-from .schemas import ClosureIn, ComplaintIn, ErasureIn, ResponseIn, VerificationIn
+from .schemas import ClosureIn, ComplaintIn, ErasureIn, IdentityIn, ResponseIn, VerificationIn
 from .tracking import MAX_ATTEMPTS, complaint_id_for, is_tracking_id, tracking_id
 from .wib import agenda_year, local_date
 
@@ -41,6 +45,7 @@ VERIFY_ROLES = ("secretariat",)
 ANSWER_ROLES = ("secretariat", "head_of_office")
 ERASE_ROLES = ("admin",)
 
+log = logging.getLogger(__name__)
 router = APIRouter(tags=["complaints"])
 NOT_FOUND = Text("Pengaduan tidak ditemukan", "Complaint not found")
 
@@ -52,7 +57,6 @@ async def file_complaint(body: ComplaintIn, request: Request, rt: Rt, bus: Cases
     now = clock.now()
     if issues := complaint_issues(body, local_date(now)):
         raise invalid(issues, request)
-    identity = await rt.protect(body.identity) if body.identity else None
     command_id = new_command_id(principal, key, c.FILE_COMPLAINT)
     corr = correlation or str(uuid.uuid4())
     actor = acting(principal, FILE_ROLES)
@@ -62,11 +66,14 @@ async def file_complaint(body: ComplaintIn, request: Request, rt: Rt, bus: Cases
         for attempt in range(MAX_ATTEMPTS):  # draw tracking ids until one is free
             tracking = tracking_id(command_id, year, attempt)
             complaint_id = complaint_id_for(tracking)
+            record = complaint_key(complaint_id)
+            identity = await rt.protect(body.identity, record) if body.identity else None
+            sealed = await rt.seal(record, content=body.content)
             payload = c.FileComplaint(
                 complaint_id=complaint_id, tracking_id=tracking, channel=body.channel,
                 identity=identity, anonymous=body.anonymous, confidential=body.confidential,
-                subject=body.subject, content=body.content, about_case_id=body.about_case_id,
-                lapor_tracking_id=body.lapor_tracking_id)
+                subject=body.subject, content=sealed["content"],
+                about_case_id=body.about_case_id, lapor_tracking_id=body.lapor_tracking_id)
             msg = message(c.FILE_COMPLAINT, complaint_id, payload, actor, command_id, corr, now)
             reply = await ask(bus, msg)
             if reply.body.get("code") != "tracking_taken":
@@ -75,8 +82,8 @@ async def file_complaint(body: ComplaintIn, request: Request, rt: Rt, bus: Cases
                                "No tracking id could be drawn, try again"))
 
     fingerprint = body.model_dump(mode="json")
-    if identity is not None:
-        fingerprint["identity"]["number"] = identity.ref
+    if body.identity is not None:
+        fingerprint["identity"]["number"] = await rt.ref(body.identity)
     reply = await idempotent(rt, principal, key, fingerprint, run)
     location = (f"/complaints/{reply.body['tracking_id']}" if reply.status == 201 else None)
     return respond(reply, request, corr, location=location)
@@ -127,7 +134,7 @@ async def close(complaint_id: str, body: ClosureIn, request: Request, rt: Rt, bu
 
 
 @router.get("/complaints/{tracking_id}", summary="A complaint by its public tracking id")
-async def get_complaint(tracking_id: str, request: Request, bus: Cases, clock: Now,
+async def get_complaint(tracking_id: str, request: Request, rt: Rt, bus: Cases, clock: Now,
                         principal: Principal = Depends(require_roles(*ALL_CASES))):
     """The front office, the secretariat and the Head of Office; a confidential complaint's
     `content` only to the secretariat and the Head of Office (`chassis.scope`)."""
@@ -139,13 +146,45 @@ async def get_complaint(tracking_id: str, request: Request, bus: Cases, clock: N
         raise NotFound(NOT_FOUND)
     msg = message(c.GET_COMPLAINT, complaint_id, c.Get(kind="complaint"), principal,
                   str(uuid.uuid4()), None, clock.now())
-    return respond(await ask(bus, msg), request)
+    return respond(await unsealed(rt, await ask(bus, msg)), request)
 
 
 @router.post("/identities/erasure", tags=["personal data"],
-             summary="Erase a person's identity number everywhere (deletes their data key)")
-async def erase_identity(body: ErasureIn, rt: Rt,
-                         principal: Principal = Depends(require_roles(*ERASE_ROLES))):
-    ref = await asyncio.to_thread(rt.vault.ref, body.kind, body.number)
-    erased = await asyncio.to_thread(rt.vault.forget_identity, body.kind, body.number)
-    return {"ref": ref, "erased": erased}
+             summary="Erase a person's, a case's or a complaint's personal data everywhere")
+async def erase(body: ErasureIn, request: Request, rt: Rt, bus: Cases, clock: Now,
+                principal: Principal = Depends(require_roles(*ERASE_ROLES))):
+    """Each record's owner writes a `PersonalDataErased` (no personal data in it); then the
+    records' data keys are deleted from the shared key store, so every sealed copy on Kafka,
+    in the changelogs, in Redis and in the object store is unreadable at once (cached keys
+    expire within `chassis.sealing.TTL`). Reporting and documents drop what they derived."""
+    erasure_id, now = str(uuid.uuid4()), clock.now()
+    ref = None
+    if body.number is not None:
+        scope = "identity"
+        ref = await rt.ref(IdentityIn(kind=body.kind, number=body.number))
+        records = await asyncio.to_thread(rt.vault.records_of, body.kind, body.number)
+        targets = sorted(r for r in map(record_of, records) if r is not None)
+    elif body.case_id is not None:
+        scope, targets = "case", [("case", body.case_id)]
+    else:
+        scope, targets = "complaint", [("complaint", body.complaint_id)]
+    keys: set[str] = set()
+    events: list[dict] = []
+    for kind, record_id in targets:
+        payload = c.ErasePersonalData(erasure_id=erasure_id, scope=scope, record_kind=kind,
+                                      record_id=record_id)
+        msg = message(c.ERASE, record_id, payload, principal,
+                      deterministic_id("erase", erasure_id, record_id), None, now)
+        reply = await ask(bus, msg)
+        if reply.status >= 400:
+            return respond(reply, request)
+        keys.update(reply.body["keys"])
+        events += reply.body["events"]
+    erased = await asyncio.to_thread(rt.vault.sealer.erase, keys)
+    if scope == "identity":
+        erased += await asyncio.to_thread(rt.vault.forget_identity, body.kind, body.number)
+    log.info("personal data erased", extra={"erasure_id": erasure_id, "scope": scope,
+                                             "records": len(targets)})
+    return {"erasure_id": erasure_id, "scope": scope, "ref": ref,
+            "erased": bool(erased) or bool(targets),
+            "records": [{"kind": k, "id": i} for k, i in targets], "events": events}

@@ -46,6 +46,7 @@ class RequestCase(Tracked):
     registered_at: datetime | None = None
     withdrawn_at: datetime | None = None
     withdrawal_reason: str | None = None
+    erased_at: datetime | None = None  # its personal data was erased (privacy.erase)
 
     @property
     def awaiting_registration(self) -> bool:

@@ -9,7 +9,8 @@ from typing import Literal
 
 from contracts.base import Model
 from contracts.complaints import ComplaintChannel
-from contracts.intake import Applicant, Channel, Identity, Letter, RequestForm
+from contracts.intake import Applicant, Channel, ErasureScope, Identity, Letter, RequestForm
+from contracts.sealed import Sealed
 
 # registrar (single partition): the guest book and the agenda book
 CHECK_IN = "check_in"
@@ -22,14 +23,15 @@ VERIFY_COMPLAINT = "verify_complaint"
 RESPOND_COMPLAINT = "respond_complaint"
 CLOSE_COMPLAINT = "close_complaint"
 GET_COMPLAINT = "get_complaint"
+ERASE = "erase_personal_data"
 
 
 class CheckIn(Model):
     visit_id: str
-    name: str
-    organization: str | None = None
-    phone: str | None = None
-    purpose: str
+    name: Sealed
+    organization: Sealed | None = None
+    phone: Sealed | None = None
+    purpose: Sealed
     identity: Identity
 
 
@@ -39,7 +41,7 @@ class RequestAudience(Model):
     urgent: bool = False
     visit_id: str | None = None
     applicant: Applicant | None = None  # walk-ins: taken from the guest-book visit
-    purpose: str
+    purpose: Sealed
     form: RequestForm
     letter: Letter | None = None
 
@@ -56,7 +58,7 @@ class FileComplaint(Model):
     anonymous: bool = False
     confidential: bool = False
     subject: str
-    content: str
+    content: Sealed
     about_case_id: str | None = None
     lapor_tracking_id: str | None = None
 
@@ -75,3 +77,12 @@ class CloseComplaint(Model):
 
 class Get(Model):
     kind: Literal["request", "complaint"] = "request"
+
+
+class ErasePersonalData(Model):
+    """Erase one record (the command's subject): a case, a complaint or a guest-book visit."""
+
+    erasure_id: str
+    scope: ErasureScope
+    record_kind: Literal["case", "complaint", "visit"]
+    record_id: str

@@ -49,6 +49,7 @@ class Complaint(Tracked):
     responded_at: datetime | None = None
     resolution: str | None = None
     closed_at: datetime | None = None
+    erased_at: datetime | None = None  # its personal data was erased (privacy.erase)
 
 
 def evolve(state: Complaint | None, event: Event, command_id: str | None = None):

@@ -59,9 +59,19 @@ class Runtime:
     def cases(self) -> CommandBus:
         return CommandBus(self.case_topic, self.redis, self.ctx.settings.command_timeout)
 
-    async def protect(self, identity: IdentityIn) -> Identity:
+    async def protect(self, identity: IdentityIn, record_key: str) -> Identity:
         return await asyncio.to_thread(self.vault.protect, identity.kind, identity.number,
-                                       identity.valid_until)
+                                       identity.valid_until, record_key=record_key)
+
+    async def seal(self, record_key: str, **fields: str | None) -> dict[str, str | None]:
+        """Each field's text sealed under the record's data key (None stays None)."""
+        def run() -> dict[str, str | None]:
+            return {k: self.vault.sealer.seal(record_key, v) for k, v in fields.items()}
+        return await asyncio.to_thread(run)
+
+    async def unseal(self, value: Any) -> Any:
+        """`value` (a reply body) with every sealed token opened; an erased one is None."""
+        return await asyncio.to_thread(self.vault.sealer.open_tree, value)
 
     async def ref(self, identity: IdentityIn) -> str:
         return await asyncio.to_thread(self.vault.ref, identity.kind, identity.number)
@@ -148,6 +158,13 @@ async def idempotent(rt: Runtime, principal: Principal, key: str | None, fingerp
                      run) -> Reply:
     return await run_idempotent(rt.redis, service=SERVICE, principal=principal.sub, key=key,
                                 payload=fingerprint, run=run)
+
+
+async def unsealed(rt: Runtime, reply: Reply) -> Reply:
+    """A read's reply with its sealed personal fields opened for the (authorized) caller."""
+    if reply.status >= 400:
+        return reply
+    return reply.model_copy(update={"body": await rt.unseal(reply.body)})
 
 
 def respond(reply: Reply, request: Request, correlation_id: str | None = None,

@@ -18,9 +18,10 @@ from chassis.auth import Principal
 from chassis.i18n import Text
 from chassis.scope import CaseAccess, may_read_case, may_read_confidential
 from contracts.base import Event
+from contracts.intake import PersonalDataErased
 from contracts.topics import COMPLAINTS
 
-from . import cases, complaints
+from . import cases, complaints, privacy
 from . import commands as c
 from .errors import DomainError, OutOfScope, TrackingTaken
 
@@ -71,12 +72,17 @@ def decide(state: State, command: Command) -> list[Event]:
                                       at)
         case c.CLOSE_COMPLAINT:
             return complaints.close(_complaint(state), c.CloseComplaint.model_validate(p), at)
+        case c.ERASE:
+            return privacy.erase(state, c.ErasePersonalData.model_validate(p), command.actor, at)
     raise DomainError(Text("Perintah tidak dikenal", "Unknown command"))
 
 
 def evolve(state: State, event: Event, command_id: str | None = None) -> State:
     """`state` with one event applied (`command_id`: the command behind it, which a
     complaint remembers as the one that filed it)."""
+    if isinstance(event, PersonalDataErased):  # either kind: it remembers when
+        return None if state is None else state.model_copy(
+            update={"erased_at": event.erased_at})
     if event.TOPIC == COMPLAINTS:
         return complaints.evolve(_complaint(state), event, command_id)
     return cases.evolve(_request(state), event)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from chassis.text import Bounded
 from contracts.complaints import ComplaintChannel
@@ -97,9 +97,24 @@ class ClosureIn(Body):
     resolution: Long
 
 
+UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+
+
 class ErasureIn(Body):
-    kind: IdentityKind
-    number: IdentityNumber
+    """Exactly one of: an identity (`kind` + `number`), a `case_id`, a `complaint_id`."""
+
+    kind: IdentityKind | None = None
+    number: IdentityNumber | None = None
+    case_id: str | None = Field(default=None, max_length=36, pattern=UUID_PATTERN)
+    complaint_id: str | None = Field(default=None, max_length=36, pattern=UUID_PATTERN)
+
+    @model_validator(mode="after")
+    def _one_target(self):
+        targets = [self.number is not None, self.case_id is not None,
+                   self.complaint_id is not None]
+        if sum(targets) != 1 or (self.number is None) != (self.kind is None):
+            raise ValueError("give exactly one of: kind + number, case_id, complaint_id")
+        return self
 
 
 Lang = Literal["id", "en"]

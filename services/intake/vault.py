@@ -1,12 +1,17 @@
 """Personal data at rest: identity numbers are never stored or sent in clear.
 
 An identity becomes `contracts.intake.Identity`:
-- `masked`: what may be shown (see `identity.mask`);
+- `masked`: what staff may see (see `identity.mask`), itself sealed;
 - `ref`: HMAC-SHA256 of `KIND:number` under a secret key, to look a person up and
   de-duplicate without the number;
-- `sealed`: the number encrypted with AES-256-GCM under the person's own data key
-  (`key_id`, one per `ref`): deleting that key (`forget`) makes every copy of the number in
-  every topic, table and backup unreadable (crypto-shredding, UU 27/2022 erasure).
+- `sealed`: the number sealed (`chassis.sealing`) under the data key of the *record* it
+  belongs to (`key_id`: `visit:<id>`, `case:<id>` or `complaint:<id>`), the same key as the
+  record's other personal fields.
+
+The person is the anchor of their records' keys in the key store (`link`): erasing a person
+(`forget_identity`) deletes the key of every record they gave their identity to, so every
+copy of their name, phone, purpose and number in every topic, table and backup is
+unreadable (crypto-shredding, UU 27/2022 erasure); erasing one record deletes just its key.
 
 Keys never go to Kafka: they live in a `chassis.keystore.KeyStore` (by default the service's
 Redis, shared by every worker, each key wrapped under the master key); another store (a KMS,
@@ -19,16 +24,12 @@ references keep their old form `hmac-sha256:<hex>`; later ones read `hmac-sha256
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
-import os
 from datetime import date
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
 from chassis.keystore import KeyStore
+from chassis.sealing import Sealer
 from contracts.intake import Identity
 
 from .identity import mask, normalize
@@ -41,14 +42,16 @@ def hmac_key_id(version: int) -> str:
 
 
 class IdentityErased(Exception):
-    """The person's data key was deleted: the sealed number can no longer be read."""
+    """The record's data key was deleted: the sealed number can no longer be read."""
 
 
 class IdentityVault:
-    def __init__(self, store: KeyStore, hmac_version: int = 1) -> None:
+    def __init__(self, store: KeyStore, hmac_version: int = 1,
+                 sealer: Sealer | None = None) -> None:
         if hmac_version < 1:
             raise ValueError("the HMAC key version starts at 1")
         self.store = store
+        self.sealer = sealer or Sealer(store)
         self.hmac_version = hmac_version
         self._hmac_keys: dict[int, bytes] = {}
 
@@ -69,40 +72,37 @@ class IdentityVault:
         return [self.ref(kind, number, v) for v in range(self.hmac_version, 0, -1)]
 
     @staticmethod
-    def key_id_for(ref: str) -> str:
-        return "dk-" + hashlib.sha256(ref.encode()).hexdigest()[:32]
+    def anchor_of(ref: str) -> str:
+        """The person's anchor in the key store (their records' keys are linked to it)."""
+        return "person:" + hashlib.sha256(ref.encode()).hexdigest()[:32]
 
-    def protect(self, kind: str, number: str, valid_until: date | None = None) -> Identity:
-        """Masked, referenced and sealed: the only form an identity leaves the front desk in."""
+    def protect(self, kind: str, number: str, valid_until: date | None = None, *,
+                record_key: str) -> Identity:
+        """Masked, referenced and sealed under `record_key`: the only form an identity
+        leaves the front desk in. The record is linked to the person for erasure."""
         clear = normalize(number)
         ref = self.ref(kind, clear)
-        key_id = self.key_id_for(ref)
-        key = self.store.get_or_create(key_id)
-        nonce = os.urandom(12)
-        sealed = nonce + AESGCM(key).encrypt(nonce, clear.encode(), _aad(kind, key_id))
-        return Identity(kind=kind, masked=mask(kind, clear), ref=ref,
-                        sealed=base64.b64encode(sealed).decode(), key_id=key_id,
-                        valid_until=valid_until)
+        self.store.link(self.anchor_of(ref), record_key)
+        return Identity(kind=kind, masked=self.sealer.seal(record_key, mask(kind, clear)),
+                        ref=ref, sealed=self.sealer.seal(record_key, clear),
+                        key_id=record_key, valid_until=valid_until)
 
     def reveal(self, identity: Identity) -> str:
-        key = self.store.get(identity.key_id)
-        if key is None:
+        clear = self.sealer.open(identity.sealed)
+        if clear is None:
             raise IdentityErased(identity.key_id)
-        raw = base64.b64decode(identity.sealed)
-        try:
-            clear = AESGCM(key).decrypt(raw[:12], raw[12:], _aad(identity.kind, identity.key_id))
-        except InvalidTag as exc:
-            raise IdentityErased(identity.key_id) from exc
-        return clear.decode()
+        return clear
 
-    def forget(self, ref: str) -> bool:
-        """Erase a person: delete their data key. True if there was one."""
-        return self.store.delete(self.key_id_for(ref))
+    def records_of(self, kind: str, number: str) -> set[str]:
+        """The keys of every record this identity was given to (under every HMAC version)."""
+        return set().union(*(self.store.linked(self.anchor_of(r))
+                             for r in self.refs(kind, number)))
 
-    def forget_identity(self, kind: str, number: str) -> bool:
-        """Erase a person under every HMAC key version. True if any key was deleted."""
-        return any([self.forget(ref) for ref in self.refs(kind, number)])
-
-
-def _aad(kind: str, key_id: str) -> bytes:
-    return f"audiensi-identity|{kind}|{key_id}".encode()
+    def forget_identity(self, kind: str, number: str) -> list[str]:
+        """Erase a person: delete the key of every record of theirs; the record keys that
+        were erased (sorted)."""
+        records = self.records_of(kind, number)
+        erased = self.sealer.erase(records)
+        for r in self.refs(kind, number):
+            self.store.unlink(self.anchor_of(r))
+        return sorted(set(erased) | records)

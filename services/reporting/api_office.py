@@ -18,6 +18,7 @@ from .deps import RuntimeDep
 from .model import COMPLAINT_RANK
 from .office_queries import OfficeReader
 from .reading import BadInput, TimeRange, decode_cursor
+from .search import query_prefixes
 from .texts import CASE_NOT_FOUND, NOT_ON_FILE
 
 router = APIRouter(tags=["office"])
@@ -61,7 +62,7 @@ async def case_file(
         raise NotFound(CASE_NOT_FOUND)
     if not may_read(principal, doc.view):
         raise Forbidden(NOT_ON_FILE)
-    return build(doc)
+    return await rt.personal.open(build(doc))
 
 
 def _complaint_visible(principal: Principal, view: dict) -> bool:
@@ -78,7 +79,8 @@ async def search(
 ) -> dict:
     if not q.strip():
         raise BadInput("q", "kosong / empty")
-    docs = await OfficeReader(rt.reader).search(q, max(200, limit * 10))
+    blinded = await rt.personal.query_terms(query_prefixes(q))
+    docs = await OfficeReader(rt.reader).search(q, blinded, max(200, limit * 10))
     items = []
     for doc in docs:
         v = doc.view or {}
@@ -95,7 +97,7 @@ async def search(
                           "status": v.get("status")})
         if len(items) >= limit:
             break
-    return {"items": items}
+    return {"items": await rt.personal.open(items)}
 
 
 @router.get("/guestbook")
@@ -116,7 +118,7 @@ async def guestbook(
                       "organization": s.get("organization"), "purpose": s.get("purpose"),
                       "time": v.get("checked_in_at"), "identity": s.get("identity"),
                       "case_ids": cases, "case_id": cases[0] if cases else None})
-    return {"date": day, "items": items, "next_cursor": None}
+    return {"date": day, "items": await rt.personal.open(items), "next_cursor": None}
 
 
 @dataclass(frozen=True)

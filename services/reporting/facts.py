@@ -50,6 +50,10 @@ def request_registered(e: i.RequestRegistered) -> Facts:
     return {"agenda_number": e.agenda_number, "registered_at": iso(e.registered_at)}
 
 
+def personal_data_erased(e: i.PersonalDataErased) -> Facts:
+    return {"at": iso(e.erased_at), "scope": e.scope}
+
+
 def request_withdrawn(e: i.RequestWithdrawn) -> Facts:
     return {"at": iso(e.withdrawn_at)}
 
@@ -205,6 +209,7 @@ FACT_FUNCTIONS: dict[str, Callable[[Any], Facts]] = {
     "AudienceRequested": audience_requested,
     "RequestRegistered": request_registered,
     "RequestWithdrawn": request_withdrawn,
+    "PersonalDataErased": personal_data_erased,
     "ComplaintFiled": complaint_filed,
     "ComplaintVerified": complaint_verified,
     "ComplaintResponded": complaint_responded,

@@ -201,7 +201,8 @@ def _case_fields(entries: list[Entry]) -> dict[str, Any]:
                        requested_at=f["requested_at"])
             identity = ({"kind": f["identity_kind"], "masked": f["identity_masked"]}
                         if f.get("identity_masked") else None)
-            out["applicant"] = {"name": f["applicant_name"], "identity": identity}
+            out["applicant"] = {"name": f["applicant_name"], "identity": identity,
+                                "terms": f.get("name_terms") or []}
         elif t == "RequestRegistered":
             out.update(agenda_number=f["agenda_number"], registered_at=f["registered_at"])
         elif t in ("CaseDisposed", "DispositionReceived"):
@@ -266,7 +267,27 @@ def derive(subject: str, entries: list[Entry]) -> View:
         checked = [e["facts"]["checked_in_at"] for e in entries
                    if e["type"] == "VisitorCheckedIn"]
         view["checked_in_at"] = min(checked)
+    erased = [e["facts"]["at"] for e in entries if e["type"] == ERASED]
+    if erased:
+        view["erased_at"] = min(erased)
+        if view.get("applicant"):
+            view["applicant"] = {**view["applicant"], "terms": []}
     return view
+
+
+ERASED = "PersonalDataErased"
+#: facts that are personal (derived from sealed values): gone from every entry once erased
+PERSONAL_FACTS = ("name_terms",)
+
+
+def scrub(entries: list[Entry]) -> list[Entry]:
+    """The entries of a subject whose personal data was erased, without personal facts (the
+    sealed tokens stay: their key is gone). Unchanged when nothing was erased."""
+    if not any(e["type"] == ERASED for e in entries):
+        return entries
+    return [e if not any(k in e["facts"] for k in PERSONAL_FACTS)
+            else {**e, "facts": {k: v for k, v in e["facts"].items() if k not in PERSONAL_FACTS}}
+            for e in entries]
 
 
 def timeline(entries: list[Entry]) -> list[dict[str, Any]]:

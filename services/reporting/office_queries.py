@@ -47,10 +47,11 @@ class OfficeReader:
         count, rows = await self._ranked(v, key, limit)
         return count, await self._docs(v, rows)
 
-    async def search(self, q: str, want: int) -> list[Doc]:
-        """Candidates newest first: whole-reference matches, then name matches."""
+    async def search(self, q: str, blinded: list[str], want: int) -> list[Doc]:
+        """Candidates newest first: whole-reference matches, then name matches (`blinded`:
+        the query's name prefixes, blinded: `personal.Personal.query_terms`)."""
         v = await self.r.version()
-        ref_key, name_keys = plan(q)
+        ref_key, name_keys = plan(q, blinded)
         rows: list[tuple[float, str, int]] = []
         for p in range(self.r.partitions):
             part = [self.r.keys.part(v, p, k) for k in name_keys]

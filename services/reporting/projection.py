@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import msgspec
 
 from .aggregates import Delta, contribution, delta
-from .model import Entry, View, insert
+from .model import Entry, View, insert, scrub
 from .office import derive
 
 #: sorted keys, compact, UTF-8: the same bytes json.dumps(sort_keys=True, ensure_ascii=False,
@@ -73,6 +73,7 @@ def project(docs: dict[str, Doc], items: list[Item], tz: ZoneInfo) -> Outcome:
         working[item.subject] = new_entries
         added.setdefault(item.subject, []).append(item)
     for subject, entries in working.items():
+        entries = scrub(entries)
         old = docs.get(subject, Doc())
         try:
             view = derive(subject, entries)

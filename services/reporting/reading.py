@@ -116,7 +116,7 @@ def lead_time_stats(values_by_step: dict[str, list[float]]) -> list[dict[str, An
 
 
 CASE_COLUMNS = ("case_id", "agenda_number", "status", "channel", "urgent", "division",
-                "officer_id", "applicant_name", "requested_at", "registered_at", "informed_at",
+                "officer_id", "requested_at", "registered_at", "informed_at",
                 "closed_at", "updated_at", "breached_clocks", "open_escalations")
 
 
@@ -131,7 +131,6 @@ def case_row(view: dict[str, Any]) -> dict[str, Any]:
         "urgent": bool(view.get("urgent")),
         "division": view.get("division"),
         "officer_id": view.get("officer_id"),
-        "applicant_name": (view.get("applicant") or {}).get("name"),
         "requested_at": view.get("requested_at"),
         "registered_at": view.get("registered_at"),
         "informed_at": steps.get("informed"),
@@ -149,7 +148,6 @@ def case_detail(doc: Doc) -> dict[str, Any]:
         "urgent": bool(v.get("urgent")), "division": v.get("division"),
         "officer_id": v.get("officer_id"), "agenda_number": v.get("agenda_number"),
         "priority": v.get("priority"), "copies": v.get("copies", []),
-        "applicant": v.get("applicant"),
         "requested_at": v.get("requested_at"), "registered_at": v.get("registered_at"),
         "steps": v.get("steps", {}), "lead_times": v.get("lead_times", {}),
         "clocks": v.get("clocks", []), "escalations": v.get("escalations", []),

@@ -10,13 +10,16 @@ from zoneinfo import ZoneInfo
 
 from chassis.clock import Clock, SystemClock
 from chassis.kafka import broker_reachable, ensure_topics, new_consumer, source_partitions
+from chassis.keystore import open_keystore
 from chassis.org import load_org
 from chassis.redis import make_redis
+from chassis.sealing import Sealer
 from chassis.settings import Settings
 
 from .config import ReportingSettings
 from .feed import Feed
 from .keys import Keys
+from .personal import Personal
 from .projector import LiveProjector
 from .queries import Reader
 from .rebuild import AlreadyRunning, Rebuilds
@@ -48,6 +51,7 @@ class Runtime:
     rebuilds: Rebuilds | None = None
     projector: LiveProjector | None = None
     divisions: set[str] = field(default_factory=set)
+    personal: Personal | None = None
     started: bool = False
     clock: Clock = field(default_factory=SystemClock)  # every "now" of the service
 
@@ -68,7 +72,8 @@ class Runtime:
         self.divisions = load_org(s.org_file).division_ids()
         self.partitions = await partition_count(s.kafka_bootstrap, topics)
         self.redis = make_redis(s.redis_url)
-        self.store = Store(self.redis, self.keys, self.tz)
+        self.personal = Personal(Sealer(open_keystore(s, self.clock)))
+        self.store = Store(self.redis, self.keys, self.tz, self.personal)
         self.reader = Reader(self.redis, self.keys, self.partitions)
         self.feed = Feed(self.redis, self.keys, rs.feed_maxlen)
         self.rebuilds = Rebuilds(redis=self.redis, store=self.store, keys=self.keys,

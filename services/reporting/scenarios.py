@@ -11,6 +11,7 @@ from contracts import complaints as c
 from contracts import disposition as d
 from contracts import intake as i
 from contracts import sla as s
+from contracts.sealed import sample as sealed
 
 T0 = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)  # Monday 08:30 WIB
 LETTER_STEPS = ("requested", "registered", "disposed", "received", "assigned", "prepared",
@@ -24,8 +25,8 @@ OFFICERS = {"rehsos": ("petugas-rehsos-1", "petugas-rehsos-2"),
 
 
 def identity(n: int) -> i.Identity:
-    return i.Identity(kind="KTP", masked=f"1971**********{n % 100:02d}", ref=f"hmac:{n}",
-                      sealed="c2VhbGVk", key_id=f"k-{n}")
+    return i.Identity(kind="KTP", masked=sealed(f"1971**********{n % 100:02d}"), ref=f"hmac:{n}",
+                      sealed=sealed("1971015708900001"), key_id=f"k-{n}")
 
 
 class _Writer:
@@ -87,10 +88,12 @@ def letter_case(case: str, *, at: datetime = T0, division: str = "rehsos",
     reach = LETTER_STEPS[: LETTER_STEPS.index(until) + 1] if until in LETTER_STEPS else ()
     h = timedelta(hours=1)
     w.emit("intake", i.AudienceRequested(
-        case_id=case, channel="letter", applicant=i.Applicant(name=name, identity=identity(n)),
-        purpose="konsultasi bantuan sosial", form=i.RequestForm(subject="PKH", participants=2),
+        case_id=case, channel="letter",
+        applicant=i.Applicant(name=sealed(name), identity=identity(n)),
+        purpose=sealed("konsultasi bantuan sosial"),
+        form=i.RequestForm(subject="PKH", participants=2),
         letter=i.Letter(number=f"{n:03d}/2026", dated=date(2026, 3, 1), addressed_to="Kadis",
-                        sender="Desa Air Itam"), requested_at=at), at)
+                        sender=sealed("Desa Air Itam")), requested_at=at), at)
     if "registered" in reach:
         w.emit("intake", i.RequestRegistered(case_id=case, agenda_number=f"AUD/2026/{n:06d}",
                                              registered_at=at + timedelta(minutes=5)),
@@ -139,7 +142,7 @@ def walk_in_case(case: str, *, at: datetime = T0, officer: str = "petugas-rehsos
     reach = WALK_IN_STEPS[: WALK_IN_STEPS.index(until) + 1]
     w.emit("intake", i.AudienceRequested(
         case_id=case, channel="walk_in", urgent=True,
-        applicant=i.Applicant(name=name, identity=identity(n)), purpose="darurat",
+        applicant=i.Applicant(name=sealed(name), identity=identity(n)), purpose=sealed("darurat"),
         form=i.RequestForm(subject="bencana", participants=1), requested_at=at), at)
     directed = at + timedelta(minutes=45 if late else 10)
     _clock(w, case, "direct-walk-in", at, timedelta(minutes=30),
@@ -167,7 +170,7 @@ def complaint(complaint_id: str, *, at: datetime = T0, channel: str = "sp4n_lapo
     w = _Writer()
     w.emit("intake", c.ComplaintFiled(complaint_id=complaint_id,
                                       tracking_id=f"ADU-{complaint_id[-6:].upper()}",
-                                      channel=channel, subject="layanan", content="lambat",
+                                      channel=channel, subject="layanan", content=sealed("lambat"),
                                       filed_at=at), at)
     verified = at + timedelta(days=1)
     _clock(w, complaint_id, "complaint-verify", at, timedelta(days=3),
@@ -184,7 +187,8 @@ def complaint(complaint_id: str, *, at: datetime = T0, channel: str = "sp4n_lapo
 
 def visit(visit_id: str, *, at: datetime = T0, n: int = 1) -> list[Envelope]:
     w = _Writer()
-    w.emit("intake", i.VisitorCheckedIn(visit_id=visit_id, name="Tamu", purpose="audiensi",
+    w.emit("intake", i.VisitorCheckedIn(visit_id=visit_id, name=sealed("Tamu"),
+                                        purpose=sealed("audiensi"),
                                         identity=identity(n), checked_in_at=at), at)
     return w.out
 

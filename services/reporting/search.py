@@ -2,7 +2,8 @@
 subject's partition (same hash tag as its document: Cluster-ready). Pure.
 
     s:ref:<reference>   agenda number, its serial, letter number, tracking id, case id
-    s:name:<prefix>     every prefix of every word of the applicant's name
+    s:name:<blind>      every prefix of every word of the applicant's name, blinded
+                        (a keyed HMAC: `personal.Personal.terms`; Redis never sees a name)
 
 Score = the subject's request (or filing) time, so results come newest first. A query's
 words must each be a prefix of a word of the name ("siti am" finds "Siti Aminah"); case
@@ -62,13 +63,17 @@ def index(view: View | None) -> dict[str, dict[str, float]]:
     score = epoch(since)
     subject = view["subject"]
     out = {f"s:ref:{r}": {subject: score} for r in references(view)}
-    name = (view.get("applicant") or {}).get("name")
-    if name:
-        out.update({f"s:name:{p}": {subject: score} for p in name_prefixes(name)})
+    for term in (view.get("applicant") or {}).get("terms") or ():
+        out[f"s:name:{term}"] = {subject: score}
     return out
 
 
-def plan(q: str) -> tuple[str, list[str]]:
-    """(the reference key, the name-prefix keys) a query looks up."""
-    prefixes = [w[:MAX_PREFIX] for w in words(q)]
-    return f"s:ref:{reference(q)}", [f"s:name:{p}" for p in prefixes]
+def query_prefixes(q: str) -> list[str]:
+    """The name prefixes a query looks up (to be blinded like the index's terms)."""
+    return [w[:MAX_PREFIX] for w in words(q)]
+
+
+def plan(q: str, blinded: list[str]) -> tuple[str, list[str]]:
+    """(the reference key, the name keys) a query looks up; `blinded`: its
+    `query_prefixes`, blinded."""
+    return f"s:ref:{reference(q)}", [f"s:name:{t}" for t in blinded]

@@ -52,16 +52,19 @@ class Applied:
 
 
 class Store:
-    def __init__(self, redis, keys: Keys, tz: ZoneInfo) -> None:
+    def __init__(self, redis, keys: Keys, tz: ZoneInfo, personal=None) -> None:
         self.redis = redis
         self.keys = keys
         self.tz = tz
+        self.personal = personal  # `personal.Personal`: blind name terms for the search
 
     async def apply(self, partition: int, items: list[Item],
                     versions: list[int] | None = None) -> Applied:
         """Apply `items` (all of Kafka partition `partition`) to `versions`, or to the
         versions registered for the partition when None (the live projector)."""
         subjects = sorted({it.subject for it in items})
+        if self.personal is not None:
+            await self.personal.enrich({partition: items})
         retries = 0
         while True:
             try:

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from chassis.kafka import new_producer
 from contracts import Envelope, encode, envelope
 from contracts import intake as it
+from contracts.sealed import sample as sealed
 from contracts.topics import INTAKE
 from tests.support.auth import auth
 
@@ -21,11 +22,12 @@ def request_events(case_id: str, *, urgent: bool = False, agenda: int = 1) -> li
     """What intake writes for a request: AudienceRequested (+ RequestRegistered for letters)."""
     now = datetime.now(UTC)
     letter = None if urgent else it.Letter(number=f"{agenda:03d}/2026", dated=date(2026, 3, 1),
-                                           addressed_to="Kepala Dinas", sender="Desa Air Itam")
+                                           addressed_to="Kepala Dinas",
+                                           sender=sealed("Desa Air Itam"))
     requested = it.AudienceRequested(
         case_id=case_id, channel="walk_in" if urgent else "letter", urgent=urgent,
-        applicant=it.Applicant(name="Budi Santoso", organization="Karang Taruna"),
-        purpose="bantuan sosial", form=it.RequestForm(subject="PKH", topics=["PKH"],
+        applicant=it.Applicant(name=sealed("Budi Santoso"), organization=sealed("Karang Taruna")),
+        purpose=sealed("bantuan sosial"), form=it.RequestForm(subject="PKH", topics=["PKH"],
                                                       participants=2),
         letter=letter, requested_at=now)
     events = [envelope(requested, source="intake", sequence=1, time=now)]

@@ -10,6 +10,7 @@ import pytest
 from contracts import Event
 from contracts import disposition as ev
 from contracts import intake as it
+from contracts.sealed import sample as sealed
 from services.disposition import errors as e
 from services.disposition import model as m
 from services.disposition.domain import decide, fold
@@ -30,10 +31,10 @@ SECRETARIAT = m.Actor(id="sekretariat", roles=("secretariat",), division="sekret
 # --- events ------------------------------------------------------------------------------
 def requested(urgent: bool = False) -> Event:
     letter = None if urgent else it.Letter(number="001/2026", dated=date(2026, 3, 1),
-                                           addressed_to="Kadis", sender="Desa Air Itam")
+                                           addressed_to="Kadis", sender=sealed("Desa Air Itam"))
     return it.AudienceRequested(
         case_id=CASE, channel="walk_in" if urgent else "letter", urgent=urgent,
-        applicant=it.Applicant(name="Budi"), purpose="bantuan sosial",
+        applicant=it.Applicant(name=sealed("Budi")), purpose=sealed("bantuan sosial"),
         form=it.RequestForm(subject="PKH", participants=1), letter=letter, requested_at=T0)
 
 

@@ -2,6 +2,7 @@ from datetime import timedelta
 
 import pytest
 
+from contracts.sealed import sample as sealed
 from services.intake import complaints
 from services.intake.commands import CloseComplaint, FileComplaint, RespondComplaint
 from services.intake.errors import AlreadyDone, NotFound, StepOutOfOrder, TrackingTaken
@@ -13,7 +14,7 @@ T1, T2, T3 = (AT + timedelta(hours=h) for h in (1, 2, 3))
 
 def filing(**update) -> FileComplaint:
     base = dict(complaint_id="cp-1", tracking_id="ADU-2026-7KQ3M9", channel="sp4n_lapor",
-                identity=IDENTITY, subject="layanan", content="lambat",
+                identity=IDENTITY, subject="layanan", content=sealed("lambat"),
                 lapor_tracking_id="LAPOR-1")
     return FileComplaint(**{**base, **update})
 
@@ -82,7 +83,7 @@ def test_an_anonymous_complaint_carries_no_identity():
 
 def test_a_confidential_complainant_is_not_shown():
     shown = complaints.view(run(file()))
-    assert shown["identity"]["masked"] == "1971**********01"
+    assert shown["identity"]["masked"] == IDENTITY.masked  # sealed: opened at the HTTP edge
     hidden = complaints.view(run(file(filing(confidential=True))))
     assert hidden["identity"] is None and hidden["confidential"] is True
     assert "processed" not in hidden and "filed_by_command" not in hidden

@@ -7,6 +7,7 @@ import pytest
 from chassis.auth import Principal
 from contracts.complaints import ComplaintFiled, ComplaintVerified
 from contracts.intake import RequestWithdrawn
+from contracts.sealed import sample as sealed
 from services.intake import commands as c
 from services.intake import domain
 from services.intake import registrar as books
@@ -16,7 +17,8 @@ from .builders import AT, IDENTITY, letter_cmd
 
 LATER = AT + timedelta(hours=1)
 FILING = dict(complaint_id="cp-1", tracking_id="ADU-2026-7KQ3M9", channel="sp4n_lapor",
-              identity=IDENTITY.model_dump(mode="json"), subject="layanan", content="lambat")
+              identity=IDENTITY.model_dump(mode="json"), subject="layanan",
+              content=sealed("lambat"))
 
 
 def command(name, payload=None, actor="sekretariat"):

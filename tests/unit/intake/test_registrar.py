@@ -2,6 +2,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from contracts.sealed import sample as sealed
 from services.intake import registrar as books
 from services.intake.errors import DomainError, VisitRefused
 
@@ -75,8 +76,8 @@ def test_a_walk_in_needs_a_guest_book_visit():
 def test_a_walk_in_takes_the_visitors_identity_and_uses_up_the_visit():
     outcome = books.register(None, visit(), walk_in_cmd("c-2"), "cmd-2", AT + timedelta(minutes=5))
     requested = outcome.events[0]
-    assert requested.applicant.name == "Siti" and requested.applicant.identity == IDENTITY
-    assert requested.applicant.contact == "0812" and requested.visit_id == "v-1"
+    assert requested.applicant.name == sealed("Siti") and requested.applicant.identity == IDENTITY
+    assert requested.applicant.contact == sealed("0812") and requested.visit_id == "v-1"
     assert outcome.agenda_number == "AUD/2026/000001"
     assert outcome.visit.used_by == "c-2" and outcome.visit.agenda_number == "AUD/2026/000001"
 

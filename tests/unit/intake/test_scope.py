@@ -9,6 +9,7 @@ from chassis.auth import Principal
 from chassis.scope import CaseAccess, may_read_case
 from contracts import envelope
 from contracts.disposition import CaseDisposed, DispositionReceived, OfficerAssigned, WalkInDirected
+from contracts.sealed import sample as sealed
 from services.intake import access, domain
 from services.intake import commands as c
 from services.intake import registrar as books
@@ -121,7 +122,7 @@ def test_only_the_events_saying_where_a_case_went_are_relevant():
 # -- complaints ------------------------------------------------------------------------------
 FILING = dict(complaint_id="cp-1", tracking_id="ADU-2026-7KQ3M9", channel="sp4n_lapor",
               identity=IDENTITY.model_dump(mode="json"), subject="layanan",
-              content="petugas meminta uang")
+              content=sealed("petugas meminta uang"))
 
 
 def complaint(**extra):
@@ -133,13 +134,14 @@ def complaint(**extra):
 @pytest.mark.parametrize("reader", [SEKRETARIAT, KADIS])
 def test_a_confidential_complaints_content_is_read_by_the_secretariat_and_the_head(reader):
     shown = domain.read(complaint(confidential=True), c.GET_COMPLAINT, reader)
-    assert shown["content"] == "petugas meminta uang" and shown["identity"] is None
+    assert shown["content"] == sealed("petugas meminta uang") and shown["identity"] is None
 
 
 def test_the_front_office_reads_a_confidential_complaint_without_its_content():
     shown = domain.read(complaint(confidential=True), c.GET_COMPLAINT, FRONT)
     assert "content" not in shown and shown["subject"] == "layanan"
-    assert domain.read(complaint(), c.GET_COMPLAINT, FRONT)["content"] == "petugas meminta uang"
+    read = domain.read(complaint(), c.GET_COMPLAINT, FRONT)
+    assert read["content"] == sealed("petugas meminta uang")
 
 
 @pytest.mark.parametrize("reader", [OPS, ANALIS, ADMIN, KABID_REHSOS, PETUGAS_1])

@@ -1,4 +1,3 @@
-import base64
 import sqlite3
 from datetime import UTC, date, datetime
 
@@ -7,6 +6,7 @@ import pytest
 from chassis.clock import FixedClock
 from chassis.keystore import MemoryKeyStore, SqliteKeyStore, Wrapper, open_keystore
 from chassis.settings import Settings
+from contracts.sealed import is_sealed, key_id_of
 from services.intake.vault import IdentityErased, IdentityVault
 
 WRAP = Wrapper(b"m" * 32)
@@ -20,22 +20,24 @@ def vault() -> IdentityVault:
     return IdentityVault(MemoryKeyStore())
 
 
-def test_an_identity_leaves_masked_referenced_and_sealed(vault):
-    identity = vault.protect("KTP", NIK, date(2030, 1, 1))
-    assert identity.masked == "1971**********01"
-    assert identity.ref.startswith("hmac-sha256:") and identity.key_id.startswith("dk-")
+def test_an_identity_leaves_masked_referenced_and_sealed_under_its_record_key(vault):
+    identity = vault.protect("KTP", NIK, date(2030, 1, 1), record_key="case:c1")
+    assert is_sealed(identity.masked) and vault.sealer.open(identity.masked) == "1971**********01"
+    assert identity.ref.startswith("hmac-sha256:") and identity.key_id == "case:c1"
+    assert key_id_of(identity.sealed) == "case:c1"
     assert identity.valid_until == date(2030, 1, 1)
-    text = identity.model_dump_json()
-    assert NIK not in text and NIK not in base64.b64decode(identity.sealed).decode("latin-1")
+    assert NIK not in identity.model_dump_json()
     assert vault.reveal(identity) == NIK
 
 
-def test_the_same_person_has_the_same_ref_and_key_whatever_the_formatting(vault):
-    a, b = vault.protect("KTP", NIK), vault.protect("KTP", "1971 0157 0890 0001")
-    assert (a.ref, a.key_id) == (b.ref, b.key_id)
-    assert a.sealed != b.sealed  # fresh nonce each time
-    c = vault.protect("KTP", OTHER)
-    assert c.ref != a.ref and c.key_id != a.key_id
+def test_the_same_person_has_the_same_ref_whatever_the_formatting_and_links_each_record(vault):
+    a = vault.protect("KTP", NIK, record_key="visit:v1")
+    b = vault.protect("KTP", "1971 0157 0890 0001", record_key="case:c1")
+    assert a.ref == b.ref and a.sealed != b.sealed
+    c = vault.protect("KTP", OTHER, record_key="case:c2")
+    assert c.ref != a.ref
+    assert vault.records_of("KTP", NIK) == {"visit:v1", "case:c1"}
+    assert vault.records_of("KTP", OTHER) == {"case:c2"}
 
 
 def test_the_ref_is_keyed_not_a_plain_hash():
@@ -43,37 +45,36 @@ def test_the_ref_is_keyed_not_a_plain_hash():
     assert one.ref("KTP", NIK) != two.ref("KTP", NIK)
 
 
-def test_forgetting_a_person_makes_every_sealed_copy_unreadable(vault):
-    copies = [vault.protect("KTP", NIK) for _ in range(3)]
-    other = vault.protect("KTP", OTHER)
-    assert vault.forget(copies[0].ref) is True
+def test_forgetting_a_person_erases_every_record_of_theirs_and_nobody_elses(vault):
+    copies = [vault.protect("KTP", NIK, record_key=f"case:c{n}") for n in range(3)]
+    name = vault.sealer.seal("case:c0", "Siti Aminah")  # the record's other fields
+    other = vault.protect("KTP", OTHER, record_key="case:x")
+    assert vault.forget_identity("KTP", NIK) == ["case:c0", "case:c1", "case:c2"]
     for copy in copies:
         with pytest.raises(IdentityErased):
             vault.reveal(copy)
+    assert vault.sealer.open(name) is None
     assert vault.reveal(other) == OTHER
-    assert vault.forget(copies[0].ref) is False
+    assert vault.records_of("KTP", NIK) == set()  # the links are gone too
 
 
 def test_a_tampered_seal_is_not_revealed(vault):
-    identity = vault.protect("KTP", NIK)
-    raw = bytearray(base64.b64decode(identity.sealed))
-    raw[-1] ^= 1
+    identity = vault.protect("KTP", NIK, record_key="case:c1")
+    body = identity.sealed[:-2] + ("AA" if not identity.sealed.endswith("AA") else "BB")
     with pytest.raises(IdentityErased):
-        vault.reveal(identity.model_copy(update={"sealed": base64.b64encode(raw).decode()}))
-    with pytest.raises(IdentityErased):  # sealed for another kind: the AAD does not match
-        vault.reveal(identity.model_copy(update={"kind": "SIM"}))
+        vault.reveal(identity.model_copy(update={"sealed": body}))
 
 
-def test_the_sqlite_store_keeps_keys_across_instances_and_forgets_for_all(tmp_path):
+def test_the_sqlite_store_keeps_keys_and_links_across_instances_and_forgets_for_all(tmp_path):
     path = tmp_path / "keys" / "k.sqlite3"
     first = IdentityVault(SqliteKeyStore(path, WRAP))
-    identity = first.protect("KTP", NIK)
+    identity = first.protect("KTP", NIK, record_key="case:c1")
     second = IdentityVault(SqliteKeyStore(path, WRAP))  # e.g. after a restart, or another process
     assert second.ref("KTP", NIK) == identity.ref
     assert second.reveal(identity) == NIK
-    assert second.forget(identity.ref)
+    assert second.forget_identity("KTP", NIK) == ["case:c1"]
     with pytest.raises(IdentityErased):
-        first.reveal(identity)
+        IdentityVault(SqliteKeyStore(path, WRAP)).reveal(identity)
     assert NIK.encode() not in path.read_bytes()
 
 
@@ -100,9 +101,9 @@ def test_key_store_urls(tmp_path):
 
 def test_a_rotated_hmac_key_makes_new_refs_and_still_finds_and_erases_the_old():
     store = MemoryKeyStore()
-    old = IdentityVault(store, hmac_version=1).protect("KTP", NIK)
+    old = IdentityVault(store, hmac_version=1).protect("KTP", NIK, record_key="case:old")
     rotated = IdentityVault(store, hmac_version=2)
-    new = rotated.protect("KTP", NIK)
+    new = rotated.protect("KTP", NIK, record_key="case:new")
     assert new.ref.startswith("hmac-sha256:v2:") and new.ref != old.ref
     assert rotated.refs("KTP", NIK) == [new.ref, old.ref]  # found under both versions
     assert rotated.forget_identity("KTP", NIK)

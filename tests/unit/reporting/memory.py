@@ -18,13 +18,16 @@ def item(env: Envelope) -> Item:
 
 
 class MemoryModel:
-    def __init__(self) -> None:
+    def __init__(self, personal=None) -> None:
+        self.personal = personal  # `Personal`: blind name terms, as the store adds them
         self.docs: dict[str, Doc] = {}
         self.zsets: dict[str, dict[str, float]] = {}
         self.counters: dict[str, dict[str, int]] = {}
 
     def apply(self, envs: list[Envelope]) -> Outcome:
         items = [item(e) for e in envs]
+        if self.personal is not None:
+            self.personal._enrich(items)
         out = project({s: d for s, d in self.docs.items()
                        if s in {i.subject for i in items}}, items, TZ)
         self.docs.update(out.docs)

@@ -25,11 +25,12 @@ def test_entries_keep_no_identity_secrets(event):
     assert entry["type"] == event.type and entry["seq"] == 1
 
 
-def test_applicant_keeps_name_and_masked_identity_only():
+def test_applicant_keeps_the_sealed_name_and_masked_identity_only():
     requested = next(e for e in samples() if e.type == "AudienceRequested")
     facts = entry_of(envelope(requested, source="intake", sequence=1), requested.TOPIC)["facts"]
-    assert facts["applicant_name"] == "Budi"
-    assert facts["identity_masked"] == "1971**********01"
+    assert facts["applicant_name"] == requested.applicant.name  # the sealed token, as it came
+    assert facts["identity_masked"] == requested.applicant.identity.masked
+    assert "Budi" not in str(facts)
     assert "ref" not in facts and "sealed" not in facts and "key_id" not in facts
 
 

@@ -6,6 +6,7 @@ import pytest
 
 from contracts import envelope
 from contracts.intake import RequestWithdrawn
+from contracts.sealed import sample as sealed
 from services.reporting import scenarios as sc
 from services.reporting.model import insert
 
@@ -44,8 +45,9 @@ def test_case_view_fields():
     assert v["kind"] == "case" and v["channel"] == "letter" and v["division"] == "linjamsos"
     assert v["officer_id"] == "petugas-linjamsos-1"
     assert v["agenda_number"] == "AUD/2026/000042"
-    assert v["applicant"] == {"name": "Budi Santoso",
-                              "identity": {"kind": "KTP", "masked": "1971**********42"}}
+    assert v["applicant"] == {"name": sealed("Budi Santoso"),  # sealed, opened when read
+                              "identity": {"kind": "KTP", "masked": sealed("1971**********42")},
+                              "terms": []}
     assert v["lead_times"] == {"disposition": 3600.0, "receipt": 7200.0, "inform": 18000.0}
     [clock] = v["clocks"]
     assert clock["policy_id"] == "inform-applicant" and clock["state"] == "met"

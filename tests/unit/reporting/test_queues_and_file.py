@@ -10,18 +10,26 @@ from datetime import date, timedelta
 import pytest
 
 from chassis.auth import Principal
+from chassis.keystore import MemoryKeyStore
+from chassis.sealing import Sealer
 from contracts import deterministic_id, envelope
 from contracts import disposition as d
 from contracts import intake as i
 from services.reporting import scenarios as sc
 from services.reporting import search
 from services.reporting.casefile import build, may_read
+from services.reporting.personal import Personal
 from services.reporting.queues import keys_for
 
 from .memory import MemoryModel
 
 pytestmark = pytest.mark.unit
 H = timedelta(hours=1)
+SEALER = Sealer(MemoryKeyStore())  # the reading edge opens the tokens the events carry
+
+
+def sealed(text: str) -> str:
+    return SEALER.seal("case:c9", text)
 
 
 def then(envs, *events_at):
@@ -142,13 +150,15 @@ def full_case() -> list:
     at = sc.T0
     req = envelope(i.AudienceRequested(
         case_id="c9", channel="letter", visit_id="v-9",
-        applicant=i.Applicant(name="Siti Aminah", organization="LSM Peduli", contact="0812",
+        applicant=i.Applicant(name=sealed("Siti Aminah"), organization=sealed("LSM Peduli"),
+                              contact=sealed("0812"),
                               identity=sc.identity(9)),
-        purpose="bantuan panti", form=i.RequestForm(subject="Panti asuhan", topics=["panti"],
+        purpose=sealed("bantuan panti"),
+        form=i.RequestForm(subject="Panti asuhan", topics=["panti"],
                                                    participants=3,
                                                    preferred_date=date(2026, 3, 9)),
         letter=i.Letter(number="045/LSM/2026", dated=date(2026, 3, 1), addressed_to="Kadis",
-                        sender="LSM Peduli", referral_from="Dinsos Bangka"),
+                        sender=sealed("LSM Peduli"), referral_from="Dinsos Bangka"),
         requested_at=at), source="intake", sequence=1, time=at, id="r1")
     reg = envelope(i.RequestRegistered(case_id="c9", agenda_number="AUD/2026/000909",
                                        registered_at=at), source="intake", sequence=2,
@@ -187,10 +197,13 @@ def full_case() -> list:
 def test_the_case_file_holds_what_the_commands_sent():
     m = MemoryModel()
     m.apply(full_case())
-    f = build(m.docs["c9"])
+    stored = build(m.docs["c9"])
+    assert "Siti Aminah" not in str(stored) and "0812" not in str(stored)  # sealed
+    f = SEALER.open_tree(stored)
     assert f["applicant"] == {"name": "Siti Aminah", "organization": "LSM Peduli",
                               "phone": "0812",
-                              "identity": {"kind": "KTP", "masked": "1971**********09"}}
+                              "identity": {"kind": "KTP", "masked": None}}  # sample token
+    assert f["letter"]["sender"] == "LSM Peduli" and f["request"]["purpose"] == "bantuan panti"
     assert f["request"]["subject"] == "Panti asuhan" and f["request"]["participants"] == 3
     assert f["letter"]["referral_from"] == "Dinsos Bangka"
     assert f["letter"]["number"] == "045/LSM/2026"
@@ -210,7 +223,8 @@ def test_the_case_file_holds_what_the_commands_sent():
     assert f["forwarding"]["by"] == "kabid-rehsos" and f["closure"]["outcome"] == "selesai"
     assert len(f["timeline"]) == 13
     raw = m.docs["c9"].dumps()
-    assert b"hmac:9" not in raw and b"c2VhbGVk" not in raw  # no identity secrets
+    assert b"hmac:9" not in raw  # no identity secrets
+    assert sc.identity(9).sealed.encode() not in raw
 
 
 def test_the_case_file_does_not_depend_on_order_or_redelivery():
@@ -256,13 +270,36 @@ def test_who_may_read_the_case_file(who):
 
 
 def test_search_keys():
-    m = MemoryModel()
+    personal = Personal(SEALER)
+    m = MemoryModel(personal)
     m.apply(full_case() + sc.complaint("cp-77", closed=False))
     index = {k for k, members in m.zsets.items() if k.startswith("s:")
              and ("c9" in members or "cp-77" in members)}
-    ref_key, name_keys = search.plan("  SITI am ")
-    assert set(name_keys) <= index and name_keys == ["s:name:siti", "s:name:am"]
+    blinded = [personal.blind(p) for p in search.query_prefixes("  SITI am ")]
+    ref_key, name_keys = search.plan("  SITI am ", blinded)
+    assert set(name_keys) <= index and len(name_keys) == 2
+    names = [k for k in m.zsets if k.startswith("s:name:")]
+    assert names and not any("siti" in k or "amin" in k for k in names)  # blind: no name
     for ref in ("AUD/2026/000909", "000909", "045/lsm/2026", "c9", "ADU-CP-77", "cp-77"):
-        assert search.plan(ref)[0] in index, ref
-    assert search.plan("Sití Ámi")[1] == ["s:name:siti", "s:name:ami"]  # accents folded
-    assert "s:name:aminah" in index and "s:name:x" not in index
+        assert search.plan(ref, [])[0] in index, ref
+    assert search.query_prefixes("Sití Ámi") == ["siti", "ami"]  # accents folded
+    assert f"s:name:{personal.blind('aminah')}" in index
+    assert f"s:name:{personal.blind('x')}" not in index
+
+
+def test_an_erasure_drops_the_name_terms_and_their_index_keys():
+    personal = Personal(SEALER)
+    m = MemoryModel(personal)
+    case = full_case()
+    m.apply(case)
+    assert any(k.startswith("s:name:") for k in m.zsets if m.zsets[k])
+    erased = envelope(i.PersonalDataErased(erasure_id="e1", scope="case", case_ids=["c9"],
+                                           erased_by="admin", erased_at=sc.T0 + 100 * H),
+                      source="intake", sequence=3, time=sc.T0 + 100 * H, id="x1")
+    m.apply([erased])
+    assert not any(k.startswith("s:name:") for k in m.zsets if m.zsets[k])
+    assert b"name_terms" not in m.docs["c9"].dumps()
+    assert m.view("c9")["erased_at"]
+    late = MemoryModel(personal)  # the erasure first, the request after: the same model
+    late.apply([erased, *case])
+    assert late.snapshot() == m.snapshot()
