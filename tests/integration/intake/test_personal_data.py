@@ -11,6 +11,7 @@ import redis.asyncio as aioredis
 
 from chassis.kafka import new_consumer
 from chassis.keystore import open_keystore
+from chassis.sealing import Sealer
 from chassis.settings import get_settings
 from contracts.topics import COMPLAINTS, INTAKE
 from services.intake.vault import IdentityErased, IdentityVault
@@ -99,9 +100,21 @@ async def test_erasing_a_person_makes_the_sealed_copies_unreadable(http, stack_e
                        headers=FRONT)).status_code == 403
     erased = await call(http, responses, "POST", "/identities/erasure", json=body,
                         headers=auth("admin"))
-    assert erased.status_code == 200 and erased.json() == {"ref": sealed.ref, "erased": True}
+    assert erased.status_code == 200, erased.text
+    answer = erased.json()
+    assert answer["ref"] == sealed.ref and answer["erased"] is True
+    assert answer["scope"] == "identity"
+    assert answer["records"] == [{"kind": "visit", "id": visit.json()["visit_id"]}]
+    [event] = answer["events"]
+    assert event["type"] == "PersonalDataErased"
+    both = await events_of(stack_env.bootstrap, INTAKE, visit.json()["visit_id"], 2)
+    [written] = [e for e in both if e.type == "PersonalDataErased"]
+    assert written.data.visit_ids == [visit.json()["visit_id"]]
     with pytest.raises(IdentityErased):
         IdentityVault(keys).reveal(sealed)
+    # the record's own key is gone too: its name and phone no longer open
+    sealer = Sealer(keys, ttl=0)
+    assert sealer.open(env.data.name) is None and sealer.open(env.data.phone) is None
     # every other person is still readable
     others = [e.data.identity for e in await topic_events(stack_env.bootstrap, INTAKE)
               if e.type == "VisitorCheckedIn" and made_by_intake(e, "visit")
@@ -163,5 +176,9 @@ async def test_no_identity_number_appears_anywhere_except_masked(intake, stack_e
     for name, data in places.items():
         for number in ALL:
             assert number.encode() not in data, f"{number} in clear in {name}"
-    assert b"1971**********01" in places["topics"] and b"1971**********01" in places[
-        "responses"]
+    # the masked number, the names and the phones are sealed on the wire and at rest too;
+    # only a staff member's answer shows them
+    for clear in (b"1971**********01", b"Siti Aminah", b"0812 7000 1111", b"Budi Santoso"):
+        assert clear not in places["topics"], f"{clear!r} in clear on a topic"
+        assert clear not in places["redis"], f"{clear!r} in clear in Redis"
+    assert b"1971**********01" in places["responses"]
