@@ -90,6 +90,8 @@ async def request_audience(body: RequestIn, request: Request, rt: Rt, bus: Regis
     command_id = new_command_id(principal, key, c.REQUEST_AUDIENCE)
     case_id = deterministic_id("case", command_id)
     record = case_key(case_id)
+    if body.visit_id is not None:  # its applicant is the visitor: erasing them reaches it
+        await rt.link_records(visit_key(body.visit_id), record)
     applicant, refs = None, {}
     if body.applicant is not None:
         a = body.applicant

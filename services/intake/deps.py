@@ -63,6 +63,9 @@ class Runtime:
         return await asyncio.to_thread(self.vault.protect, identity.kind, identity.number,
                                        identity.valid_until, record_key=record_key)
 
+    async def link_records(self, record_key: str, derived_key: str) -> None:
+        await asyncio.to_thread(self.vault.link_records, record_key, derived_key)
+
     async def seal(self, record_key: str, **fields: str | None) -> dict[str, str | None]:
         """Each field's text sealed under the record's data key (None stays None)."""
         def run() -> dict[str, str | None]:

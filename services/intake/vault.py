@@ -93,10 +93,17 @@ class IdentityVault:
             raise IdentityErased(identity.key_id)
         return clear
 
+    def link_records(self, record_key: str, derived_key: str) -> None:
+        """`derived_key`'s record carries personal data of `record_key`'s person (a walk-in
+        case made from a guest-book visit): erasing the person reaches it too."""
+        self.store.link(record_key, derived_key)
+
     def records_of(self, kind: str, number: str) -> set[str]:
-        """The keys of every record this identity was given to (under every HMAC version)."""
-        return set().union(*(self.store.linked(self.anchor_of(r))
-                             for r in self.refs(kind, number)))
+        """The keys of every record this identity was given to (under every HMAC version),
+        and of the records made from them (one step: visit -> its walk-in cases)."""
+        direct = set().union(*(self.store.linked(self.anchor_of(r))
+                               for r in self.refs(kind, number)))
+        return direct.union(*(self.store.linked(r) for r in direct))
 
     def forget_identity(self, kind: str, number: str) -> list[str]:
         """Erase a person: delete the key of every record of theirs; the record keys that
@@ -105,4 +112,6 @@ class IdentityVault:
         erased = self.sealer.erase(records)
         for r in self.refs(kind, number):
             self.store.unlink(self.anchor_of(r))
+        for r in records:
+            self.store.unlink(r)
         return sorted(set(erased) | records)

@@ -58,6 +58,18 @@ def test_forgetting_a_person_erases_every_record_of_theirs_and_nobody_elses(vaul
     assert vault.records_of("KTP", NIK) == set()  # the links are gone too
 
 
+def test_a_walk_in_case_made_from_a_visit_is_erased_with_the_visitor(vault):
+    vault.protect("KTP", NIK, record_key="visit:v1")
+    name = vault.sealer.seal("case:w1", "Siti Aminah")  # the walk-in case's applicant
+    vault.link_records("visit:v1", "case:w1")
+    vault.link_records("visit:other", "case:w2")  # somebody else's visit and case
+    assert vault.records_of("KTP", NIK) == {"visit:v1", "case:w1"}
+    assert vault.forget_identity("KTP", NIK) == ["case:w1", "visit:v1"]
+    assert vault.sealer.open(name) is None
+    assert vault.store.linked("visit:v1") == set()
+    assert vault.store.linked("visit:other") == {"case:w2"}
+
+
 def test_a_tampered_seal_is_not_revealed(vault):
     identity = vault.protect("KTP", NIK, record_key="case:c1")
     body = identity.sealed[:-2] + ("AA" if not identity.sealed.endswith("AA") else "BB")

@@ -1,0 +1,106 @@
+"""Erasure that erases, across the whole system: a person's name, phone and identity number
+are never in clear on any topic or in Redis, and once they are erased nobody can read them
+again (the case file, the request, the search), while everybody else's stay readable."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from contracts.codec import decode
+from contracts.topics import INTAKE
+from tests.e2e.client import TRANSIENT, Api
+from tests.integration.intake.test_personal_data import all_redis_bytes, all_topic_bytes
+from tests.support.kafka import read_raw
+from tests.support.waiting import eventually, eventually_sync
+
+pytestmark = pytest.mark.timeout(300)
+
+ERASED = {"name": "Rahmat Hidayat", "phone": "081299990001", "number": "1971012307800003"}
+KEPT = {"name": "Wulan Sari", "phone": "081299990002", "number": "1971016204900004"}
+
+
+@pytest.fixture(scope="module")
+def api(system) -> Api:
+    urls = {s: system.url(s) for s in ("intake", "disposition", "sla", "reporting")}
+    return Api(urls, retry_for=30)
+
+
+def walk_in(api: Api, person: dict) -> tuple[str, str]:
+    visit = api.post("intake", "/visits", "frontdesk", {
+        "name": person["name"], "phone": person["phone"], "purpose": "audiensi bantuan",
+        "identity": {"kind": "KTP", "number": person["number"],
+                     "valid_until": str(date.today() + timedelta(days=3650))}})["visit_id"]
+    case = api.post("intake", "/requests", "frontdesk", {
+        "channel": "walk_in", "urgent": False, "visit_id": visit,
+        "applicant": {"name": person["name"], "contact": person["phone"]},
+        "purpose": "Bantuan sosial untuk keluarga",
+        "form": {"subject": "Bantuan sosial", "topics": ["rehsos"], "participants": 1}})
+    return visit, case["case_id"]
+
+
+def applicant_in_file(api: Api, case_id: str) -> dict:
+    return api.get("reporting", f"/cases/{case_id}/file", "kadis")["applicant"]
+
+
+def found(api: Api, q: str) -> set[str]:
+    items = api.get("reporting", "/search", "kadis", params={"q": q})["items"]
+    return {i["id"] for i in items}
+
+
+async def test_an_erased_person_can_no_longer_be_read_or_found_and_nobody_else_is_touched(
+        api, system):
+    gone_visit, gone_case = walk_in(api, ERASED)
+    _, kept_case = walk_in(api, KEPT)
+    for case_id, person in ((gone_case, ERASED), (kept_case, KEPT)):
+        eventually_sync(lambda c=case_id: applicant_in_file(api, c),
+                        lambda a, p=person: a["name"] == p["name"], retry_on=TRANSIENT,
+                        timeout=30)
+    assert gone_case in found(api, "Rahmat") and kept_case in found(api, "Wulan")
+
+    # in clear nowhere: not on a topic (events, commands, changelogs), not in Redis
+    topics = await all_topic_bytes(system.bootstrap)
+    redis = await all_redis_bytes(system.redis.url)
+    for person in (ERASED, KEPT):
+        for value in person.values():
+            assert value.encode() not in topics, f"{value} in clear on a topic"
+            assert value.encode() not in redis, f"{value} in clear in Redis"
+
+    answer = api.post("intake", "/identities/erasure", "admin",
+                      {"kind": "KTP", "number": ERASED["number"]})
+    assert answer["scope"] == "identity" and answer["erased"] is True
+    assert {(r["kind"], r["id"]) for r in answer["records"]} == {
+        ("visit", gone_visit), ("case", gone_case)}
+
+    # every reader stops showing it once its cached key expires (chassis.sealing.TTL = 30 s)
+    def readable() -> dict:
+        return {"file": applicant_in_file(api, gone_case),
+                "request": api.get("intake", f"/requests/{gone_case}", "frontdesk")["applicant"],
+                "found": gone_case in found(api, "Rahmat")}
+
+    def erased(now: dict) -> bool:
+        return (now["file"]["name"] is None and now["file"].get("contact") is None
+                and now["request"]["name"] is None and not now["found"])
+    eventually_sync(readable, erased, retry_on=TRANSIENT, timeout=60, every=1)
+
+    # the event of it, with no personal data in it
+    async def erasures() -> list:
+        out = []
+        for _, _, _, value in await read_raw(system.bootstrap, INTAKE):
+            env = decode(value)
+            if env.type == "PersonalDataErased":
+                out.append(env)
+        return out
+    # one per record; the case's names its visit too (its applicant is the visitor)
+    written = await eventually(erasures, lambda e: len(e) == len(answer["records"]),
+                               timeout=20)
+    assert {e.data.erasure_id for e in written} == {answer["erasure_id"]}
+    assert {c for e in written for c in e.data.case_ids} == {gone_case}
+    assert {v for e in written for v in e.data.visit_ids} == {gone_visit}
+    text = "".join(e.model_dump_json() for e in written)
+    assert not any(v in text for v in ERASED.values())
+
+    # the control person is untouched
+    assert applicant_in_file(api, kept_case)["name"] == KEPT["name"]
+    assert kept_case in found(api, "Wulan")
