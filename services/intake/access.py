@@ -1,5 +1,6 @@
 """Who a case went to, as intake learns it from the disposition service's events: the facts
-its reads are scoped by (`chassis.scope`). Pure: `relevant(type)`, `evolve(access, envelope)`.
+its reads are scoped by (`chassis.scope`). Pure: `relevant(type)`, `evolve(access, envelope)`. It also keeps whether the
+case ended there (declined, closed, cancelled): a withdrawal is refused after that.
 
 Intake writes neither dispositions nor assignments; it follows `audiensi.disposition.v1`
 (co-partitioned by case id) in the case owner's stream, as SLA and reporting follow the
@@ -17,7 +18,10 @@ from contracts.envelope import EVENT_TYPES, Envelope
 #: the disposition events that say where a case went (the later ones of the office's
 #: workflow count once the contracts define them)
 WANTED = ("CaseDisposed", "DispositionReceived", "DispositionReturned", "OfficerAssigned",
-          "OfficerReassigned", "WalkInDirected")
+          "OfficerReassigned", "WalkInDirected", "AudienceDeclined", "CaseClosed",
+          "CaseCancelled")
+#: how a case ended at the disposition service (a withdrawal is refused after it)
+ENDED_BY = {"AudienceDeclined": "declined", "CaseClosed": "closed", "CaseCancelled": "cancelled"}
 TYPES = frozenset(t for t in WANTED if t in EVENT_TYPES)
 
 
@@ -28,6 +32,8 @@ def key(case_id: str) -> str:
 
 class Access(CaseAccess):
     sequence: int = 0  # the last disposition event applied
+    #: declined, closed or cancelled at the disposition service (the latest of them)
+    ended: str | None = None
 
 
 def relevant(event_type: object) -> bool:
@@ -52,4 +58,6 @@ def evolve(access: Access | None, env: Envelope) -> Access:
             change = {"officer_id": d.officer_id}
         case "WalkInDirected":
             change = {"officer_id": d.officer_id, "division": d.division or a.division}
+        case "AudienceDeclined" | "CaseClosed" | "CaseCancelled":
+            change = {"ended": ENDED_BY[env.type]}
     return a.model_copy(update={**change, "sequence": env.sequence})

@@ -86,11 +86,23 @@ def known(state: RequestCase | None) -> RequestCase:
     return state
 
 
-def withdraw(state: RequestCase | None, cmd: WithdrawRequest, at: datetime) -> list[Event]:
+ENDED_TEXT = {"closed": Text("sudah ditutup", "was already closed"),
+              "cancelled": Text("sudah dibatalkan", "was already cancelled"),
+              "declined": Text("sudah ditolak dan pemohon sudah diberi jawaban",
+                               "was already declined and the applicant answered")}
+
+
+def withdraw(state: RequestCase | None, cmd: WithdrawRequest, at: datetime,
+             ended: str | None = None) -> list[Event]:
+    """`ended`: how the case ended at the disposition service, if it did (`access.Access`)."""
     case = known(state)
     if case.status == "withdrawn":
         raise AlreadyDone(Text("Permohonan sudah ditarik sebelumnya",
                                "The request was already withdrawn"))
+    if ended is not None:
+        why = ENDED_TEXT[ended]
+        raise AlreadyDone(Text(f"Permohonan tidak dapat ditarik: {why.id}",
+                               f"The request cannot be withdrawn: it {why.en}"))
     return [RequestWithdrawn(case_id=case.case_id, reason=cmd.reason, withdrawn_at=at)]
 
 

@@ -54,12 +54,14 @@ def _complaint(state: State) -> complaints.Complaint | None:
     return state if isinstance(state, complaints.Complaint) else None
 
 
-def decide(state: State, command: Command) -> list[Event]:
-    """The events `command` produces on `state`, or the `DomainError` saying why not."""
+def decide(state: State, command: Command, access: CaseAccess | None = None) -> list[Event]:
+    """The events `command` produces on `state`, or the `DomainError` saying why not;
+    `access`: what intake learnt of the case from the disposition service."""
     p, at = command.payload, command.at
     match command.name:
         case c.WITHDRAW_REQUEST:
-            return cases.withdraw(_request(state), c.WithdrawRequest.model_validate(p), at)
+            return cases.withdraw(_request(state), c.WithdrawRequest.model_validate(p), at,
+                                  getattr(access, "ended", None))
         case c.FILE_COMPLAINT:
             if state is not None and _complaint(state) is None:  # a request has this id
                 raise TrackingTaken(Text("Nomor pelacakan sudah dipakai",
@@ -104,7 +106,8 @@ def read(state: State, name: str, reader: Principal,
         case = cases.known(_request(state))
         if not may_read_case(reader, access):
             raise OutOfScope(CASE_OUT_OF_SCOPE)
-        return cases.view(case)
+        # how it ended at the disposition service (declined, closed, cancelled), if it did
+        return {**cases.view(case), "ended": getattr(access, "ended", None)}
     complaint = complaints.known(_complaint(state))
     # no complaint is routed to a division yet: the roles that read every case read them
     if not may_read_case(reader, None):

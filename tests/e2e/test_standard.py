@@ -79,6 +79,13 @@ def test_letter_path_from_guest_book_to_closure(api):
     assert escalations_of(api, case_id) == []
     eventually_sync(lambda: sla_stats(api, "inform-applicant")["met"] == before.get("met", 0) + 1,
                     retry_on=TRANSIENT)
+    # intake learnt the closure from the disposition service: a withdrawal now is refused
+    eventually_sync(lambda: api.get("intake", f"/requests/{case_id}", "frontdesk"),
+                    lambda shown: shown["ended"] == "closed", retry_on=TRANSIENT)
+    refused = api.call("POST", "intake", f"/requests/{case_id}/withdrawal", "frontdesk",
+                       body={"reason": "tidak jadi"}, expect=(409,))
+    assert "tidak dapat ditarik" in refused.json()["detail"]
+    assert case_view(api, case_id)["status"] == "closed"
 
 
 def test_late_path_escalates_at_risk_then_breach_then_head_of_office(api, system):

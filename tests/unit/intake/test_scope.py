@@ -119,6 +119,23 @@ def test_only_the_events_saying_where_a_case_went_are_relevant():
     assert not access.relevant(None)
 
 
+def test_a_case_that_ended_at_the_disposition_service_cannot_be_withdrawn():
+    from contracts.disposition import AudienceDeclined, CaseCancelled, CaseClosed
+    from services.intake.errors import AlreadyDone
+    withdraw = domain.Command(c.WITHDRAW_REQUEST, {"reason": "tidak jadi"}, "frontdesk", AT)
+    assert domain.decide(registered(), withdraw, fold(DISPOSED, RECEIVED, ASSIGNED))
+    for i, ending in enumerate((
+            CaseClosed(case_id="c-1", closed_by="kadis", outcome="selesai"),
+            CaseCancelled(case_id="c-1", reason="ganda", cancelled_by="kadis"),
+            AudienceDeclined(case_id="c-1", reason="di luar kewenangan", channel="telepon",
+                             message="Mohon maaf", declined_by="petugas-rehsos-1"))):
+        ended = fold(DISPOSED, RECEIVED, ASSIGNED, env(ending, 4 + i))
+        assert access.relevant(ending.type)
+        with pytest.raises(AlreadyDone) as err:
+            domain.decide(registered(), withdraw, ended)
+        assert err.value.status == 409 and "tidak dapat ditarik" in err.value.text.id
+
+
 # -- complaints ------------------------------------------------------------------------------
 FILING = dict(complaint_id="cp-1", tracking_id="ADU-2026-7KQ3M9", channel="sp4n_lapor",
               identity=IDENTITY.model_dump(mode="json"), subject="layanan",
