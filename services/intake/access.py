@@ -1,6 +1,6 @@
 """Who a case went to, as intake learns it from the disposition service's events: the facts
-its reads are scoped by (`chassis.scope`). Pure: `relevant(type)`, `evolve(access, envelope)`. It also keeps whether the
-case ended there (declined, closed, cancelled): a withdrawal is refused after that.
+its reads are scoped by (`chassis.scope`), and whether it ended there (declined, closed,
+cancelled: a withdrawal is refused after that). Pure: `relevant(type)`, `evolve(access, env)`.
 
 Intake writes neither dispositions nor assignments; it follows `audiensi.disposition.v1`
 (co-partitioned by case id) in the case owner's stream, as SLA and reporting follow the
