@@ -13,6 +13,7 @@ from fastapi import Depends, Request
 
 from .auth import CurrentPrincipal
 from .clock import Clock
+from .org import Org, load_org
 from .settings import Settings
 from .web import ServiceContext
 
@@ -37,3 +38,11 @@ Now = Annotated[Clock, Depends(clock)]
 Config = Annotated[Settings, Depends(settings)]
 #: the authenticated caller (401 without a valid bearer token); role checks: `require_roles`
 Caller = CurrentPrincipal
+
+
+def organisation(settings: Config) -> Org:
+    """The office's people and divisions (`config/org.yaml`, loaded once per path)."""
+    return load_org(settings.org_file)
+
+
+Organisation = Annotated[Org, Depends(organisation)]

@@ -37,10 +37,9 @@ def decode(raw: bytes | str | dict) -> Envelope:
     if not isinstance(data, dict):
         raise DecodeError(f"{event_type}: data is not a JSON object")
     data = dict(data)
-    try:
-        version = int(body.get("schemaversion", 1))
-    except (TypeError, ValueError) as exc:
-        raise DecodeError(f"schemaversion is not a number: {exc}") from exc
+    version = body.get("schemaversion", 1)
+    if not isinstance(version, int) or isinstance(version, bool):  # as the fast decoder
+        raise DecodeError("schemaversion is not an integer")
     while version < cls.SCHEMA_VERSION:
         step = UPCASTERS.get((event_type, version))
         if step is None:

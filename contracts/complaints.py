@@ -38,12 +38,39 @@ class ComplaintVerified(Event):
     verified_at: AwareDatetime
 
 
+class ComplaintRouted(Event):
+    """The secretariat hands a complaint to a division: its head may then respond. A later
+    routing replaces the division."""
+
+    TOPIC = COMPLAINTS
+    type: Literal["ComplaintRouted"] = "ComplaintRouted"
+    complaint_id: str
+    division: str
+    routed_by: str
+    routed_at: AwareDatetime
+
+
 class ComplaintResponded(Event):
     TOPIC = COMPLAINTS
     type: Literal["ComplaintResponded"] = "ComplaintResponded"
     complaint_id: str
     response: str
     responded_at: AwareDatetime
+    #: how the response was sent (letter, phone, email, SP4N-LAPOR!, ...); None before v1.1
+    channel: str | None = None
+    responded_by: str | None = None
+
+
+class ComplaintRejected(Event):
+    """An invalid or spam complaint is closed as rejected, with its reason (before it was
+    responded to); its clocks stop."""
+
+    TOPIC = COMPLAINTS
+    type: Literal["ComplaintRejected"] = "ComplaintRejected"
+    complaint_id: str
+    reason: str
+    rejected_by: str
+    rejected_at: AwareDatetime
 
 
 class ComplaintClosed(Event):
@@ -54,4 +81,5 @@ class ComplaintClosed(Event):
     resolution: str
 
 
-COMPLAINT_EVENTS = (ComplaintFiled, ComplaintVerified, ComplaintResponded, ComplaintClosed)
+COMPLAINT_EVENTS = (ComplaintFiled, ComplaintVerified, ComplaintResponded, ComplaintClosed,
+                    ComplaintRouted, ComplaintRejected)

@@ -14,7 +14,8 @@ from chassis.deps import Caller as Caller
 from chassis.deps import Config as Config
 from chassis.deps import Ctx
 from chassis.deps import Now as Now
-from chassis.org import Org, load_org
+from chassis.deps import Organisation as Organisation
+from chassis.deps import organisation as organisation
 
 from .bus import CaseCommands
 
@@ -26,11 +27,6 @@ def bus(ctx: Ctx) -> CommandBus:
 Bus = Annotated[CommandBus, Depends(bus)]
 
 
-def organisation(settings: Config) -> Org:
-    return load_org(settings.org_file)
-
-
-Organisation = Annotated[Org, Depends(organisation)]
 
 
 def case_commands(

@@ -308,7 +308,8 @@ class CaseOwner(_Writer):
                 and state.filed_by_command == msg.command_id):
             return self.success(msg, state, refs_for(msg.command_id, ["ComplaintFiled"]))
         events = domain.decide(state, domain.Command(msg.name, msg.payload, msg.actor.sub,
-                                                     msg.at), self.access(msg.subject))
+                                                     msg.at, msg.actor),
+                               self.access(msg.subject))
         envelopes = wrap(events, msg, (state.sequence if state else 0) + 1)
         await self.publish(envelopes)
         new = self.applied(state, envelopes, msg.command_id)

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from chassis.auth import Principal, require_roles
 from chassis.clock import Clock
 from chassis.commands import CommandBus, Reply
+from chassis.deps import Organisation
 from chassis.i18n import Text
 from chassis.problems import NotFound, Unavailable
 from chassis.scope import ALL_CASES
@@ -35,14 +36,26 @@ from .deps import (
     respond,
     unsealed,
 )
+from .identity import Issue
 from .rules import complaint_issues
-from .schemas import ClosureIn, ComplaintIn, ErasureIn, IdentityIn, ResponseIn, VerificationIn
+from .schemas import (
+    ClosureIn,
+    ComplaintIn,
+    ErasureIn,
+    IdentityIn,
+    RejectionIn,
+    ResponseIn,
+    RoutingIn,
+    VerificationIn,
+)
 from .tracking import MAX_ATTEMPTS, complaint_id_for, is_tracking_id, tracking_id
 from .wib import agenda_year, local_date
 
 FILE_ROLES = ("front_office", "secretariat")
 VERIFY_ROLES = ("secretariat",)
 ANSWER_ROLES = ("secretariat", "head_of_office")
+#: a division head responds only to a complaint routed to their division (the agent checks)
+RESPOND_ROLES = (*ANSWER_ROLES, "division_head")
 ERASE_ROLES = ("admin",)
 
 log = logging.getLogger(__name__)
@@ -116,9 +129,40 @@ async def verify(complaint_id: str, request: Request, rt: Rt, bus: Cases, clock:
 async def respond_to(complaint_id: str, body: ResponseIn, request: Request, rt: Rt,
                      bus: Cases, clock: Now, key: IdempotencyKey = None,
                      correlation: CorrelationId = None,
-                     principal: Principal = Depends(require_roles(*ANSWER_ROLES))):
+                     principal: Principal = Depends(require_roles(*RESPOND_ROLES))):
+    """The secretariat or the Head of Office; the head of the division it was routed to."""
     return await _step(c.RESPOND_COMPLAINT, complaint_id,
-                       c.RespondComplaint(response=body.response), ANSWER_ROLES,
+                       c.RespondComplaint(response=body.response, channel=body.channel),
+                       RESPOND_ROLES, body.model_dump(mode="json"), request, rt, bus, clock,
+                       principal, key, correlation)
+
+
+@router.post("/complaints/{complaint_id}/routing",
+             summary="Route a complaint to a division (its head may then respond)")
+async def route(complaint_id: str, body: RoutingIn, request: Request, rt: Rt, bus: Cases,
+                clock: Now, org: Organisation, key: IdempotencyKey = None,
+                correlation: CorrelationId = None,
+                principal: Principal = Depends(require_roles(*VERIFY_ROLES))):
+    if body.division not in org.division_ids():
+        raise invalid([Issue("division", Text(f"Bidang {body.division} tidak dikenal",
+                                              f"unknown division {body.division}"))], request)
+    if not org.heads(body.division):
+        raise invalid([Issue("division", Text(
+            f"Bidang {body.division} tidak memiliki kepala bidang yang aktif",
+            f"division {body.division} has no active head"))], request)
+    return await _step(c.ROUTE_COMPLAINT, complaint_id,
+                       c.RouteComplaint(division=body.division), VERIFY_ROLES,
+                       body.model_dump(mode="json"), request, rt, bus, clock, principal, key,
+                       correlation)
+
+
+@router.post("/complaints/{complaint_id}/rejection",
+             summary="Reject an invalid or spam complaint, with its reason")
+async def reject(complaint_id: str, body: RejectionIn, request: Request, rt: Rt, bus: Cases,
+                 clock: Now, key: IdempotencyKey = None, correlation: CorrelationId = None,
+                 principal: Principal = Depends(require_roles(*VERIFY_ROLES))):
+    return await _step(c.REJECT_COMPLAINT, complaint_id,
+                       c.RejectComplaint(reason=body.reason), VERIFY_ROLES,
                        body.model_dump(mode="json"), request, rt, bus, clock, principal, key,
                        correlation)
 
@@ -135,9 +179,11 @@ async def close(complaint_id: str, body: ClosureIn, request: Request, rt: Rt, bu
 
 @router.get("/complaints/{tracking_id}", summary="A complaint by its public tracking id")
 async def get_complaint(tracking_id: str, request: Request, rt: Rt, bus: Cases, clock: Now,
-                        principal: Principal = Depends(require_roles(*ALL_CASES))):
-    """The front office, the secretariat and the Head of Office; a confidential complaint's
-    `content` only to the secretariat and the Head of Office (`chassis.scope`)."""
+                        principal: Principal = Depends(require_roles(*ALL_CASES,
+                                                                     "division_head"))):
+    """The front office, the secretariat and the Head of Office, and the head of the
+    division it was routed to; a confidential complaint's `content` only to the secretariat
+    and the Head of Office (`chassis.scope`)."""
     if is_tracking_id(tracking_id):
         complaint_id = complaint_id_for(tracking_id)
     elif is_uuid(tracking_id):

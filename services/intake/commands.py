@@ -22,6 +22,8 @@ FILE_COMPLAINT = "file_complaint"
 VERIFY_COMPLAINT = "verify_complaint"
 RESPOND_COMPLAINT = "respond_complaint"
 CLOSE_COMPLAINT = "close_complaint"
+ROUTE_COMPLAINT = "route_complaint"
+REJECT_COMPLAINT = "reject_complaint"
 GET_COMPLAINT = "get_complaint"
 ERASE = "erase_personal_data"
 
@@ -69,6 +71,15 @@ class VerifyComplaint(Model):
 
 class RespondComplaint(Model):
     response: str
+    channel: str | None = None
+
+
+class RouteComplaint(Model):
+    division: str
+
+
+class RejectComplaint(Model):
+    reason: str
 
 
 class CloseComplaint(Model):

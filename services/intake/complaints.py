@@ -1,4 +1,6 @@
 """A complaint (*pengaduan*): filed -> verified -> responded -> closed, each step in order.
+Before the response the secretariat may route it to a division (whose head may then
+respond) and may reject it (invalid or spam: `rejected`, nothing follows).
 Pure: `evolve(state, event)` and one decision per command."""
 
 from __future__ import annotations
@@ -11,21 +13,30 @@ from contracts.base import Event
 from contracts.complaints import (
     ComplaintClosed,
     ComplaintFiled,
+    ComplaintRejected,
     ComplaintResponded,
+    ComplaintRouted,
     ComplaintVerified,
 )
 
-from .commands import CloseComplaint, FileComplaint, RespondComplaint
+from .commands import (
+    CloseComplaint,
+    FileComplaint,
+    RejectComplaint,
+    RespondComplaint,
+    RouteComplaint,
+)
 from .errors import AlreadyDone, NotFound, StepOutOfOrder, TrackingTaken
 from .state import IdentityView, Tracked
 
-Status = Literal["filed", "verified", "responded", "closed"]
+Status = Literal["filed", "verified", "responded", "closed", "rejected"]
 ORDER: tuple[Status, ...] = ("filed", "verified", "responded", "closed")
 STEP_TEXT = {
     "verified": Text("verifikasi", "verification"),
     "responded": Text("tanggapan", "response"),
     "closed": Text("penutupan", "closure"),
 }
+REJECTED = Text("Pengaduan ini sudah ditolak", "This complaint was already rejected")
 
 
 class Complaint(Tracked):
@@ -45,8 +56,15 @@ class Complaint(Tracked):
     filed_at: datetime
     verified_by: str | None = None
     verified_at: datetime | None = None
+    division: str | None = None  # routed to it: its head may respond
+    routed_by: str | None = None
     response: str | None = None
+    response_channel: str | None = None
+    responded_by: str | None = None
     responded_at: datetime | None = None
+    rejection_reason: str | None = None
+    rejected_by: str | None = None
+    rejected_at: datetime | None = None
     resolution: str | None = None
     closed_at: datetime | None = None
     erased_at: datetime | None = None  # its personal data was erased (privacy.erase)
@@ -65,9 +83,19 @@ def evolve(state: Complaint | None, event: Event, command_id: str | None = None)
         case ComplaintVerified() if state is not None:
             return state.model_copy(update={"status": "verified", "verified_by": event.verified_by,
                                             "verified_at": event.verified_at})
+        case ComplaintRouted() if state is not None:
+            return state.model_copy(update={"division": event.division,
+                                            "routed_by": event.routed_by})
         case ComplaintResponded() if state is not None:
             return state.model_copy(update={"status": "responded", "response": event.response,
+                                            "response_channel": event.channel,
+                                            "responded_by": event.responded_by,
                                             "responded_at": event.responded_at})
+        case ComplaintRejected() if state is not None:
+            return state.model_copy(update={"status": "rejected",
+                                            "rejection_reason": event.reason,
+                                            "rejected_by": event.rejected_by,
+                                            "rejected_at": event.rejected_at})
         case ComplaintClosed() if state is not None:
             return state.model_copy(update={"status": "closed", "resolution": event.resolution,
                                             "closed_at": event.closed_at})
@@ -90,8 +118,15 @@ def known(state: Complaint | None) -> Complaint:
     return state
 
 
-def _step(state: Complaint | None, to: Status) -> Complaint:
+def _open(state: Complaint | None) -> Complaint:
     complaint = known(state)
+    if complaint.status == "rejected":
+        raise AlreadyDone(REJECTED)
+    return complaint
+
+
+def _step(state: Complaint | None, to: Status) -> Complaint:
+    complaint = _open(state)
     have, want = ORDER.index(complaint.status), ORDER.index(to)
     step = STEP_TEXT[to]
     if have >= want:
@@ -110,10 +145,36 @@ def verify(state: Complaint | None, actor: str, at: datetime) -> list[Event]:
     return [ComplaintVerified(complaint_id=c.complaint_id, verified_by=actor, verified_at=at)]
 
 
-def respond(state: Complaint | None, cmd: RespondComplaint, at: datetime) -> list[Event]:
+def respond(state: Complaint | None, cmd: RespondComplaint, actor: str,
+            at: datetime) -> list[Event]:
     c = _step(state, "responded")
     return [ComplaintResponded(complaint_id=c.complaint_id, response=cmd.response,
-                               responded_at=at)]
+                               channel=cmd.channel, responded_by=actor, responded_at=at)]
+
+
+def _before_response(state: Complaint | None, what: Text) -> Complaint:
+    c = _open(state)
+    if ORDER.index(c.status) >= ORDER.index("responded"):
+        raise AlreadyDone(Text(f"Pengaduan ini sudah ditanggapi: {what.id} tidak dapat lagi",
+                               f"This complaint was already responded to: no {what.en} now"))
+    return c
+
+
+def route(state: Complaint | None, cmd: RouteComplaint, actor: str,
+          at: datetime) -> list[Event]:
+    c = _before_response(state, Text("penerusan ke bidang", "routing"))
+    if c.division == cmd.division:
+        raise AlreadyDone(Text("Pengaduan ini sudah diteruskan ke bidang tersebut",
+                               "This complaint was already routed to that division"))
+    return [ComplaintRouted(complaint_id=c.complaint_id, division=cmd.division,
+                            routed_by=actor, routed_at=at)]
+
+
+def reject(state: Complaint | None, cmd: RejectComplaint, actor: str,
+           at: datetime) -> list[Event]:
+    c = _before_response(state, Text("penolakan", "rejection"))
+    return [ComplaintRejected(complaint_id=c.complaint_id, reason=cmd.reason,
+                              rejected_by=actor, rejected_at=at)]
 
 
 def close(state: Complaint | None, cmd: CloseComplaint, at: datetime) -> list[Event]:

@@ -39,6 +39,9 @@ class Command:
     payload: dict[str, Any]
     actor: str
     at: datetime
+    #: who asked, with roles and division (the rules that depend on them: a complaint's
+    #: response by the head of the division it was routed to)
+    by: Principal | None = None
 
 
 def initial_state(subject: str) -> State:  # noqa: ARG001 - the same signature everywhere
@@ -70,8 +73,17 @@ def decide(state: State, command: Command, access: CaseAccess | None = None) -> 
         case c.VERIFY_COMPLAINT:
             return complaints.verify(_complaint(state), command.actor, at)
         case c.RESPOND_COMPLAINT:
-            return complaints.respond(_complaint(state), c.RespondComplaint.model_validate(p),
-                                      at)
+            complaint = _complaint(state)
+            if complaint is not None and not may_respond(command.by, complaint):
+                raise OutOfScope(NOT_ROUTED_HERE)
+            return complaints.respond(complaint, c.RespondComplaint.model_validate(p),
+                                      command.actor, at)
+        case c.ROUTE_COMPLAINT:
+            return complaints.route(_complaint(state), c.RouteComplaint.model_validate(p),
+                                    command.actor, at)
+        case c.REJECT_COMPLAINT:
+            return complaints.reject(_complaint(state), c.RejectComplaint.model_validate(p),
+                                     command.actor, at)
         case c.CLOSE_COMPLAINT:
             return complaints.close(_complaint(state), c.CloseComplaint.model_validate(p), at)
         case c.ERASE:
@@ -88,6 +100,19 @@ def evolve(state: State, event: Event, command_id: str | None = None) -> State:
     if event.TOPIC == COMPLAINTS:
         return complaints.evolve(_complaint(state), event, command_id)
     return cases.evolve(_request(state), event)
+
+
+#: who responds to a complaint wherever it is; a division head only to one routed to them
+RESPONDERS = frozenset({"secretariat", "head_of_office"})
+NOT_ROUTED_HERE = Text("Pengaduan ini tidak diteruskan ke bidang Anda",
+                       "This complaint was not routed to your division")
+
+
+def may_respond(by: Principal | None, complaint: complaints.Complaint) -> bool:
+    if by is None or by.has_any(RESPONDERS):
+        return True
+    return ("division_head" in by.roles and by.division is not None
+            and by.division == complaint.division)
 
 
 CASE_OUT_OF_SCOPE = Text(
@@ -109,7 +134,7 @@ def read(state: State, name: str, reader: Principal,
         # how it ended at the disposition service (declined, closed, cancelled), if it did
         return {**cases.view(case), "ended": getattr(access, "ended", None)}
     complaint = complaints.known(_complaint(state))
-    # no complaint is routed to a division yet: the roles that read every case read them
-    if not may_read_case(reader, None):
+    # the roles that read every case, and the head of the division it was routed to
+    if not may_read_case(reader, CaseAccess(division=complaint.division)):
         raise OutOfScope(COMPLAINT_OUT_OF_SCOPE)
     return complaints.view(complaint, content=may_read_confidential(reader))

@@ -67,14 +67,20 @@ def complaint_issues(body: ComplaintIn, today: date) -> list[Issue]:
         issues.append(Issue("lapor_tracking_id", Text(
             "Nomor pelacakan LAPOR! hanya untuk kanal sp4n_lapor",
             "A LAPOR! tracking id belongs to the sp4n_lapor channel only")))
+    if body.anonymous and body.channel != "sp4n_lapor":
+        issues.append(Issue("anonymous", Text(
+            "Hanya pengaduan melalui SP4N-LAPOR! yang boleh anonim; pengaduan langsung "
+            "memerlukan dokumen identitas diri yang sah",
+            "Only a complaint through SP4N-LAPOR! may be anonymous; a direct complaint needs "
+            "a valid identity document")))
     if body.anonymous and body.identity is not None:
         issues.append(Issue("identity", Text(
             "Pengaduan anonim tidak menyertakan identitas",
             "An anonymous complaint carries no identity")))
     if not body.anonymous and body.identity is None:
         issues.append(Issue("identity", Text(
-            "Pengaduan memerlukan dokumen identitas yang berlaku (atau pilih anonim)",
-            "A complaint needs a valid identity document (or choose anonymous)")))
+            "Pengaduan memerlukan dokumen identitas diri yang sah",
+            "A complaint needs a valid identity document")))
     if body.identity is not None:
         issues += identity_issues(body.identity, today, "identity")
     return issues

@@ -91,6 +91,17 @@ class VerificationIn(Body):
 
 class ResponseIn(Body):
     response: Content
+    channel: Short = Field(description="how the response was sent: letter, phone, email, "
+                                       "SP4N-LAPOR!, ...")
+
+
+class RoutingIn(Body):
+    division: Short = Field(description="the division whose head may then respond "
+                                        "(config/org.yaml)")
+
+
+class RejectionIn(Body):
+    reason: Long
 
 
 class ClosureIn(Body):

@@ -68,6 +68,9 @@ async def case_file(
 def _complaint_visible(principal: Principal, view: dict) -> bool:
     if view.get("confidential"):
         return principal.has_any({"secretariat", "head_of_office"})
+    if ("division_head" in principal.roles and principal.division
+            and view.get("division") == principal.division):  # routed to their division
+        return True
     return principal.has_any(COMPLAINT_FINDERS)
 
 
@@ -144,6 +147,7 @@ async def complaints(
     views, nxt = await rt.reader.list_cases(ComplaintFilter(state, channel), cur, limit)
     items = [{"complaint_id": v["subject"], "tracking_id": v.get("tracking_id"),
               "channel": v.get("channel"), "state": v.get("status"),
+              "division": v.get("division"),
               "subject": (v.get("file") or {}).get("subject"),
               "confidential": bool(v.get("confidential")), "filed_at": v.get("filed_at"),
               "steps": v.get("steps", {}), "clocks": v.get("clocks", [])} for v in views]

@@ -81,6 +81,14 @@ def complaint_closed(e: c.ComplaintClosed) -> Facts:
     return {"at": iso(e.closed_at)}
 
 
+def complaint_routed(e: c.ComplaintRouted) -> Facts:
+    return {"at": iso(e.routed_at), "division": e.division}
+
+
+def complaint_rejected(e: c.ComplaintRejected) -> Facts:
+    return {"at": iso(e.rejected_at)}
+
+
 def case_disposed(e: d.CaseDisposed) -> Facts:
     return _drop_none({"division": e.division, "priority": e.priority,
                        "copies": list(e.copies) or None})
@@ -214,6 +222,8 @@ FACT_FUNCTIONS: dict[str, Callable[[Any], Facts]] = {
     "ComplaintVerified": complaint_verified,
     "ComplaintResponded": complaint_responded,
     "ComplaintClosed": complaint_closed,
+    "ComplaintRouted": complaint_routed,
+    "ComplaintRejected": complaint_rejected,
     "CaseDisposed": case_disposed,
     "DispositionReceived": disposition_received,
     "OfficerAssigned": officer_assigned,

@@ -43,8 +43,10 @@ PLAIN: dict[str, tuple[str, ...]] = {
     "ComplaintFiled": ("subject", "tracking_id", "channel", "anonymous", "confidential",
                        "about_case_id", "lapor_tracking_id"),
     "ComplaintVerified": ("verified_by",),
-    "ComplaintResponded": ("response",),
+    "ComplaintResponded": ("response", "channel", "responded_by"),
     "ComplaintClosed": ("resolution",),
+    "ComplaintRouted": ("division", "routed_by"),
+    "ComplaintRejected": ("reason", "rejected_by"),
 }
 
 

@@ -22,7 +22,7 @@ CASE_TYPES = frozenset({
     "AudienceRescheduled", "AudienceDeclined", "ResultReportReturned", "DispositionReturned",
 })
 COMPLAINT_TYPES = frozenset({"ComplaintFiled", "ComplaintVerified", "ComplaintResponded",
-                             "ComplaintClosed"})
+                             "ComplaintClosed", "ComplaintRouted", "ComplaintRejected"})
 
 #: the case status each event type reaches
 STEP_OF = {
@@ -53,8 +53,10 @@ CASE_STATUSES = ("requested", "registered", "disposed", "received", "assigned", 
 CLOSED_STATUSES = frozenset({"closed", "withdrawn", "cancelled"})
 
 COMPLAINT_STEP = {"ComplaintFiled": "filed", "ComplaintVerified": "verified",
-                  "ComplaintResponded": "responded", "ComplaintClosed": "closed"}
-COMPLAINT_RANK = {"filed": 1, "verified": 2, "responded": 3, "closed": 4}
+                  "ComplaintResponded": "responded", "ComplaintClosed": "closed",
+                  "ComplaintRejected": "rejected"}
+#: a rejection ends a complaint (nothing follows it)
+COMPLAINT_RANK = {"filed": 1, "verified": 2, "responded": 3, "closed": 4, "rejected": 5}
 
 #: lead-time step -> the case status whose first time ends it (all measured from the request)
 LEAD_STEPS = {"disposition": "disposed", "receipt": "received", "inform": "informed",
@@ -229,9 +231,13 @@ def _case_fields(entries: list[Entry]) -> dict[str, Any]:
 def _complaint_fields(entries: list[Entry]) -> dict[str, Any]:
     out: dict[str, Any] = {"status": None, "tracking_id": None, "channel": None,
                            "filed_at": None, "anonymous": None, "confidential": None,
-                           "about_case_id": None}
+                           "about_case_id": None, "division": None}
     steps: dict[str, str] = {}
+    routed: list[tuple[str, str]] = []
     for e in entries:
+        if e["type"] == "ComplaintRouted":  # the latest routing holds it
+            routed.append((e["facts"]["at"], e["facts"]["division"]))
+            continue
         step = COMPLAINT_STEP.get(e["type"])
         if step is None:
             continue
@@ -244,6 +250,8 @@ def _complaint_fields(entries: list[Entry]) -> dict[str, Any]:
                        about_case_id=f.get("about_case_id"))
     out["status"] = (max(steps, key=lambda s: COMPLAINT_RANK[s]) if steps else None)
     out["steps"] = steps
+    if routed:
+        out["division"] = max(routed)[1]
     return out
 
 

@@ -55,6 +55,8 @@ QUEUES = (
        policies=("complaint-verify",)),
     _q("complaints_to_respond", "all", {"verified"}, kind="complaint",
        policies=("complaint-respond",)),
+    _q("complaints_routed", "division", {"verified"}, kind="complaint",
+       policies=("complaint-respond",)),
 )
 BY_NAME = {q.name: q for q in QUEUES}
 
@@ -72,8 +74,9 @@ NEXT_STEPS: dict[str, dict[str, list[str]]] = {
     "to_report": {"held": ["report"]},
     "walk_ins": {"directed": ["hold"]},
     "walk_ins_waiting": {"requested": ["direct"]},
-    "complaints_to_verify": {"filed": ["verify", "close"]},
-    "complaints_to_respond": {"verified": ["respond", "close"]},
+    "complaints_to_verify": {"filed": ["verify", "reject", "close"]},
+    "complaints_to_respond": {"verified": ["route", "respond", "reject", "close"]},
+    "complaints_routed": {"verified": ["respond"]},
     "escalated": {"*": ["acknowledge"]},
 }
 
@@ -83,6 +86,7 @@ ROLE_QUEUES: dict[str, tuple[tuple[str, str], ...]] = {
                        ("escalated", "r:head_of_office")),
     "division_head": (("to_receive", "d:{division}"), ("to_assign", "d:{division}"),
                       ("to_forward", "d:{division}"), ("in_progress", "d:{division}"),
+                      ("complaints_routed", "d:{division}"),
                       ("escalated", "r:division_head:{division}")),
     "officer": (("to_inform", "o:{sub}"), ("to_hold", "o:{sub}"), ("to_report", "o:{sub}"),
                 ("walk_ins", "o:{sub}")),

@@ -43,7 +43,7 @@ policies:
       - {{at: "100%", reason: breached, to_role: head_of_office}}
   - id: complaint-verify
     starts_on: [ComplaintFiled]
-    stops_on: [ComplaintVerified]
+    stops_on: [ComplaintVerified, ComplaintRejected]
     cancels_on: [ComplaintClosed]
     duration: PT120S
     time: calendar
@@ -51,7 +51,7 @@ policies:
       - {{at: "100%", reason: breached, to_role: secretariat}}
   - id: complaint-respond
     starts_on: [ComplaintVerified]
-    stops_on: [ComplaintResponded]
+    stops_on: [ComplaintResponded, ComplaintRejected]
     cancels_on: [ComplaintClosed]
     duration: PT120S
     time: calendar

@@ -4,7 +4,16 @@ import pytest
 
 from contracts.sealed import sample as sealed
 from services.intake import complaints
-from services.intake.commands import CloseComplaint, FileComplaint, RespondComplaint
+from chassis.auth import Principal
+from services.intake import domain
+from services.intake.commands import (
+    CloseComplaint,
+    FileComplaint,
+    RejectComplaint,
+    RespondComplaint,
+    RouteComplaint,
+)
+from services.intake.errors import OutOfScope
 from services.intake.errors import AlreadyDone, NotFound, StepOutOfOrder, TrackingTaken
 
 from .builders import AT, IDENTITY
@@ -37,7 +46,16 @@ def verify(s):
 
 
 def respond(s):
-    return complaints.respond(s, RespondComplaint(response="ditindaklanjuti"), T2)
+    return complaints.respond(s, RespondComplaint(response="ditindaklanjuti", channel="surat"),
+                              "sekretariat", T2)
+
+
+def route(division="rehsos"):
+    return lambda s: complaints.route(s, RouteComplaint(division=division), "sekretariat", T1)
+
+
+def reject(s):
+    return complaints.reject(s, RejectComplaint(reason="spam"), "sekretariat", T2)
 
 
 def close(s):
@@ -49,6 +67,63 @@ def test_a_complaint_goes_filed_verified_responded_closed():
     assert state.status == "closed" and state.verified_by == "sekretariat"
     assert (state.verified_at, state.responded_at, state.closed_at) == (T1, T2, T3)
     assert state.response == "ditindaklanjuti" and state.resolution == "selesai"
+    assert (state.response_channel, state.responded_by) == ("surat", "sekretariat")
+
+
+@pytest.mark.parametrize("before", [(file(),), (file(), verify), (file(), verify, route())])
+def test_a_complaint_is_rejected_before_its_response_and_nothing_follows(before):
+    state = run(*before, reject)
+    assert (state.status, state.rejection_reason, state.rejected_by) == (
+        "rejected", "spam", "sekretariat")
+    for step in (verify, respond, close, reject, route("pmd")):
+        with pytest.raises(AlreadyDone) as err:
+            step(state)
+        assert err.value.status == 409
+
+
+def test_a_responded_complaint_can_no_longer_be_rejected_or_routed():
+    state = run(file(), verify, respond)
+    for step in (reject, route()):
+        with pytest.raises(AlreadyDone, match="already responded"):
+            step(state)
+
+
+def test_routing_sets_the_division_a_later_one_replaces_it_the_same_one_is_refused():
+    state = run(file(), verify, route("rehsos"))
+    assert (state.division, state.routed_by) == ("rehsos", "sekretariat")
+    assert run(file(), verify, route("rehsos"), route("pmd")).division == "pmd"
+    with pytest.raises(AlreadyDone):
+        route("rehsos")(state)
+
+
+KABID_REHSOS = Principal(sub="kabid-rehsos", roles=("division_head",), division="rehsos")
+KABID_PMD = Principal(sub="kabid-pmd", roles=("division_head",), division="pmd")
+
+
+def respond_as(principal: Principal, state):
+    cmd = domain.Command("respond_complaint", {"response": "ok", "channel": "telepon"},
+                         principal.sub, T2, principal)
+    return domain.decide(state, cmd)
+
+
+def test_only_the_head_of_the_division_it_was_routed_to_responds_beside_the_secretariat():
+    routed = run(file(), verify, route("rehsos"))
+    [event] = respond_as(KABID_REHSOS, routed)
+    assert (event.responded_by, event.channel) == ("kabid-rehsos", "telepon")
+    with pytest.raises(OutOfScope) as err:
+        respond_as(KABID_PMD, routed)
+    assert err.value.status == 403
+    with pytest.raises(OutOfScope):
+        respond_as(KABID_REHSOS, run(file(), verify))  # routed nowhere
+    sekretariat = Principal(sub="sekretariat", roles=("secretariat",), division="sekretariat")
+    assert respond_as(sekretariat, run(file(), verify))
+
+
+def test_the_routed_division_head_reads_the_complaint_and_another_does_not():
+    routed = run(file(), verify, route("rehsos"))
+    assert domain.read(routed, "get_complaint", KABID_REHSOS)["division"] == "rehsos"
+    with pytest.raises(OutOfScope):
+        domain.read(routed, "get_complaint", KABID_PMD)
 
 
 @pytest.mark.parametrize("steps,bad,error", [

@@ -69,7 +69,13 @@ KTP = {"kind": "KTP", "number": "1971015708900001"}
 
 def test_complaint_rules():
     assert complaint_issues(complaint(channel="website", identity=KTP), TODAY) == []
-    assert complaint_issues(complaint(channel="letter", anonymous=True), TODAY) == []
+    # the standard: a valid identity document, except through SP4N-LAPOR!
+    assert fields(complaint_issues(complaint(channel="letter", anonymous=True), TODAY)) == [
+        "anonymous"]
+    assert complaint_issues(complaint(channel="sp4n_lapor", anonymous=True,
+                                      lapor_tracking_id="L-1"), TODAY) == []
+    assert complaint_issues(complaint(channel="sp4n_lapor", anonymous=True, confidential=True,
+                                      lapor_tracking_id="L-1"), TODAY) == []
     assert fields(complaint_issues(complaint(channel="sp4n_lapor", identity=KTP), TODAY)) == [
         "lapor_tracking_id"]
     assert fields(complaint_issues(complaint(channel="website", identity=KTP,
@@ -77,4 +83,7 @@ def test_complaint_rules():
         "lapor_tracking_id"]
     assert fields(complaint_issues(complaint(channel="in_person"), TODAY)) == ["identity"]
     assert fields(complaint_issues(complaint(channel="in_person", anonymous=True,
-                                             identity=KTP), TODAY)) == ["identity"]
+                                             identity=KTP), TODAY)) == ["anonymous", "identity"]
+    assert fields(complaint_issues(complaint(channel="sp4n_lapor", anonymous=True,
+                                             identity=KTP, lapor_tracking_id="L-1"),
+                                   TODAY)) == ["identity"]

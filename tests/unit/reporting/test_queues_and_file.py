@@ -88,6 +88,43 @@ def test_complaints_wait_for_verification_then_response():
     assert queues_of(sc.complaint("cp-1", closed=True), "cp-1") == set()
 
 
+def complaint_then(envs, *events_at):
+    out = list(envs)
+    seq = max(e.sequence for e in envs if e.source == "intake")
+    for n, (hours, event) in enumerate(events_at, start=seq + 1):
+        out.append(envelope(event, source="intake", sequence=n, time=sc.T0 + hours * H,
+                            id=deterministic_id("complaint-step", event.complaint_id, n)))
+    return out
+
+
+def test_a_routed_complaint_waits_in_its_divisions_queue_and_a_rejected_one_nowhere():
+    from contracts import complaints as c
+    filed = sc.complaint("cp-1", closed=False)
+    verified = complaint_then(filed, (1, c.ComplaintVerified(
+        complaint_id="cp-1", verified_by="sekretariat", verified_at=sc.T0 + H)))
+    assert queues_of(verified, "cp-1") == {"q:complaints_to_respond:all"}
+    routed = complaint_then(verified, (2, c.ComplaintRouted(
+        complaint_id="cp-1", division="rehsos", routed_by="sekretariat",
+        routed_at=sc.T0 + 2 * H)))
+    assert queues_of(routed, "cp-1") == {"q:complaints_to_respond:all",
+                                         "q:complaints_routed:d:rehsos"}
+    rerouted = complaint_then(routed, (3, c.ComplaintRouted(
+        complaint_id="cp-1", division="pmd", routed_by="sekretariat",
+        routed_at=sc.T0 + 3 * H)))
+    shuffled = list(reversed(rerouted))
+    assert queues_of(shuffled, "cp-1") == {"q:complaints_to_respond:all",
+                                           "q:complaints_routed:d:pmd"}
+    rejected = complaint_then(rerouted, (4, c.ComplaintRejected(
+        complaint_id="cp-1", reason="spam", rejected_by="sekretariat",
+        rejected_at=sc.T0 + 4 * H)))
+    assert queues_of(rejected, "cp-1") == set()
+    m = MemoryModel()
+    m.apply(rejected)
+    assert m.zsets["complaints:state:rejected"].keys() == {"cp-1"}
+    kabid = keys_for(Principal(sub="kabid-pmd", roles=("division_head",), division="pmd"))
+    assert ("complaints_routed", "q:complaints_routed:d:pmd") in kabid
+
+
 def test_the_office_steps_move_cases_between_queues():
     assigned = sc.letter_case("c1", until="assigned")
     moved = then(assigned, (5, d.OfficerReassigned(
