@@ -172,7 +172,7 @@ def test_complaint_path_with_its_clocks(api):
     cid, tracking = filed["complaint_id"], filed["tracking_id"]
     api.post("intake", f"/complaints/{cid}/verification", "sekretariat")
     api.post("intake", f"/complaints/{cid}/response", "sekretariat",
-             {"response": "Sudah dijadwalkan audiensi"})
+             {"response": "Sudah dijadwalkan audiensi", "channel": "surat"})
     api.post("intake", f"/complaints/{cid}/closure", "kadis", {"resolution": "selesai"})
     assert api.get("intake", f"/complaints/{tracking}", "sekretariat")["status"] == "closed"
 
