@@ -12,6 +12,10 @@ import redis.asyncio as aioredis
 
 from chassis.idempotency import body_hash
 from chassis.kafka import new_producer
+from chassis.keystore import open_keystore
+from chassis.sealing import Sealer
+from chassis.settings import get_settings
+from contracts.sealed import is_sealed
 from contracts.topics import DEADLETTER, INTAKE, command_topic
 from services.intake.schemas import RequestIn
 from tests.support.auth import auth
@@ -32,6 +36,11 @@ FRONT = auth("frontdesk")
 SECRETARIAT = auth("sekretariat")
 
 
+def opener() -> Sealer:
+    """Opens tokens as intake does: the stack's key store (Redis), the data dir's master."""
+    return Sealer(open_keystore(get_settings()))
+
+
 async def test_a_check_in_writes_one_visitor_checked_in_with_the_identity_sealed(http,
                                                                                  stack_env):
     correlation = str(uuid.uuid4())
@@ -47,9 +56,14 @@ async def test_a_check_in_writes_one_visitor_checked_in_with_the_identity_sealed
                                                                correlation)
     assert env.causationid and env.id == r.json()["events"][0]["id"]
     identity = env.data.identity
-    assert identity.kind == "KTP" and identity.masked == "1971**********01"
-    assert identity.ref.startswith("hmac-sha256:") and identity.key_id and identity.sealed
-    assert env.data.name == "Siti Aminah" and env.data.purpose == "konsultasi bantuan PKH"
+    assert identity.ref.startswith("hmac-sha256:") and identity.key_id == f"visit:{visit_id}"
+    # every personal field is a token under the visit's key; the key store opens them
+    opened = opener()
+    assert identity.kind == "KTP" and opened.open(identity.masked) == "1971**********01"
+    assert opened.open(env.data.name) == "Siti Aminah"
+    assert opened.open(env.data.purpose) == "konsultasi bantuan PKH"
+    assert all(is_sealed(v) for v in (identity.masked, identity.sealed, env.data.name,
+                                       env.data.purpose))
 
 
 async def test_a_letter_is_requested_and_registered_with_an_agenda_number(http, stack_env):
@@ -79,7 +93,9 @@ async def test_a_walk_in_gets_the_visitors_identity_and_an_agenda_number(http, s
     envs = await events_of(stack_env.bootstrap, INTAKE, r.json()["case_id"], 2)
     assert [e.type for e in envs] == ["AudienceRequested", "RequestRegistered"]
     applicant = envs[0].data.applicant
-    assert applicant.name == "Rahmawati" and applicant.identity.masked == "1971**********07"
+    opened = opener()  # the visitor's tokens, carried over (the visit's key)
+    assert opened.open(applicant.name) == "Rahmawati"
+    assert opened.open(applicant.identity.masked) == "1971**********07"
     # the visit is used up: a second request on it is refused and writes nothing
     before = await offsets(stack_env.bootstrap, (INTAKE,))
     again = await http.post("/requests", json=walk_in_body(visit["visit_id"]), headers=FRONT)

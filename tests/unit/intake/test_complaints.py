@@ -2,10 +2,9 @@ from datetime import timedelta
 
 import pytest
 
-from contracts.sealed import sample as sealed
-from services.intake import complaints
 from chassis.auth import Principal
-from services.intake import domain
+from contracts.sealed import sample as sealed
+from services.intake import complaints, domain
 from services.intake.commands import (
     CloseComplaint,
     FileComplaint,
@@ -13,8 +12,7 @@ from services.intake.commands import (
     RespondComplaint,
     RouteComplaint,
 )
-from services.intake.errors import OutOfScope
-from services.intake.errors import AlreadyDone, NotFound, StepOutOfOrder, TrackingTaken
+from services.intake.errors import AlreadyDone, NotFound, OutOfScope, StepOutOfOrder, TrackingTaken
 
 from .builders import AT, IDENTITY
 
