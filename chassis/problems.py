@@ -90,6 +90,16 @@ class Invalid(Problem):
     title = Text("Data tidak valid", "Invalid input")
 
 
+class TooManyRequests(Problem):
+    status = 429
+    slug = "too-many-requests"
+    title = Text("Terlalu banyak permintaan", "Too many requests")
+
+    def __init__(self, detail: str | Text | None = None, retry_after: int = 60, **kw: Any):
+        kw.setdefault("headers", {"Retry-After": str(retry_after)})
+        super().__init__(detail, **kw)
+
+
 class Unavailable(Problem):
     status = 503
     slug = "unavailable"

@@ -28,6 +28,8 @@ class ComplaintFiled(Event):
     about_case_id: str | None = None
     lapor_tracking_id: str | None = None
     filed_at: AwareDatetime
+    #: keyed digest of the citizen's status code (`chassis.status_codes`); the code is not kept
+    status_digest: str | None = None
 
 
 class ComplaintVerified(Event):

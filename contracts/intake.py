@@ -72,6 +72,8 @@ class AudienceRequested(Event):
     form: RequestForm
     letter: Letter | None = None
     requested_at: AwareDatetime
+    #: keyed digest of the citizen's status code (`chassis.status_codes`); the code is not kept
+    status_digest: str | None = None
 
 
 class RequestRegistered(Event):

@@ -106,16 +106,19 @@ async def request_audience(body: RequestIn, request: Request, rt: Rt, bus: Regis
         fields.update(await rt.seal(record, sender=fields["sender"]))
         letter = Letter(**fields)
     sealed = await rt.seal(record, purpose=body.purpose)
+    code, digest = await rt.status_code(command_id)
     payload = c.RequestAudience(
         case_id=case_id, channel=body.channel, urgent=body.urgent, visit_id=body.visit_id,
         applicant=applicant, purpose=sealed["purpose"],
-        form=RequestForm(**body.form.model_dump()), letter=letter)
+        form=RequestForm(**body.form.model_dump()), letter=letter, status_digest=digest)
     corr = correlation or str(uuid.uuid4())
     msg = message(c.REQUEST_AUDIENCE, case_id, payload, acting(principal, REQUEST_ROLES),
                   command_id, corr, now)
     reply = await idempotent(rt, principal, key, _fingerprint(body, refs),
                              lambda: ask(bus, msg))
-    return respond(reply, request, corr, location=f"/requests/{case_id}")
+    # the citizen's code for GET /public/status (on the receipt): shown here, kept nowhere
+    return respond(reply, request, corr, location=f"/requests/{case_id}",
+                   extra={"status_code": code} if reply.status == 201 else None)
 
 
 @router.post("/requests/{case_id}/withdrawal", summary="Withdraw a request")

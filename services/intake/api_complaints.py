@@ -75,6 +75,8 @@ async def file_complaint(body: ComplaintIn, request: Request, rt: Rt, bus: Cases
     actor = acting(principal, FILE_ROLES)
     year = agenda_year(now)
 
+    code, digest = await rt.status_code(command_id)
+
     async def run() -> Reply:
         for attempt in range(MAX_ATTEMPTS):  # draw tracking ids until one is free
             tracking = tracking_id(command_id, year, attempt)
@@ -86,7 +88,8 @@ async def file_complaint(body: ComplaintIn, request: Request, rt: Rt, bus: Cases
                 complaint_id=complaint_id, tracking_id=tracking, channel=body.channel,
                 identity=identity, anonymous=body.anonymous, confidential=body.confidential,
                 subject=body.subject, content=sealed["content"],
-                about_case_id=body.about_case_id, lapor_tracking_id=body.lapor_tracking_id)
+                about_case_id=body.about_case_id, lapor_tracking_id=body.lapor_tracking_id,
+                status_digest=digest)
             msg = message(c.FILE_COMPLAINT, complaint_id, payload, actor, command_id, corr, now)
             reply = await ask(bus, msg)
             if reply.body.get("code") != "tracking_taken":
@@ -99,7 +102,8 @@ async def file_complaint(body: ComplaintIn, request: Request, rt: Rt, bus: Cases
         fingerprint["identity"]["number"] = await rt.ref(body.identity)
     reply = await idempotent(rt, principal, key, fingerprint, run)
     location = (f"/complaints/{reply.body['tracking_id']}" if reply.status == 201 else None)
-    return respond(reply, request, corr, location=location)
+    return respond(reply, request, corr, location=location,
+                   extra={"status_code": code} if reply.status == 201 else None)
 
 
 async def _step(name: str, complaint_id: str, payload, roles: tuple[str, ...], body_dump: dict,

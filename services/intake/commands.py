@@ -46,6 +46,7 @@ class RequestAudience(Model):
     purpose: Sealed
     form: RequestForm
     letter: Letter | None = None
+    status_digest: str | None = None
 
 
 class WithdrawRequest(Model):
@@ -63,6 +64,7 @@ class FileComplaint(Model):
     content: Sealed
     about_case_id: str | None = None
     lapor_tracking_id: str | None = None
+    status_digest: str | None = None
 
 
 class VerifyComplaint(Model):

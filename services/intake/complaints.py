@@ -109,7 +109,8 @@ def file(state: Complaint | None, cmd: FileComplaint, at: datetime) -> list[Even
         complaint_id=cmd.complaint_id, tracking_id=cmd.tracking_id, channel=cmd.channel,
         identity=None if cmd.anonymous else cmd.identity, anonymous=cmd.anonymous,
         confidential=cmd.confidential, subject=cmd.subject, content=cmd.content,
-        about_case_id=cmd.about_case_id, lapor_tracking_id=cmd.lapor_tracking_id, filed_at=at)]
+        about_case_id=cmd.about_case_id, lapor_tracking_id=cmd.lapor_tracking_id, filed_at=at,
+        status_digest=cmd.status_digest)]
 
 
 def known(state: Complaint | None) -> Complaint:

@@ -8,6 +8,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
@@ -28,6 +29,7 @@ from chassis.problems import (
     field_error,
     problem_response,
 )
+from chassis.status_codes import StatusCodes
 from chassis.web import ServiceContext
 from contracts.base import Model
 from contracts.intake import Identity
@@ -48,6 +50,10 @@ class Runtime:
     vault: IdentityVault
     registrar_topic: Any
     case_topic: Any
+
+    @cached_property
+    def codes(self) -> StatusCodes:
+        return StatusCodes(self.vault.store)
 
     @property
     def redis(self):
@@ -75,6 +81,13 @@ class Runtime:
     async def unseal(self, value: Any) -> Any:
         """`value` (a reply body) with every sealed token opened; an erased one is None."""
         return await asyncio.to_thread(self.vault.sealer.open_tree, value)
+
+    async def status_code(self, command_id: str) -> tuple[str, str]:
+        """(the citizen's status code of the record this command creates, its digest)."""
+        def run() -> tuple[str, str]:
+            code = self.codes.issue(command_id)
+            return code, self.codes.digest(code) or ""
+        return await asyncio.to_thread(run)
 
     async def ref(self, identity: IdentityIn) -> str:
         return await asyncio.to_thread(self.vault.ref, identity.kind, identity.number)
@@ -171,7 +184,8 @@ async def unsealed(rt: Runtime, reply: Reply) -> Reply:
 
 
 def respond(reply: Reply, request: Request, correlation_id: str | None = None,
-            location: str | None = None) -> JSONResponse:
+            location: str | None = None, extra: dict | None = None) -> JSONResponse:
+    """`extra`: fields added to a success (e.g. the status code, shown once, never stored)."""
     headers = dict(reply.headers)
     if correlation_id:
         headers["X-Correlation-Id"] = correlation_id
@@ -185,4 +199,5 @@ def respond(reply: Reply, request: Request, correlation_id: str | None = None,
         return response
     if location and reply.status == 201:
         headers["Location"] = location
-    return JSONResponse(reply.body, status_code=reply.status, headers=headers)
+    return JSONResponse({**reply.body, **(extra or {})}, status_code=reply.status,
+                        headers=headers)

@@ -116,7 +116,7 @@ def register(book: AgendaBook | None, visit: VisitRecord | None, cmd: RequestAud
     requested = AudienceRequested(
         case_id=cmd.case_id, channel=cmd.channel, urgent=cmd.urgent, visit_id=cmd.visit_id,
         applicant=_applicant(cmd, visit), purpose=cmd.purpose, form=cmd.form,
-        letter=cmd.letter, requested_at=at)
+        letter=cmd.letter, requested_at=at, status_digest=cmd.status_digest)
     if cmd.urgent:
         return Outcome(events=[requested], visit=_used(visit, cmd.case_id, None))
     n = book.last + 1

@@ -28,6 +28,8 @@ class ReportingSettings(BaseSettings):
     batch_max: int = 5000  # records per fetch of the projector and the rebuild
     old_version_grace: float = 30.0  # seconds a replaced version stays readable
     feed_maxlen: int = 10000  # escalation feed entries kept for Last-Event-ID resumption
+    #: GET /public/status: lookups per client address per window ("N/SECONDS")
+    public_status_rate: str = "20/60"
 
     def topic_list(self) -> list[str]:
         return [t.strip() for t in self.topics.split(",") if t.strip()]

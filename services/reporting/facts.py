@@ -43,6 +43,7 @@ def audience_requested(e: i.AudienceRequested) -> Facts:
         "identity_kind": identity.kind if identity else None,
         "identity_masked": identity.masked if identity else None,
         "requested_at": iso(e.requested_at),
+        "status_digest": e.status_digest,
     })
 
 
@@ -66,6 +67,7 @@ def complaint_filed(e: c.ComplaintFiled) -> Facts:
         "confidential": e.confidential,
         "about_case_id": e.about_case_id,
         "filed_at": iso(e.filed_at),
+        "status_digest": e.status_digest,
     })
 
 

@@ -200,7 +200,7 @@ def _case_fields(entries: list[Entry]) -> dict[str, Any]:
             overriding = step
         if t == "AudienceRequested":
             out.update(channel=f["channel"], urgent=f.get("urgent", False),
-                       requested_at=f["requested_at"])
+                       requested_at=f["requested_at"], status_digest=f.get("status_digest"))
             identity = ({"kind": f["identity_kind"], "masked": f["identity_masked"]}
                         if f.get("identity_masked") else None)
             out["applicant"] = {"name": f["applicant_name"], "identity": identity,
@@ -247,7 +247,8 @@ def _complaint_fields(entries: list[Entry]) -> dict[str, Any]:
             out.update(tracking_id=f["tracking_id"], channel=f["channel"],
                        filed_at=f["filed_at"], anonymous=f.get("anonymous", False),
                        confidential=f.get("confidential", False),
-                       about_case_id=f.get("about_case_id"))
+                       about_case_id=f.get("about_case_id"),
+                       status_digest=f.get("status_digest"))
     out["status"] = (max(steps, key=lambda s: COMPLAINT_RANK[s]) if steps else None)
     out["steps"] = steps
     if routed:

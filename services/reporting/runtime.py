@@ -12,9 +12,11 @@ from chassis.clock import Clock, SystemClock
 from chassis.kafka import broker_reachable, ensure_topics, new_consumer, source_partitions
 from chassis.keystore import open_keystore
 from chassis.org import load_org
+from chassis.ratelimit import Limit, RateLimiter
 from chassis.redis import make_redis
 from chassis.sealing import Sealer
 from chassis.settings import Settings
+from chassis.status_codes import StatusCodes
 
 from .config import ReportingSettings
 from .feed import Feed
@@ -52,6 +54,8 @@ class Runtime:
     projector: LiveProjector | None = None
     divisions: set[str] = field(default_factory=set)
     personal: Personal | None = None
+    status_codes: StatusCodes | None = None
+    public_limiter: RateLimiter | None = None
     started: bool = False
     clock: Clock = field(default_factory=SystemClock)  # every "now" of the service
 
@@ -72,7 +76,12 @@ class Runtime:
         self.divisions = load_org(s.org_file).division_ids()
         self.partitions = await partition_count(s.kafka_bootstrap, topics)
         self.redis = make_redis(s.redis_url)
-        self.personal = Personal(Sealer(open_keystore(s, self.clock)))
+        keystore = open_keystore(s, self.clock)
+        self.personal = Personal(Sealer(keystore))
+        self.status_codes = StatusCodes(keystore)
+        self.public_limiter = RateLimiter(self.redis, "public-status",
+                                          Limit.parse(rs.public_status_rate),
+                                          lambda: self.clock.now().timestamp())
         self.store = Store(self.redis, self.keys, self.tz, self.personal)
         self.reader = Reader(self.redis, self.keys, self.partitions)
         self.feed = Feed(self.redis, self.keys, rs.feed_maxlen)

@@ -11,7 +11,18 @@ from contracts import complaints as c
 from contracts import disposition as d
 from contracts import intake as i
 from contracts import sla as s
-from contracts.sealed import sample as sealed
+from contracts.sealed import sample
+
+#: the text behind each sample token: the tokens open to nothing, so a test that hands
+#: scenarios to a running service re-seals them with that service's key store first
+TEXTS: dict[str, str] = {}
+
+
+def sealed(text: str, key_id: str = "sample:0") -> str:
+    token = sample(text, key_id)
+    TEXTS[token] = text
+    return token
+
 
 T0 = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)  # Monday 08:30 WIB
 LETTER_STEPS = ("requested", "registered", "disposed", "received", "assigned", "prepared",

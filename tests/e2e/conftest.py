@@ -60,6 +60,7 @@ policies:
 """
 
 INFORM_SECONDS = 6
+PUBLIC_STATUS_LIMIT = 100
 WALKIN_SECONDS = 4
 
 
@@ -91,6 +92,8 @@ def running_system(data_dir: Path, policies_text: str) -> Iterator[System]:
         "AUDIENSI_DATA_DIR": str(data_dir),
         "AUDIENSI_SLA_POLICIES": str(policies),
         "AUDIENSI_SLA_TICK_INTERVAL": "0.2",
+        # the public lookup's limit per client address (every test calls from 127.0.0.1)
+        "AUDIENSI_REPORTING_PUBLIC_STATUS_RATE": f"{PUBLIC_STATUS_LIMIT}/60",
     }
     env.update(kafka.signin_env())  # the supervisor gives each service its own principal
     ports = {name: free_port() for name in SERVICES}

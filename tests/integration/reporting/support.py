@@ -15,8 +15,13 @@ import httpx
 import redis as redis_sync
 
 from chassis.kafka import ensure_topics, new_producer
+from chassis.keystore import open_keystore
+from chassis.sealing import Sealer
+from chassis.settings import get_settings
 from contracts import Envelope, encode
+from contracts.sealed import is_sealed, key_id_of
 from contracts.topics import DEADLETTER
+from services.reporting import scenarios as sc
 from services.reporting.config import SOURCE_TOPICS
 from tests.support.auth import auth
 from tests.support.kafka import end_offsets
@@ -62,7 +67,16 @@ class Reporting:
         assert r.status_code == 200, (path, r.status_code, r.text)
         return r.json()
 
+    def sealer(self) -> Sealer:
+        """The key store this reporting opens tokens with (its Redis, the data dir's
+        master key)."""
+        return Sealer(open_keystore(get_settings().model_copy(
+            update={"redis_url": self.redis_url, "keystore_url": None})))
+
     async def produce(self, envs: list[Envelope]) -> None:
+        """Send the events, their personal fields re-sealed with this reporting's key
+        store (as intake would have sealed them)."""
+        envs = resealed(envs, self.sealer())
         await produce(self.bootstrap, [(self.topic(e.topic), e.subject.encode(), encode(e))
                                        for e in envs])
 
@@ -106,6 +120,27 @@ async def produce(bootstrap: str, records: list[tuple[str, bytes | None, bytes]]
             await fut
     finally:
         await producer.stop()
+
+
+def resealed(envs: list[Envelope], target: Sealer) -> list[Envelope]:
+    """`envs` with every sample token (`scenarios.TEXTS`) or test token (`test_queues_and_
+    file.SEALER`) sealed again under the same key id by `target`."""
+    from tests.unit.reporting.test_queues_and_file import SEALER
+
+    def swap(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: swap(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [swap(v) for v in value]
+        if is_sealed(value):
+            text = sc.TEXTS.get(value)
+            if text is None:
+                text = SEALER.open(value)
+            return target.seal(key_id_of(value), text) if text is not None else value
+        return value
+
+    return [e.model_copy(update={"data": type(e.data).model_validate(
+        swap(e.data.model_dump(mode="json")))}) for e in envs]
 
 
 def start_reporting(stack_env, db: int, name: str) -> Reporting:

@@ -52,8 +52,14 @@ def test_a_created_request_is_answered_as_is_and_carries_the_clocks_time(app):
     bus = with_buses(app, Reply(status=201, body={"case_id": "from-the-agent", "x": 1}))
     r = unstarted(app).post("/requests", json=letter_body(),
                             headers={**auth("sekretariat"), "X-Correlation-Id": "corr-1"})
-    assert r.status_code == 201 and r.json() == {"case_id": "from-the-agent", "x": 1}
+    answer = r.json()
+    code = answer.pop("status_code")  # the citizen's, added by the HTTP side
+    assert r.status_code == 201 and answer == {"case_id": "from-the-agent", "x": 1}
     [msg] = bus.sent
+    # only its keyed digest goes to the agent (and so to Kafka)
+    assert code not in str(msg.payload) and msg.payload["status_digest"]
+    codes = app.state.ctx.extras["intake"].codes
+    assert codes.matches(code, msg.payload["status_digest"])
     assert msg.name == "request_audience" and msg.at == FIXED_NOW
     assert r.headers["location"] == f"/requests/{msg.subject}"
     assert r.headers["x-correlation-id"] == msg.correlation_id == "corr-1"
