@@ -42,12 +42,13 @@ COMPLAINT_STEPS = {
 
 def answer(reference: str, view: dict[str, Any], lang: str = "id") -> dict[str, Any]:
     names = CASE_STEPS if view["kind"] == "case" else COMPLAINT_STEPS
-    reached = sorted((at, step) for step, at in (view.get("steps") or {}).items()
-                     if step in names)
+    order = list(names)  # steps at the same instant (requested, registered) in their order
+    reached = sorted((at, order.index(step), step)
+                     for step, at in (view.get("steps") or {}).items() if step in names)
     status = view.get("status")
     return {
         "reference": reference,
         "status": status,
         "status_text": names[status].get(lang) if status in names else None,
-        "steps": [{"step": names[step].get(lang), "at": at} for at, step in reached],
+        "steps": [{"step": names[step].get(lang), "at": at} for at, _, step in reached],
     }

@@ -12,7 +12,7 @@ from tests.support.waiting import eventually_sync
 
 pytestmark = pytest.mark.timeout(240)
 PERSONAL = ("Budi Santoso", "Desa Air Itam", "Kepala Desa", "rehabilitasi", "petugas",
-            "kabid", "kadis", "rehsos", "Mohon", NIK)
+            "kabid", "kadis", "rehsos", "ditindaklanjuti", NIK)
 
 
 @pytest.fixture(scope="module")

@@ -68,10 +68,9 @@ class Reporting:
         return r.json()
 
     def sealer(self) -> Sealer:
-        """The key store this reporting opens tokens with (its Redis, the data dir's
-        master key)."""
-        return Sealer(open_keystore(get_settings().model_copy(
-            update={"redis_url": self.redis_url, "keystore_url": None})))
+        """The key store every test reporting opens tokens with (the stack's Redis, the
+        data dir's master key), as intake's would be."""
+        return Sealer(open_keystore(get_settings()))
 
     async def produce(self, envs: list[Envelope]) -> None:
         """Send the events, their personal fields re-sealed with this reporting's key
@@ -122,22 +121,31 @@ async def produce(bootstrap: str, records: list[tuple[str, bytes | None, bytes]]
         await producer.stop()
 
 
+#: sample token -> its re-sealed token: the same events give the same bytes to every
+#: reporting of a module (two models compared key by key hold the same tokens)
+_RESEALED: dict[str, str] = {}
+
+
 def resealed(envs: list[Envelope], target: Sealer) -> list[Envelope]:
     """`envs` with every sample token (`scenarios.TEXTS`) or test token (`test_queues_and_
-    file.SEALER`) sealed again under the same key id by `target`."""
+    file.SEALER`) sealed again under the same key id by `target` (the shared key store)."""
     from tests.unit.reporting.test_queues_and_file import SEALER
+
+    def reseal(token: str) -> str:
+        if token not in _RESEALED:
+            text = sc.TEXTS.get(token)
+            if text is None:
+                text = SEALER.open(token)
+            _RESEALED[token] = target.seal(key_id_of(token), text) if text is not None \
+                else token
+        return _RESEALED[token]
 
     def swap(value: Any) -> Any:
         if isinstance(value, dict):
             return {k: swap(v) for k, v in value.items()}
         if isinstance(value, list):
             return [swap(v) for v in value]
-        if is_sealed(value):
-            text = sc.TEXTS.get(value)
-            if text is None:
-                text = SEALER.open(value)
-            return target.seal(key_id_of(value), text) if text is not None else value
-        return value
+        return reseal(value) if is_sealed(value) else value
 
     return [e.model_copy(update={"data": type(e.data).model_validate(
         swap(e.data.model_dump(mode="json")))}) for e in envs]
@@ -158,6 +166,8 @@ def start_reporting(stack_env, db: int, name: str) -> Reporting:
            "AUDIENSI_REPORTING_DEADLETTER_TOPIC": prefix + DEADLETTER,
            "AUDIENSI_REPORTING_GROUP_ID": f"{prefix}reporting",
            "AUDIENSI_REPORTING_OLD_VERSION_GRACE": "1",
+           # one key store for every reporting of the session (as intake's would be)
+           "AUDIENSI_KEYSTORE_URL": stack_env.redis_url,
            "AUDIENSI_SESSION_TIMEOUT": "6",
            # the private topics are outside the production ACLs (stack/kafka_access.py):
            # this reporting signs in as the test harness does
