@@ -131,8 +131,12 @@ async def list_clocks(
     case_id: str | None = None, state: ClockStateQ | None = None,
     cursor: str | None = None, limit: Limit = 100,
 ) -> dict[str, Any]:
+    # a division head sees the clocks of their division's cases only
+    division = (principal.division or "-") if not principal.has_any(
+        ("ops", "head_of_office", "analyst")) else None
     items, nxt = await readmodel.list_clocks(redis, case_id=case_id, state=state,
-                                             cursor=_cursor(cursor), limit=limit)
+                                             cursor=_cursor(cursor), limit=limit,
+                                             division=division)
     return {"items": items, "next_cursor": nxt}
 
 

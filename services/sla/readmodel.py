@@ -7,8 +7,10 @@ current view of a clock or escalation (idempotent: replaying a write changes not
 
 Keys (`sla:v1:` prefix):
 - `clock:<clock_id>` / `esc:<escalation_id>`: hashes with the item's fields;
-- `clocks:<state>`, `clocks:all`, `case:<subject>:clocks`: sorted sets ordered by member
-  `<started_at>|<clock_id>` (score 0, read BYLEX), so pages are stable;
+- `clocks:<state>`, `clocks:all`, `case:<subject>:clocks`, `clocks:div:<division>:<state|all>`
+  (the case's current division): sorted sets ordered by member `<started_at>|<clock_id>`
+  (score 0, read BYLEX), so pages are stable; a division's page is also filtered by the
+  clock's `division` field, so a membership left behind by a full rewrite never shows;
 - `escs:<state>`, `escs:all`, `escs:div:<division>:<state|all>` (the case's division when
   raised), `escs:to:<role>:<state|all>` (the role it is addressed to), `case:<subject>:escs`:
   the same for escalations, by `<raised_at>|<escalation_id>`.
@@ -37,9 +39,10 @@ def view_state(clock: Clock) -> str:
     return "breached" if clock.state == "running" and clock.breached_at else clock.state
 
 
-def clock_view(subject: str, clock: Clock) -> dict[str, str]:
+def clock_view(subject: str, clock: Clock, division: str | None = None) -> dict[str, str]:
     return {
         "clock_id": clock.clock_id, "case_id": subject, "policy_id": clock.policy_id,
+        "division": division or "",
         "state": view_state(clock), "open": "1" if clock.is_open else "0",
         "cycle": str(clock.cycle), "calendar_id": clock.calendar_id,
         "started_at": _iso(clock.started_at), "due_at": _iso(clock.due_at),
@@ -83,7 +86,8 @@ NEW = Views({}, {})
 
 
 def views(state: SubjectState) -> Views:
-    return Views({k.clock_id: clock_view(state.subject, k) for k in state.clocks},
+    return Views({k.clock_id: clock_view(state.subject, k, state.division)
+                  for k in state.clocks},
                  {e.escalation_id: escalation_view(state.subject, e) for e in state.escalations})
 
 
@@ -94,24 +98,33 @@ def write_changes(pipe, old: Views | None, new: SubjectState) -> int:
     written = 0
     before_clocks = old.clocks if old is not None else {}
     for clock in new.clocks:
-        view = clock_view(new.subject, clock)
+        view = clock_view(new.subject, clock, new.division)
         prior = before_clocks.get(clock.clock_id)
         if prior == view:
             continue
         written += 1
         member = _clock_member(view)
         pipe.hset(f"{PREFIX}clock:{clock.clock_id}", mapping=view)
-        pipe.zadd(f"{PREFIX}clocks:all", {member: 0})
         pipe.zadd(f"{PREFIX}case:{new.subject}:clocks", {member: 0})
-        pipe.zadd(f"{PREFIX}clocks:{view['state']}", {member: 0})
-        stale = (CLOCK_STATES if old is None else () if prior is None
-                 else (prior["state"],))
-        for state in stale:
-            if state != view["state"]:
-                pipe.zrem(f"{PREFIX}clocks:{state}", member)
+        bases = [f"{PREFIX}clocks:",
+                 *([f"{PREFIX}clocks:div:{view['division']}:"] if view["division"] else [])]
+        for base in bases:
+            pipe.zadd(base + "all", {member: 0})
+            pipe.zadd(base + view["state"], {member: 0})
+            stale = (CLOCK_STATES if old is None else () if prior is None
+                     else (prior["state"],))
+            for state in stale:
+                if state != view["state"]:
+                    pipe.zrem(base + state, member)
+        if prior is not None and prior.get("division") and prior["division"] != view["division"]:
+            for key in ("all", *CLOCK_STATES):  # the case went to another division
+                pipe.zrem(f"{PREFIX}clocks:div:{prior['division']}:{key}", _clock_member(prior))
         if prior is not None and _clock_member(prior) != member:
             for key in ("all", prior["state"]):
                 pipe.zrem(f"{PREFIX}clocks:{key}", _clock_member(prior))
+                if prior.get("division"):
+                    pipe.zrem(f"{PREFIX}clocks:div:{prior['division']}:{key}",
+                              _clock_member(prior))
             pipe.zrem(f"{PREFIX}case:{new.subject}:clocks", _clock_member(prior))
     before_escs = old.escalations if old is not None else {}
     for esc in new.escalations:
@@ -183,14 +196,20 @@ async def _page(redis, key: str, hash_prefix: str, cursor: str | None,
 
 
 async def list_clocks(redis, *, case_id: str | None, state: str | None, cursor: str | None,
-                      limit: int) -> tuple[list[dict[str, Any]], str | None]:
+                      limit: int, division: str | None = None
+                      ) -> tuple[list[dict[str, Any]], str | None]:
+    """Clocks, oldest first; only those of cases now in `division` (when given)."""
+    def mine(item: dict[str, Any]) -> bool:
+        return division is None or item.get("division") == division
+
     if case_id is not None:
         items, nxt = await _page(redis, f"{PREFIX}case:{case_id}:clocks", f"{PREFIX}clock:",
                                  cursor, 1000)
-        items = [i for i in items if state is None or i["state"] == state]
+        items = [i for i in items if (state is None or i["state"] == state) and mine(i)]
         return items[:limit], None
-    key = f"{PREFIX}clocks:{state or 'all'}"
-    return await _page(redis, key, f"{PREFIX}clock:", cursor, limit)
+    base = f"{PREFIX}clocks:div:{division}:" if division else f"{PREFIX}clocks:"
+    items, nxt = await _page(redis, base + (state or "all"), f"{PREFIX}clock:", cursor, limit)
+    return [i for i in items if mine(i)], nxt
 
 
 async def list_escalations(redis, *, state: str | None, division: str | None,

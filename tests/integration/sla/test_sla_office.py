@@ -259,6 +259,27 @@ async def test_a_division_head_sees_their_divisions_cases_and_acknowledges_only_
     assert r.status_code == 403  # addressed to the Head of Office, not to the division
 
 
+async def clock_cases(http, user: str, **params) -> set[str]:
+    r = await http.get("/clocks", params={"limit": 500, **params}, headers=auth(user))
+    assert r.status_code == 200, r.text
+    return {c["case_id"] for c in r.json()["items"]}
+
+
+async def test_a_division_head_lists_the_clocks_of_their_divisions_cases_only(http, scenario):
+    everything = await clock_cases(http, "ops")
+    assert {scenario.returned, scenario.unreceived, scenario.declined} <= everything
+    # the returned case went from rehsos back to the Head of Office, then to linjamsos
+    assert scenario.returned in await clock_cases(http, "kabid-linjamsos")
+    assert await clock_cases(http, "kabid-linjamsos", case_id=scenario.returned) == {
+        scenario.returned}
+    rehsos = await clock_cases(http, "kabid-rehsos")
+    assert scenario.returned not in rehsos and scenario.unreceived not in rehsos
+    assert scenario.declined in rehsos  # received by rehsos, never moved
+    assert await clock_cases(http, "kabid-rehsos", case_id=scenario.returned) == set()
+    assert scenario.unreceived in await clock_cases(http, "kabid-pmd")
+    assert await clock_cases(http, "analis") == everything
+
+
 async def test_policies_show_their_kind(http):
     r = await http.get("/policies", headers=auth("petugas-pmd-1"))
     assert r.status_code == 200
