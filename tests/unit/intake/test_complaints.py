@@ -160,3 +160,30 @@ def test_a_confidential_complainant_is_not_shown():
     hidden = complaints.view(run(file(filing(confidential=True))))
     assert hidden["identity"] is None and hidden["confidential"] is True
     assert "processed" not in hidden and "filed_by_command" not in hidden
+
+
+STATES = {
+    "filed": (file(),),
+    "verified": (file(), verify),
+    "routed": (file(), verify, route()),
+    "responded": (file(), verify, respond),
+    "closed": (file(), verify, respond, close),
+    "rejected": (file(), reject),
+}
+#: state -> (may route to another division, may reject)
+ALLOWED = {"filed": (True, True), "verified": (True, True), "routed": (True, True),
+           "responded": (False, False), "closed": (False, False),
+           "rejected": (False, False)}
+
+
+@pytest.mark.parametrize("state", sorted(STATES))
+def test_every_status_against_routing_and_rejection(state):
+    s = run(*STATES[state])
+    for step, allowed in zip((route("pmd"), reject), ALLOWED[state], strict=True):
+        if allowed:
+            [event] = step(s)
+            assert event.complaint_id == "cp-1"
+        else:
+            with pytest.raises(AlreadyDone) as err:
+                step(s)
+            assert err.value.status == 409
