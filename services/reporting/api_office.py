@@ -35,14 +35,14 @@ async def my_queues(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> dict:
     reader = OfficeReader(rt.reader)
-    grouped: dict[str, dict] = {}
+    feeds: dict[str, list[str]] = {}  # queue -> its keys, in the order of the caller's roles
     for name, key in queues.keys_for(principal):
-        count, docs = await reader.queue(key, limit)
-        g = grouped.setdefault(name, {"queue": name, "count": 0, "items": []})
-        have = {i.get("case_id") or i.get("complaint_id") for i in g["items"]}
-        g["count"] += count
-        g["items"] += [queues.item(name, d.view) for d in docs
-                       if d.view and d.view["subject"] not in have]
+        feeds.setdefault(name, []).append(key)
+    grouped: dict[str, dict] = {}
+    for name, keys in feeds.items():
+        count, docs = await reader.queue(keys, limit)
+        grouped[name] = {"queue": name, "count": count,
+                         "items": [queues.item(name, d.view) for d in docs if d.view]}
     for g in grouped.values():  # next breach first (unclocked last, oldest first)
         g["items"].sort(key=lambda i: (i["due_at"] is None, i["due_at"] or "",
                                        i["since"] or "",

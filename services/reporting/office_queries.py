@@ -42,10 +42,22 @@ class OfficeReader:
         rows.sort(key=lambda r: (-r[0], r[1]) if desc else (r[0], r[1]))
         return count, rows[:limit]
 
-    async def queue(self, key: str, limit: int) -> tuple[int, list[Doc]]:
+    async def queue(self, keys: list[str], limit: int) -> tuple[int, list[Doc]]:
+        """(how many subjects, the first `limit` of them by score) of one queue fed by
+        `keys` (a caller with two roles may see one queue through two scopes: a subject in
+        both counts once, at its earliest score)."""
         v = await self.r.version()
-        count, rows = await self._ranked(v, key, limit)
-        return count, await self._docs(v, rows)
+        if len(keys) == 1:
+            count, rows = await self._ranked(v, keys[0], limit)
+            return count, await self._docs(v, rows)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for p in range(self.r.partitions):  # the keys of a partition share its slot
+                pipe.zunion([self.r.keys.part(v, p, k) for k in keys], aggregate="MIN",
+                            withscores=True)
+            answers = await pipe.execute()
+        rows = [(s, m.decode(), p) for p, found in enumerate(answers) for m, s in found]
+        rows.sort(key=lambda r: (r[0], r[1]))
+        return len(rows), await self._docs(v, rows[:limit])
 
     async def search(self, q: str, blinded: list[str], want: int) -> list[Doc]:
         """Candidates newest first: whole-reference matches, then name matches (`blinded`:

@@ -88,6 +88,39 @@ def test_letter_path_from_guest_book_to_closure(api):
     assert case_view(api, case_id)["status"] == "closed"
 
 
+def test_the_case_file_holds_what_every_step_sent(api):
+    req = api.letter_request(name="Rina Marlina")
+    case_id = req["case_id"]
+    api.letter_path_until_received(case_id)
+    api.step(case_id, "assignment", "kabid-rehsos", {"officer_id": "petugas-rehsos-1"})
+    api.inform(case_id)
+    api.hold_report_forward_close(case_id)
+
+    def complete():
+        f = api.get("reporting", f"/cases/{case_id}/file", "kadis")
+        assert f["closure"] is not None
+        return f
+
+    f = eventually_sync(complete, timeout=30, retry_on=TRANSIENT)
+    assert f["agenda_number"] == req["agenda_number"] and f["status"] == "closed"
+    assert f["applicant"]["name"] == "Rina Marlina"
+    assert f["applicant"]["organization"] == "Desa Air Itam"
+    assert f["request"]["purpose"] == "Audiensi tentang bantuan rehabilitasi sosial"
+    assert f["letter"]["sender"] == "Kepala Desa Air Itam"
+    [disposition] = f["dispositions"]
+    assert (disposition["division"], disposition["instructions"]) == (
+        "rehsos", "Mohon ditindaklanjuti")
+    assert f["assignment"]["officer"] == "petugas-rehsos-1"
+    assert f["notifications"][0]["message"] == "Audiensi dijadwalkan"
+    assert f["audience"]["attendees"] == ["Pemohon"]
+    assert f["report"]["summary"] == "Audiensi selesai"
+    assert f["report"]["recommendations"] == ["Verifikasi DTKS"]
+    assert f["closure"]["outcome"] == "selesai"
+    # the analysts' view of the same case carries none of it
+    plain = api.call("GET", "reporting", f"/cases/{case_id}", "analis").text
+    assert "Rina" not in plain and "Mohon ditindaklanjuti" not in plain
+
+
 def test_late_path_escalates_at_risk_then_breach_then_head_of_office(api, system):
     case_id = api.letter_request()["case_id"]
     api.letter_path_until_received(case_id)

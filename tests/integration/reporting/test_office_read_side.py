@@ -16,7 +16,24 @@ from .support import dump_model
 
 pytestmark = pytest.mark.integration
 
-EVENTS = (full_case() + sc.visit("v-9", n=9)
+def two_addressees(case_id: str) -> list:
+    """Two open escalations of one case, to the secretariat and to the Head of Office."""
+    from datetime import timedelta
+
+    from contracts import deterministic_id, envelope
+    from contracts.sla import EscalationRaised
+    out = []
+    for n, role in enumerate(("secretariat", "head_of_office"), start=1):
+        esc = EscalationRaised(
+            escalation_id=deterministic_id("two", case_id, role), clock_id="clk-two",
+            case_id=case_id, policy_id="dispose-request", level=n, reason="breached",
+            to_role=role, due_at=sc.T0, raised_at=sc.T0 + n * timedelta(minutes=1))
+        out.append(envelope(esc, source=sc.ESC, sequence=n, time=esc.raised_at,
+                            id=deterministic_id("two-env", case_id, n)))
+    return out
+
+
+EVENTS = (full_case() + sc.visit("v-9", n=9) + two_addressees("q-reg")
           + sc.letter_case("q-reg", until="registered", n=41)
           + sc.letter_case("q-asg", until="assigned", n=42)
           + sc.letter_case("q-lin", until="disposed", division="linjamsos", n=44,
@@ -60,6 +77,18 @@ def test_each_caller_sees_the_queues_of_their_steps(loaded):
     assert ids(sek["complaints_to_verify"]) == ["cp-q"]
     assert ids(sek["walk_ins_waiting"]) == ["q-walk"]
     assert queues(loaded, "analis") == {}
+
+
+def test_a_case_seen_through_two_roles_counts_once(loaded):
+    both = httpx.get(loaded.url + "/queues/mine", timeout=30, headers=auth(
+        "sekretariat", roles=["secretariat", "head_of_office"]))
+    assert both.status_code == 200, both.text
+    escalated = next(q for q in both.json()["queues"] if q["queue"] == "escalated")
+    subjects = ids(escalated["items"])
+    assert "q-reg" in subjects and len(subjects) == len(set(subjects))
+    assert escalated["count"] == len(subjects)
+    assert "q-reg" in ids(queues(loaded, "kadis")["escalated"])
+    assert "q-reg" in ids(queues(loaded, "sekretariat")["escalated"])
 
 
 FILE_OK = [("frontdesk", {}), ("sekretariat", {}), ("kadis", {}), ("kabid-rehsos", {}),
