@@ -7,7 +7,8 @@ Where a route names a case (or an escalation of a case), the division head and t
 are asked twice: the head of the case's division (`division_head:own`, kabid-rehsos) and of
 another one (`division_head:other`, kabid-linjamsos); the officer the case is assigned to
 (`officer:assigned`, petugas-rehsos-1) and another officer of the same division
-(`officer:other`, petugas-rehsos-2). The cases the cells run against are letters disposed
+(`officer:other`, petugas-rehsos-2). Where a listing is asked for a division (`?division=`),
+its head and another division's are asked. The cases the cells run against are letters disposed
 to `rehsos` and brought to the row's `state` (an urgent walk-in for the direction).
 
 The answers: `ALLOWED` (anything but 401 and 403: the role rule let the call through, a
@@ -57,10 +58,15 @@ ROLES = ("front_office", "secretariat", "head_of_office", "division_head", "offi
          "analyst", "admin")
 #: the division the matrix's cases are disposed to (its head is `division_head:own`)
 OWN_DIVISION = "rehsos"
-#: the relations asked where a route names a case or an escalation
+#: the relations of a role to a subject
 RELATIONS = {"division_head": ("own", "other"), "officer": ("assigned", "other")}
 
-Kind = Literal["case", "complaint", "escalation"]
+Kind = Literal["case", "complaint", "escalation", "division"]
+#: the roles asked in each relation, by what the route names
+RELATED: dict[str, tuple[str, ...]] = {
+    "case": ("division_head", "officer"), "escalation": ("division_head", "officer"),
+    "division": ("division_head",), "complaint": (),
+}
 
 
 @dataclass(frozen=True)
@@ -85,6 +91,7 @@ FILED = Subject("complaint", "filed")
 VERIFIED = Subject("complaint", "verified")
 RESPONDED = Subject("complaint", "responded")
 ESCALATED = Subject("escalation", "open")  # at-risk, to the heads of rehsos
+DIVISION = Subject("division", OWN_DIVISION)  # a listing asked for rehsos (`?division=`)
 
 
 @dataclass(frozen=True)
@@ -106,11 +113,11 @@ class Route:
 
     def columns(self) -> tuple[str, ...]:
         """The callers asked: no token, each role, and for a case or an escalation both
-        relations of the division head and of the officer."""
-        scoped = self.subject is not None and self.subject.kind in ("case", "escalation")
+        relations of the division head and of the officer (of the head for a division)."""
+        related = RELATED[self.subject.kind] if self.subject is not None else ()
         out = ["none"]
         for role in ROLES:
-            if scoped and role in RELATIONS:
+            if role in related:
                 out += [f"{role}:{rel}" for rel in RELATIONS[role]]
             else:
                 out.append(role)
@@ -210,8 +217,8 @@ SLA = [
 ]
 
 REPORTING = [
-    _r("reporting", "GET", "/cases", "analyst", "ops", "head_of_office", "division_head",
-       note="a division head: their division's cases"),
+    _r("reporting", "GET", "/cases", "analyst", "ops", "head_of_office", "division_head:own",
+       subject=DIVISION, note="a division head lists their own division's cases only"),
     _r("reporting", "GET", "/cases/{case_id}", "analyst", "ops", "head_of_office",
        "division_head:own", subject=ASSIGNED),
     _r("reporting", "GET", "/exports/cases.csv", "analyst"),
