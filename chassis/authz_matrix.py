@@ -1,7 +1,8 @@
 """The authorization matrix as data: every HTTP route of every service × every caller (each
-role of `config/org.yaml`, and no token) with the answer the contract expects. Read it as
-the rule; `tests/e2e/test_authz_matrix.py` sends every cell to the running services and
-`tests/unit/chassis/test_authz_matrix.py` fails when a service has a route without a row.
+role of `config/org.yaml`, no token, and a valid token with no role) with the answer the
+contract expects. Read it as the rule; `tests/e2e/test_authz_matrix.py` sends every cell to
+the running services and `tests/unit/chassis/test_authz_matrix.py` fails when a service has
+a route without a row.
 
 Where a route names a case (or an escalation of a case), the division head and the officer
 are asked twice: the head of the case's division (`division_head:own`, kabid-rehsos) and of
@@ -53,7 +54,10 @@ CALLERS: dict[str, str | None] = {
     "ops": "ops",
     "analyst": "analis",
     "admin": "admin",
+    "no_role": "frontdesk",
 }
+#: claims a column's token carries instead of its user's (a valid token without any role)
+CLAIMS: dict[str, dict] = {"no_role": {"roles": [], "division": None}}
 ROLES = ("front_office", "secretariat", "head_of_office", "division_head", "officer", "ops",
          "analyst", "admin")
 #: the division the matrix's cases are disposed to (its head is `division_head:own`)
@@ -121,7 +125,7 @@ class Route:
                 out += [f"{role}:{rel}" for rel in RELATIONS[role]]
             else:
                 out.append(role)
-        return tuple(out)
+        return (*out, "no_role")
 
     def expected(self, column: str) -> Expected:
         if PUBLIC in self.allow:
