@@ -24,6 +24,10 @@ the secretariat, the Head of Office, the head of the case's division and its off
 complaints only to the front office, the secretariat and the Head of Office until they can
 be routed to a division.
 
+What a cell cannot say: which items an allowed listing carries (`/escalations`, `/search`,
+`/queues/mine` filter to the caller; `/clocks` does not yet, see docs/SECURITY.md), nor the
+answers of a subject in another state (a step asked too early is the workflow's 409).
+
 Pure data: nothing here connects, reads a file or imports a service.
 """
 
