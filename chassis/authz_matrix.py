@@ -21,11 +21,11 @@ other caller with a token gets 403, without one 401.
 The rules come from shared/design/API.md and SOP.md as narrowed by issue 15 (`chassis.scope`):
 personal data of a case (intake's request, reporting's case file) only to the front office,
 the secretariat, the Head of Office, the head of the case's division and its officer;
-complaints only to the front office, the secretariat and the Head of Office until they can
-be routed to a division.
+complaints to the front office, the secretariat and the Head of Office, and to the head of
+the division a complaint was routed to.
 
 What a cell cannot say: which items an allowed listing carries (`/escalations`, `/search`,
-`/queues/mine` filter to the caller; `/clocks` does not yet, see docs/SECURITY.md), nor the
+`/queues/mine`, `/clocks` filter to the caller), nor the
 answers of a subject in another state (a step asked too early is the workflow's 409).
 
 Pure data: nothing here connects, reads a file or imports a service.
@@ -166,12 +166,18 @@ INTAKE = [
     _r("intake", "POST", "/complaints/{complaint_id}/verification", "secretariat",
        subject=FILED),
     _r("intake", "POST", "/complaints/{complaint_id}/response", "secretariat",
-       "head_of_office", subject=VERIFIED),
+       "head_of_office", subject=VERIFIED,
+       note="a division head passes the role gate but is refused (403) by the complaint's "
+            "owner unless it was routed to their division"),
+    _r("intake", "POST", "/complaints/{complaint_id}/routing", "secretariat",
+       subject=VERIFIED),
+    _r("intake", "POST", "/complaints/{complaint_id}/rejection", "secretariat",
+       subject=FILED),
     _r("intake", "POST", "/complaints/{complaint_id}/closure", "secretariat", "head_of_office",
        subject=RESPONDED),
     _r("intake", "GET", "/complaints/{tracking_id}", "front_office", "secretariat",
        "head_of_office", subject=FILED,
-       note="no complaint is routed to a division yet: heads and officers 403"),
+       note="not routed: heads (past the role gate, refused by the owner) and officers 403"),
     _r("intake", "POST", "/identities/erasure", "admin", note="by case id"),
 ]
 
@@ -245,6 +251,8 @@ REPORTING = [
     _r("reporting", "GET", "/admin/projections", "admin", "ops"),
     _r("reporting", "GET", "/admin/projections/rebuild", "admin", "ops"),
     _r("reporting", "POST", "/admin/projections/rebuild", "admin"),
+    _r("reporting", "GET", "/public/status", PUBLIC,
+       note="the citizen's lookup: no token; a wrong code answers 404 like an unknown one"),
     _r("reporting", "GET", "/escalations/stream", "ops", "head_of_office", "division_head",
        "secretariat", note="Server-Sent Events: the answer's status, then closed"),
 ]

@@ -43,7 +43,10 @@ BODIES: dict[tuple[str, str], Callable[[], Any]] = {
         "channel": "letter", "identity": ktp(NIK_3), "subject": "Layanan",
         "content": "Belum dijawab.", "confidential": False},
     ("intake", "/complaints/{complaint_id}/verification"): lambda: {},
-    ("intake", "/complaints/{complaint_id}/response"): lambda: {"response": "Sudah ditangani."},
+    ("intake", "/complaints/{complaint_id}/response"): lambda: {"response": "Sudah ditangani.",
+                                                                "channel": "surat"},
+    ("intake", "/complaints/{complaint_id}/routing"): lambda: {"division": m.OWN_DIVISION},
+    ("intake", "/complaints/{complaint_id}/rejection"): lambda: {"reason": "Pesan promosi"},
     ("intake", "/complaints/{complaint_id}/closure"): lambda: {"resolution": "Selesai."},
     ("disposition", "/cases/{case_id}/disposition"): lambda: {
         "division": m.OWN_DIVISION, "instructions": "Mohon ditindaklanjuti"},
@@ -77,6 +80,7 @@ BODIES: dict[tuple[str, str], Callable[[], Any]] = {
 PARAMS: dict[tuple[str, str], dict[str, str]] = {
     ("reporting", "/search"): {"q": "Budi"},
     ("reporting", "/guestbook"): {"date": date.today().isoformat()},
+    ("reporting", "/public/status"): {"reference": "AUD/2026/000001", "code": "ABCDEFGH"},
 }
 ERASURE = ("intake", "/identities/erasure")
 STREAM = ("reporting", "/escalations/stream")
