@@ -56,7 +56,7 @@ class ObjectStoreEnv:
         """The AUDIENSI_S3_* variables a service needs to use this store."""
         return self.server.env()
 
-    def keys(self) -> list[str]:
+    def object_keys(self) -> list[str]:
         """Every object key in the bucket."""
         client = self.server.client()
         try:
