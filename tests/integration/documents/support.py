@@ -51,3 +51,16 @@ def png(size: int = 2048) -> bytes:
 
 #: a Windows executable's first bytes (MZ header), to be sent named `.pdf`
 EXECUTABLE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + os.urandom(4096)
+
+
+async def publish_closed(bootstrap: str, case_id: str, sequence: int = 3) -> None:
+    from contracts.disposition import CaseClosed
+
+    env = envelope(CaseClosed(case_id=case_id, closed_by="kadis", outcome="selesai"),
+                   source="disposition", sequence=sequence, time=datetime.now(UTC))
+    producer = new_producer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    try:
+        await producer.send_and_wait(env.topic, key=case_id.encode(), value=encode(env))
+    finally:
+        await producer.stop()

@@ -18,7 +18,7 @@ from tests.support.auth import auth
 from tests.support.kafka import read_events, read_raw
 from tests.support.waiting import eventually
 
-from .support import EXECUTABLE, pdf, png
+from .support import EXECUTABLE, pdf, png, publish_closed
 
 MiB = 1024 * 1024
 
@@ -280,3 +280,23 @@ async def test_the_uploader_removes_a_document(documents):
                                                        ("DocumentRemoved", 2)]
     assert case_objects(documents, case_id) == []
     assert json.loads(events[1].model_dump_json())["data"]["by"] == "petugas-rehsos-1"
+
+
+async def test_a_closed_case_keeps_its_documents(documents):
+    case_id = await documents.new_case()
+    r = await attach(documents, case_id, "petugas-rehsos-1", pdf(3000), kind="laporan_hasil")
+    assert r.status_code == 201
+    await publish_closed(documents.stack.bootstrap, case_id)
+
+    async def refused() -> httpx.Response:
+        async with client(documents) as c:
+            gone = await c.delete(f"/documents/{r.json()['document_id']}",
+                                  headers=auth("petugas-rehsos-1"))
+        assert gone.status_code == 409, gone.text
+        return gone
+
+    answer = await eventually(refused, timeout=20)
+    assert answer.json()["type"].endswith("/case-finished")
+    late = await attach(documents, case_id, "petugas-rehsos-1", pdf(3000), kind="lainnya")
+    assert late.status_code == 409
+    assert len(case_objects(documents, case_id)) == 1
