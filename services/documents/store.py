@@ -1,13 +1,15 @@
 """The object store adapter (any S3: SeaweedFS, MinIO, a cloud bucket) over aiobotocore.
 
 `ObjectWriter` takes sealed bytes as they come and sends them as S3 multipart parts of
-`PART` bytes (the S3 minimum is 5 MiB), so an upload holds at most one part in memory; an
-object smaller than one part is a single PUT. Until `commit`, nothing is visible under the
-key; `abort` (any failure, refusal or interruption) leaves no object and no pending upload.
+`PART` bytes (the S3 minimum is 5 MiB), one part in flight while the next fills, so an upload
+holds at most two parts in memory; an object smaller than one part is a single PUT. Until
+`commit`, nothing is visible under the key; `abort` (any failure, refusal or interruption)
+leaves no object and no pending upload.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -90,23 +92,37 @@ class ObjectWriter:
         self._buffer = bytearray()
         self._upload_id: str | None = None
         self._parts: list[dict[str, Any]] = []
+        self._in_flight: asyncio.Task | None = None
         self.written = 0
 
     async def write(self, data: bytes) -> None:
         self._buffer += data
         self.written += len(data)
         while len(self._buffer) >= self.part_size:
-            await self._send(bytes(self._buffer[:self.part_size]))
+            part = bytes(self._buffer[:self.part_size])
             del self._buffer[:self.part_size]
+            await self._send(part)
+
+    async def _settle(self) -> None:
+        """Wait for the part in flight (its error raised here)."""
+        if self._in_flight is not None:
+            task, self._in_flight = self._in_flight, None
+            await task
 
     async def _send(self, part: bytes) -> None:
+        """Send a part while the caller goes on reading: the previous one must be done."""
+        await self._settle()
         if self._upload_id is None:
             created = await self.client.create_multipart_upload(Bucket=self.bucket, Key=self.key)
             self._upload_id = created["UploadId"]
         number = len(self._parts) + 1
+        self._parts.append({"PartNumber": number, "ETag": None})
+        self._in_flight = asyncio.create_task(self._upload_part(number, part))
+
+    async def _upload_part(self, number: int, part: bytes) -> None:
         sent = await self.client.upload_part(Bucket=self.bucket, Key=self.key, Body=part,
                                              UploadId=self._upload_id, PartNumber=number)
-        self._parts.append({"PartNumber": number, "ETag": sent["ETag"]})
+        self._parts[number - 1]["ETag"] = sent["ETag"]
 
     async def commit(self) -> None:
         """Make the object visible under its key."""
@@ -116,6 +132,7 @@ class ObjectWriter:
         else:
             if self._buffer:
                 await self._send(bytes(self._buffer))
+            await self._settle()
             await self.client.complete_multipart_upload(
                 Bucket=self.bucket, Key=self.key, UploadId=self._upload_id,
                 MultipartUpload={"Parts": self._parts})
@@ -124,6 +141,9 @@ class ObjectWriter:
     async def abort(self) -> None:
         """Drop what was sent; never raises (it runs on the way out of a failure)."""
         self._buffer.clear()
+        if self._in_flight is not None:
+            with contextlib.suppress(BaseException):
+                await self._settle()
         if self._upload_id is None:
             return
         try:
