@@ -102,7 +102,8 @@ async def main_async(args) -> dict:
         redis.start()
         kafka.start(timeout=180)
         store.start(timeout=90)
-        os.environ.update(kafka.signin_env())
+        os.environ.update(kafka.signin_env(), AUDIENSI_REDIS_URL=redis.url,
+                          AUDIENSI_DATA_DIR=str(data))  # this process makes the case's key
         from chassis.settings import get_settings
 
         get_settings.cache_clear()
@@ -125,6 +126,10 @@ async def main_async(args) -> dict:
                         pass
                     await asyncio.sleep(0.2)
                 case_id = str(uuid.uuid4())
+                from chassis.keystore import open_keystore
+                from contracts.sealed import case_key
+
+                open_keystore(get_settings()).get_or_create(case_key(case_id))
                 producer = new_producer(bootstrap_servers=kafka.bootstrap, acks="all")
                 await producer.start()
                 for e in (envelope(requested(case_id), source="intake", sequence=1),

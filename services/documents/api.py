@@ -18,6 +18,7 @@ from starlette.requests import ClientDisconnect
 from chassis.i18n import Text
 from chassis.limits import DISCARD_MOST
 from chassis.problems import Problem, Unavailable
+from chassis.text import PATTERN as TEXT_PATTERN
 from contracts.documents import DocumentAttached, DocumentRemoved
 
 from . import domain, errors
@@ -51,7 +52,17 @@ async def _drain(chunks, most: int = DISCARD_MOST) -> None:
                 return
 
 
-@router.post("/cases/{case_id}/documents", status_code=201,
+UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["file", "kind"],
+    "properties": {
+        "file": {"type": "string", "format": "binary",
+                 "description": "PDF, JPEG or PNG (by its bytes), at most "
+                                "AUDIENSI_DOCUMENTS_MAX_BYTES"},
+        "kind": {"type": "string", "enum": list(domain.KINDS)},
+        "title": {"type": "string", "maxLength": 200, "pattern": TEXT_PATTERN}}}}}}}
+
+
+@router.post("/cases/{case_id}/documents", status_code=201, openapi_extra=UPLOAD_BODY,
              summary="Attach a document (multipart: file, kind, optional title)",
              responses={413: {"description": "over AUDIENSI_DOCUMENTS_MAX_BYTES"},
                         415: {"description": "not a PDF, JPEG or PNG by its bytes"}})
@@ -62,12 +73,13 @@ async def attach(case_id: CaseId, request: Request, caller: Caller, rt: Rt,
         raise errors.not_allowed()
     if domain.is_finished(view):
         raise errors.case_finished()
-    if view.get("erased"):
-        raise errors.erased()
     boundary = boundary_of(request.headers.get("content-type"))
     if boundary is None:
         raise errors.not_multipart()
-    key = await rt.case_key(case_id, create=True)
+    # intake made the key when it sealed the request; gone means erased (never made anew)
+    key = None if view.get("erased") else await rt.case_key(case_id)
+    if key is None:
+        raise errors.erased()
     document_id = str(uuid.uuid4())
     writer = rt.store.writer(object_key(case_id, document_id))
     chunks = request.stream().__aiter__()

@@ -80,11 +80,9 @@ class Runtime:
         return checks
 
     # -- keys -----------------------------------------------------------------------------
-    async def case_key(self, case_id: str, create: bool = False) -> bytes | None:
-        """The case's data key (None once erased); made with `create` for a new case."""
-        name = case_key(case_id)
-        fetch = self.keys.get_or_create if create else self.keys.get
-        return await asyncio.to_thread(fetch, name)
+    async def case_key(self, case_id: str) -> bytes | None:
+        """The case's data key (intake made it with the request), None once erased."""
+        return await asyncio.to_thread(self.keys.get, case_key(case_id))
 
     # -- events ---------------------------------------------------------------------------
     async def publish(self, event, actor: Principal, correlation_id: str | None = None):

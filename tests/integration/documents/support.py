@@ -21,6 +21,11 @@ def requested(case_id: str) -> i.AudienceRequested:
 
 async def publish_case_events(bootstrap: str, case_id: str, division: str,
                               officer: str | None) -> None:
+    from chassis.keystore import open_keystore
+    from chassis.settings import get_settings
+    from contracts.sealed import case_key
+
+    open_keystore(get_settings()).get_or_create(case_key(case_id))  # as intake's sealing does
     now = datetime.now(UTC)
     intake = [envelope(requested(case_id), source="intake", sequence=1, time=now)]
     disposition = [envelope(CaseDisposed(case_id=case_id, division=division,
@@ -58,6 +63,21 @@ async def publish_closed(bootstrap: str, case_id: str, sequence: int = 3) -> Non
 
     env = envelope(CaseClosed(case_id=case_id, closed_by="kadis", outcome="selesai"),
                    source="disposition", sequence=sequence, time=datetime.now(UTC))
+    producer = new_producer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    try:
+        await producer.send_and_wait(env.topic, key=case_id.encode(), value=encode(env))
+    finally:
+        await producer.stop()
+
+
+async def publish_erased(bootstrap: str, case_id: str, sequence: int = 2) -> None:
+    """intake's PersonalDataErased of a case (the key itself is left: the event alone must
+    stop new documents)."""
+    env = envelope(i.PersonalDataErased(erasure_id=f"er-{case_id}", scope="case",
+                                        case_ids=[case_id], erased_by="admin",
+                                        erased_at=datetime.now(UTC)),
+                   source="intake", sequence=sequence, time=datetime.now(UTC))
     producer = new_producer(bootstrap_servers=bootstrap, acks="all")
     await producer.start()
     try:

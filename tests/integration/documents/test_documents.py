@@ -18,7 +18,7 @@ from tests.support.auth import auth
 from tests.support.kafka import read_events, read_raw
 from tests.support.waiting import eventually
 
-from .support import EXECUTABLE, pdf, png, publish_closed
+from .support import EXECUTABLE, pdf, png, publish_closed, publish_erased
 
 MiB = 1024 * 1024
 
@@ -260,6 +260,11 @@ async def test_erasing_the_case_key_makes_its_documents_gone(documents):
     assert item["erased"] is True and "filename" not in item and "title" not in item
     # the bytes are still in the bucket, and without the key they are noise
     assert case_objects(documents, case_id) == [object_key(case_id, document_id)]
+    # and no new document brings a new key
+    late = await attach(documents, case_id, "frontdesk", pdf(5000), kind="surat_permohonan")
+    assert late.status_code == 410
+    assert keys.get(case_key(case_id)) is None
+    assert case_objects(documents, case_id) == [object_key(case_id, document_id)]
 
 
 async def test_the_uploader_removes_a_document(documents):
@@ -300,3 +305,16 @@ async def test_a_closed_case_keeps_its_documents(documents):
     late = await attach(documents, case_id, "petugas-rehsos-1", pdf(3000), kind="lainnya")
     assert late.status_code == 409
     assert len(case_objects(documents, case_id)) == 1
+
+
+async def test_a_case_whose_personal_data_was_erased_takes_no_new_documents(documents):
+    case_id = await documents.new_case()
+    await publish_erased(documents.stack.bootstrap, case_id)
+
+    async def refused() -> httpx.Response:
+        r = await attach(documents, case_id, "frontdesk", pdf(3000), kind="surat_permohonan")
+        assert r.status_code == 410, r.text
+        return r
+
+    await eventually(refused, timeout=20)
+    assert case_objects(documents, case_id) == []
