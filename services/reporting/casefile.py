@@ -46,6 +46,7 @@ def build(doc: Doc) -> dict[str, Any]:
         "clocks": v.get("clocks", []), "escalations": v.get("escalations", []),
         "timeline": timeline(doc.entries),
     }
+    removed: set[str] = set()
     for e in doc.entries:
         f, t, at = e.get("file") or {}, e["type"], e["time"]
         if t == "AudienceRequested":
@@ -118,4 +119,12 @@ def build(doc: Doc) -> dict[str, Any]:
                                    "at": at}
         elif t == "RequestWithdrawn":
             out["withdrawal"] = {"reason": f["reason"], "at": at}
+        elif t == "DocumentAttached":  # the bytes are the documents service's
+            out["documents"].append({
+                **{k: f.get(k) for k in ("document_id", "kind", "filename", "content_type",
+                                         "size", "sha256", "title", "by")},
+                "at": at, "href": f"/documents/{f['document_id']}"})
+        elif t == "DocumentRemoved":
+            removed.add(f["document_id"])
+    out["documents"] = [d for d in out["documents"] if d["document_id"] not in removed]
     return out

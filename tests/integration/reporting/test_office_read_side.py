@@ -10,13 +10,13 @@ import pytest
 
 from services.reporting import scenarios as sc
 from tests.support.auth import auth
-from tests.unit.reporting.test_queues_and_file import full_case
+from tests.unit.reporting.test_queues_and_file import documents_of, full_case
 
 from .support import dump_model
 
 pytestmark = pytest.mark.integration
 
-EVENTS = (full_case() + sc.visit("v-9", n=9)
+EVENTS = (full_case() + documents_of() + sc.visit("v-9", n=9)
           + sc.letter_case("q-reg", until="registered", n=41)
           + sc.letter_case("q-asg", until="assigned", n=42)
           + sc.letter_case("q-lin", until="disposed", division="linjamsos", n=44,
@@ -88,6 +88,13 @@ def test_the_case_file_holds_the_texts_and_an_unknown_case_is_404(loaded):
     assert f["assignment"]["reassignments"][0]["officer"] == "petugas-rehsos-2"
     assert f["applicant"]["phone"] == "0812" and f["letter"]["number"] == "045/LSM/2026"
     assert loaded.get("/cases/nope/file", "kadis").status_code == 404
+
+
+def test_the_case_file_lists_the_attached_documents(loaded):
+    f = loaded.ok("/cases/c9/file", "petugas-rehsos-2")
+    assert [(d["document_id"], d["kind"], d["filename"], d["href"]) for d in f["documents"]] \
+        == [("doc-1", "surat_permohonan", "berkas-1.pdf", "/documents/doc-1")]  # doc-2 removed
+    assert f["status"] == "closed"
 
 
 def found(rep, user, q, **claims) -> list[str]:
