@@ -97,6 +97,37 @@ def test_the_case_file_lists_the_attached_documents(loaded):
     assert f["status"] == "closed"
 
 
+def pdf_text(rep, path: str, user: str, **params) -> str:
+    import io
+    import re
+
+    import pypdf
+
+    r = rep.get(path, user, **params)
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == "application/pdf" and r.content.startswith(b"%PDF-")
+    pages = pypdf.PdfReader(io.BytesIO(r.content)).pages
+    return re.sub(r"\s+", " ", " ".join(p.extract_text() for p in pages))
+
+
+def test_the_printable_documents_of_a_case(loaded):
+    receipt = pdf_text(loaded, "/cases/c9/receipt.pdf", "frontdesk", code="K7Q2MX")
+    assert "TANDA TERIMA" in receipt and "AUD/2026/000909" in receipt
+    assert "Panti asuhan" in receipt and "K7Q2MX" in receipt
+    sheet = pdf_text(loaded, "/cases/c9/disposition-sheet.pdf", "kadis")
+    for field in ("LEMBAR DISPOSISI", "AUD/2026/000909", "045/LSM/2026", "Segera",
+                  "Bidang Rehabilitasi Sosial", "tindaklanjuti", "Kepala Dinas"):
+        assert field in sheet, field
+    report = pdf_text(loaded, "/cases/c9/report.pdf", "kabid-rehsos")
+    for field in ("LAPORAN HASIL AUDIENSI", "ringkasan", "saran", "masukan", "pertimbangan",
+                  "solusi", "r1", "Petugas Rehsos 2", "Kepala Dinas"):
+        assert field in report, field
+    assert loaded.get("/cases/c9/report.pdf", "analis").status_code == 403
+    assert loaded.get("/cases/c9/receipt.pdf", "petugas-linjamsos-1").status_code == 403
+    assert loaded.get("/cases/nope/receipt.pdf", "kadis").status_code == 404
+    assert loaded.get("/cases/c9/receipt.pdf", "kadis", code="<x>").status_code == 422
+
+
 def found(rep, user, q, **claims) -> list[str]:
     r = httpx.get(rep.url + "/search", headers=auth(user, **claims), params={"q": q},
                   timeout=30)
