@@ -102,6 +102,7 @@ def build(doc: Doc) -> dict[str, Any]:
         elif t == "AudienceHeld":
             out["audience"] = {k: f[k] for k in ("held_at", "attendees", "accompanied_by",
                                                  "documents_complete", "missing_documents")}
+            out["audience"]["checked_documents"] = list(f.get("checked_documents", []))
         elif t == "ResultReportSubmitted":
             out["report"] = {k: f.get(k, "") for k in ("summary", "advice", "input",
                                                        "considerations", "solutions")}
@@ -126,5 +127,11 @@ def build(doc: Doc) -> dict[str, Any]:
                 "at": at, "href": f"/documents/{f['document_id']}"})
         elif t == "DocumentRemoved":
             removed.add(f["document_id"])
+    attached = {d["document_id"]: d for d in out["documents"]}
+    if out["audience"] is not None:  # the file check names documents: what they were
+        out["audience"]["checked_documents"] = [
+            {"document_id": i, "kind": attached.get(i, {}).get("kind"),
+             "filename": attached.get(i, {}).get("filename"), "removed": i in removed}
+            for i in out["audience"]["checked_documents"]]
     out["documents"] = [d for d in out["documents"] if d["document_id"] not in removed]
     return out

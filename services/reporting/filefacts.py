@@ -26,7 +26,7 @@ PLAIN: dict[str, tuple[str, ...]] = {
     "ApplicantInformed": ("channel", "message", "scheduled_for", "informed_by"),
     "WalkInDirected": ("officer_id", "directed_by", "division"),
     "AudienceHeld": ("held_at", "attendees", "accompanied_by", "documents_complete",
-                     "missing_documents"),
+                     "missing_documents", "checked_documents"),
     "ResultReportSubmitted": ("summary", "advice", "input", "considerations", "solutions",
                               "recommendations", "submitted_by"),
     "ResultReportForwarded": ("forwarded_by",),

@@ -340,3 +340,20 @@ def test_the_case_file_lists_the_documents_still_attached():
     b = MemoryModel()
     b.apply(shuffled)
     assert build(b.docs["c9"]) == f
+
+
+def test_the_file_check_shows_which_documents_it_checked():
+    envs = []
+    for env in full_case() + documents_of():
+        if env.type == "AudienceHeld":
+            env = env.model_copy(update={"data": env.data.model_copy(
+                update={"checked_documents": ["doc-1", "doc-2", "doc-9"]})})
+        envs.append(env)
+    m = MemoryModel()
+    m.apply(envs)
+    assert build(m.docs["c9"])["audience"]["checked_documents"] == [
+        {"document_id": "doc-1", "kind": "surat_permohonan", "filename": "berkas-1.pdf",
+         "removed": False},
+        {"document_id": "doc-2", "kind": "telaahan_staf", "filename": "berkas-2.pdf",
+         "removed": True},
+        {"document_id": "doc-9", "kind": None, "filename": None, "removed": False}]
