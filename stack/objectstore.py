@@ -175,16 +175,21 @@ class ObjectStoreServer:
         return s3_client(self.endpoint, self.credentials)
 
     def ready(self) -> bool:
-        """The gateway answers a signed request and the bucket exists (made if missing)."""
+        """The gateway answers a signed request, the bucket exists (made if missing), and an
+        object can be written and read back (the volume server is registered: after a
+        restart the gateway answers before the volumes are back)."""
         from botocore.exceptions import BotoCoreError, ClientError
 
         client = self.client()
+        probe = ".audiensi-ready"
         try:
             names = {b["Name"] for b in client.list_buckets().get("Buckets", [])}
             if self.bucket not in names:
                 client.create_bucket(Bucket=self.bucket)
-            client.head_bucket(Bucket=self.bucket)
-            return True
+            client.put_object(Bucket=self.bucket, Key=probe, Body=b"ok")
+            ok = client.get_object(Bucket=self.bucket, Key=probe)["Body"].read() == b"ok"
+            client.delete_object(Bucket=self.bucket, Key=probe)
+            return ok
         except (BotoCoreError, ClientError, OSError):
             return False
         finally:

@@ -81,6 +81,7 @@ async def attach(case_id: CaseId, request: Request, caller: Caller, rt: Rt,
     if key is None:
         raise errors.erased()
     document_id = str(uuid.uuid4())
+    allowed = domain.kinds_allowed(caller, view)
     writer = rt.store.writer(object_key(case_id, document_id))
     chunks = request.stream().__aiter__()
     committed = False
@@ -88,7 +89,7 @@ async def attach(case_id: CaseId, request: Request, caller: Caller, rt: Rt,
         try:
             got = await receive(form_events(chunks, boundary), key=key,
                                 document_id=document_id, writer=writer,
-                                max_bytes=rt.settings.documents_max_bytes)
+                                max_bytes=rt.settings.documents_max_bytes, allowed=allowed)
         except MalformedForm:
             raise errors.invalid_field("body", Text("Bukan multipart/form-data yang utuh",
                                                     "Not well-formed multipart/form-data")) \
@@ -97,7 +98,7 @@ async def attach(case_id: CaseId, request: Request, caller: Caller, rt: Rt,
             await writer.abort()
             await _drain(chunks)
             raise
-        if got.kind not in domain.kinds_allowed(caller, view):
+        if got.kind not in allowed:
             raise errors.not_allowed(got.kind)
         event = DocumentAttached(document_id=document_id, case_id=case_id, kind=got.kind,
                                  filename=got.filename, content_type=got.content_type,

@@ -93,15 +93,30 @@ def _text_field(name: str, raw: bytes) -> str:
                                               "Must not contain control characters")) from None
 
 
+def _kind(raw: bytes) -> str:
+    kind = _text_field("kind", raw)
+    if kind not in KINDS:
+        raise errors.invalid_field("kind", Text(f"Salah satu dari: {', '.join(KINDS)}",
+                                                f"One of: {', '.join(KINDS)}"))
+    return kind
+
+
 async def receive(events: AsyncIterable[Event], *, key: bytes, document_id: str,
-                  writer: ObjectWriter, max_bytes: int) -> Received:
-    """Read the whole form, writing the sealed file to `writer` (not committed)."""
+                  writer: ObjectWriter, max_bytes: int,
+                  allowed: frozenset[str] | None = None) -> Received:
+    """Read the whole form, writing the sealed file to `writer` (not committed). With
+    `allowed` (the kinds the caller may attach), a `kind` sent before the file is checked
+    before any of the file is read (403 at once)."""
     fields: dict[str, bytearray] = {}
+    done: set[str] = set()
     file: _File | None = None
     current: str | None = None
     async for event in events:
         if isinstance(event, PartBegin):
             if event.name == "file":
+                if allowed is not None and "kind" in done \
+                        and _kind(bytes(fields["kind"])) not in allowed:
+                    raise errors.not_allowed(_kind(bytes(fields["kind"])))
                 if file is not None:
                     raise errors.invalid_field("file", Text("Hanya satu berkas per unggahan",
                                                             "Only one file per upload"))
@@ -125,13 +140,12 @@ async def receive(events: AsyncIterable[Event], *, key: bytes, document_id: str,
         elif isinstance(event, PartEnd):
             if current == "file" and file is not None:
                 await file.end()
+            if current is not None:
+                done.add(current)
             current = None
     if file is None or file.content_type is None:
         raise errors.invalid_field("file", Text("Berkas wajib dikirim", "A file is required"))
-    kind = _text_field("kind", bytes(fields.get("kind", b"")))
-    if kind not in KINDS:
-        raise errors.invalid_field("kind", Text(f"Salah satu dari: {', '.join(KINDS)}",
-                                                f"One of: {', '.join(KINDS)}"))
+    kind = _kind(bytes(fields.get("kind", b"")))
     title = _text_field("title", bytes(fields["title"])) if "title" in fields else None
     if title is not None and len(title) > TITLE_MOST:
         raise errors.invalid_field("title", Text(f"Paling panjang {TITLE_MOST} karakter",

@@ -35,3 +35,28 @@ def test_an_unsigned_request_is_refused(object_store):
 
     r = httpx.get(f"{object_store.server.endpoint}/{object_store.server.bucket}", timeout=5)
     assert r.status_code == 403
+
+
+def test_a_restart_keeps_the_objects_and_the_credentials(tmp_path):
+    """A store of its own (not the session's): stopped and started on its data dir, it has
+    the same key pair and the object it held."""
+    from stack.objectstore import ObjectStoreServer
+    from tests.support.waiting import free_port
+
+    server = ObjectStoreServer(tmp_path, free_port(), bucket="restart")
+    try:
+        server.start(timeout=90)
+        before = server.credentials
+        client = server.client()
+        client.put_object(Bucket="restart", Key="k", Body=b"kept")
+        client.close()
+        server.stop()
+        server.start(timeout=90)
+        assert server.credentials == before
+        client = server.client()
+        try:
+            assert client.get_object(Bucket="restart", Key="k")["Body"].read() == b"kept"
+        finally:
+            client.close()
+    finally:
+        server.stop()

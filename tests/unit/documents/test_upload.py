@@ -91,3 +91,18 @@ def test_boundary_of():
     assert boundary_of("multipart/form-data; boundary=abc") == b"abc"
     assert boundary_of("application/json") is None
     assert boundary_of(None) is None
+
+
+async def test_a_kind_sent_first_is_checked_before_the_file_is_read():
+    writer = MemoryWriter()
+    body = form(part("kind", b"laporan_hasil"), part("file", b"%PDF-1.7" + b"x" * 5000, "a.pdf"))
+
+    async def chunks():
+        yield body
+
+    with pytest.raises(Problem) as refused:
+        await receive(form_events(chunks(), B.encode()), key=KEY, document_id="d-1",
+                      writer=writer, max_bytes=100_000,
+                      allowed=frozenset({"surat_permohonan"}))
+    assert refused.value.status == 403
+    assert writer.data == b""  # not a byte of the file went on
