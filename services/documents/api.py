@@ -84,7 +84,7 @@ async def attach(case_id: CaseId, request: Request, caller: Caller, rt: Rt,
     allowed = domain.kinds_allowed(caller, view)
     writer = rt.store.writer(object_key(case_id, document_id))
     chunks = request.stream().__aiter__()
-    committed = False
+    committed = published = False
     try:
         try:
             got = await receive(form_events(chunks, boundary), key=key,
@@ -112,10 +112,16 @@ async def attach(case_id: CaseId, request: Request, caller: Caller, rt: Rt,
             log.exception("attach not published", extra={"document_id": document_id})
             raise Unavailable(Text("Broker tidak tersedia, coba lagi",
                                    "The broker is unavailable, try again")) from exc
+        published = True
         record = document_record(event)
-        await rt.metadata.attach(record)
-    except BaseException:  # refused, client gone, broker down, cancelled: nothing stays
+        await rt.metadata.attach(record)  # (the feed records it from the topic as well)
+    except ClientDisconnect:  # the upload was cut: nothing stays, nobody to answer
+        log.info("upload interrupted", extra={"document_id": document_id})
         await asyncio.shield(_undo(rt, writer, committed))
+        return Response(status_code=400)
+    except BaseException:  # refused, broker down, cancelled: nothing stays
+        if not published:  # once the event is out, the object is the document's
+            await asyncio.shield(_undo(rt, writer, committed))
         raise
     return JSONResponse(created_body(record), status_code=201,
                         headers={"Location": f"/documents/{document_id}"})
