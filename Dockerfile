@@ -6,6 +6,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
+# Pango and the DejaVu fonts: the printable PDFs (WeasyPrint) of the reporting service
+RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends \
+        libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY contracts ./contracts
@@ -24,5 +29,5 @@ ENV AUDIENSI_DATA_DIR=/data \
     AUDIENSI_HOST=0.0.0.0
 
 USER audiensi
-EXPOSE 8001 8002 8003 8004
+EXPOSE 8001 8002 8003 8004 8005
 CMD ["python", "-m", "services.intake"]

@@ -26,13 +26,16 @@ help:
 
 install: system-deps $(STAMPS)/venv $(KAFKA_JARS)
 
-# Java 17 and Maven (for the Kafka jars) and redis-server: checked every time (cheap),
-# installed with apt-get only when missing and we are root.
+# Java 17 and Maven (for the Kafka jars), redis-server, and Pango with the DejaVu fonts (the
+# printable PDFs, WeasyPrint): checked every time (cheap), installed with apt-get only when
+# missing and we are root.
 system-deps:
 	@missing=""; \
 	command -v java >/dev/null || missing="$$missing openjdk-17-jre-headless"; \
 	command -v mvn >/dev/null || missing="$$missing maven"; \
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
+	fc-list 2>/dev/null | grep -qi dejavu || missing="$$missing fonts-dejavu-core"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "apt-get install$$missing"; \

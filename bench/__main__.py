@@ -46,6 +46,9 @@ def main() -> int:
     cmd = [py, "bench/command_bench.py"] + (["--cases", "30"] if args.quick else [])
     cmd += ["--write-doc"] if args.write_docs else []
     code = code or subprocess.call(cmd, cwd=ROOT)
+    docs = [py, "bench/documents_bench.py"] + (["--size", "50"] if args.quick else [])
+    docs += ["--write-doc"] if args.write_docs else []
+    code = code or subprocess.call(docs, cwd=ROOT)
     sla = [py, "bench/sla_bench.py"]
     sla += ["--clocks", "5000", "--spread", "200", "--burst", "200", "--window", "10"] \
         if args.quick else []

@@ -239,6 +239,10 @@ REPORTING = [
     _r("reporting", "GET", "/queues/mine", *STAFF),
     _r("reporting", "GET", "/cases/{case_id}/file", "front_office", "secretariat",
        "head_of_office", "division_head:own", "officer:assigned", subject=ASSIGNED),
+    *[_r("reporting", "GET", f"/cases/{{case_id}}/{pdf}", "front_office", "secretariat",
+         "head_of_office", "division_head:own", "officer:assigned", subject=ASSIGNED,
+         note="printable PDFs: the case file's readers")
+      for pdf in ("receipt.pdf", "disposition-sheet.pdf", "report.pdf")],
     _r("reporting", "GET", "/search", "front_office", "secretariat", "head_of_office",
        "division_head", "officer", note="the results are scoped like the case file"),
     _r("reporting", "GET", "/guestbook", "front_office", "secretariat"),

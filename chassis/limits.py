@@ -4,6 +4,8 @@ anything parses it and before authentication (an ASGI middleware, outermost).
 A declared `Content-Length` over the limit is answered at once; a body without one (chunked)
 is read up to the limit before the application sees it, and refused as soon as it passes.
 The limit is per path prefix (the longest matching prefix wins), e.g. larger for uploads.
+A prefix named in `streamed` (uploads the route reads as a stream and bounds itself) keeps
+the declared-length check, but a chunked body is handed on unbuffered.
 """
 
 from __future__ import annotations
@@ -28,11 +30,13 @@ class BodyLimit:
     """ASGI middleware: `limits` maps path prefixes to byte limits; `default` for the rest."""
 
     def __init__(self, app, default: int = DEFAULT_LIMIT,
-                 limits: dict[str, int] | None = None, lang: str = "id") -> None:
+                 limits: dict[str, int] | None = None, lang: str = "id",
+                 streamed: tuple[str, ...] = ()) -> None:
         self.app = app
         self.default = default
         self.limits = sorted((limits or {}).items(), key=lambda kv: -len(kv[0]))
         self.lang = lang
+        self.streamed = tuple(streamed)
 
     def limit_for(self, path: str) -> int:
         return next((n for prefix, n in self.limits if path.startswith(prefix)), self.default)
@@ -52,6 +56,8 @@ class BodyLimit:
                 await self._discard(receive)
                 return await self._refuse(scope, send, limit)
             return await self.app(scope, receive, send)
+        if self.streamed and scope.get("path", "").startswith(self.streamed):
+            return await self.app(scope, receive, send)  # the route bounds what it reads
         # no declared length (chunked): read it up to the limit before the app sees any of it
         messages, seen = [], 0
         while True:

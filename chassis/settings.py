@@ -12,7 +12,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
 
-DEFAULT_PORTS = {"intake": 8001, "disposition": 8002, "sla": 8003, "reporting": 8004}
+DEFAULT_PORTS = {"intake": 8001, "disposition": 8002, "sla": 8003, "reporting": 8004,
+                 "documents": 8005}
 
 DEV_JWT_SECRET = "audiensi-dev-secret-change-me-in-production"
 #: the shortest HMAC secret accepted in production: the hash's output size (RFC 7518 3.2)
@@ -66,6 +67,17 @@ class Settings(BaseSettings):
     disposition_port: int = DEFAULT_PORTS["disposition"]
     sla_port: int = DEFAULT_PORTS["sla"]
     reporting_port: int = DEFAULT_PORTS["reporting"]
+    documents_port: int = DEFAULT_PORTS["documents"]
+
+    #: the S3-compatible object store of the documents (unset: `audiensi up` and the tests
+    #: start a local SeaweedFS, `stack.objectstore`, and set these)
+    s3_endpoint: str | None = None
+    s3_bucket: str = "audiensi-documents"
+    s3_access_key: str | None = Field(default=None, repr=False)
+    s3_secret_key: str | None = Field(default=None, repr=False)
+    s3_region: str = "us-east-1"
+    #: the largest document accepted, in bytes (more: 413, nothing stored)
+    documents_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
 
     topic_partitions: int = 6
     replication_factor: int = 1

@@ -106,15 +106,18 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def install_http_edges(api: FastAPI, settings: Settings) -> None:
+def install_http_edges(api: FastAPI, settings: Settings, *,
+                       body_limits: dict[str, int] | None = None,
+                       streamed: tuple[str, ...] = ()) -> None:
     """The middleware every service's app has, inside out: a malformed `Idempotency-Key`
     refused (422), a body over its route's limit refused before parsing and authentication
     (413), CORS for the console's origin only, and the security headers around everything
     (so the limits' answers carry them too); and the OpenAPI declares the problem answers
-    (`chassis.openapi`)."""
+    (`chassis.openapi`). `body_limits` / `streamed`: per path prefix (`chassis.limits`)."""
     declare_problems(api)
     api.add_middleware(HeaderLimits, lang=settings.lang)
-    api.add_middleware(BodyLimit, default=settings.body_limit, lang=settings.lang)
+    api.add_middleware(BodyLimit, default=settings.body_limit, lang=settings.lang,
+                       limits=body_limits, streamed=streamed)
     api.add_middleware(CORSMiddleware, allow_origins=[settings.console_origin],
                        allow_methods=list(CORS_METHODS), allow_headers=list(CORS_HEADERS),
                        expose_headers=list(CORS_EXPOSED), allow_credentials=False, max_age=600)

@@ -3,7 +3,7 @@ office's own steps around them (reassignment, rescheduling, declination, returns
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, Field
 
@@ -12,6 +12,7 @@ from .topics import DISPOSITION
 from .upcasting import upcaster
 
 Priority = Literal["biasa", "segera", "sangat_segera"]
+DocumentRef = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 
 
 class CaseDisposed(Event):
@@ -90,6 +91,8 @@ class AudienceHeld(Event):
     accompanied_by: list[str] = Field(default_factory=list)
     documents_complete: bool = True
     missing_documents: list[str] = Field(default_factory=list)
+    #: the attached documents (ids of audiensi.documents.v1) the file check looked at
+    checked_documents: list[DocumentRef] = Field(default_factory=list)
 
 
 class ResultReportSubmitted(Event):

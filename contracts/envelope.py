@@ -12,6 +12,7 @@ from .base import Model
 from .complaints import COMPLAINT_EVENTS
 from .deadletter import DeadLettered
 from .disposition import DISPOSITION_EVENTS
+from .documents import DOCUMENT_EVENTS
 from .intake import INTAKE_EVENTS
 from .sla import ESCALATION_EVENTS, SLA_EVENTS
 
@@ -21,6 +22,7 @@ ALL_EVENTS = (
     *DISPOSITION_EVENTS,
     *SLA_EVENTS,
     *ESCALATION_EVENTS,
+    *DOCUMENT_EVENTS,
     DeadLettered,
 )
 EVENT_TYPES: dict[str, type] = {cls.model_fields["type"].default: cls for cls in ALL_EVENTS}

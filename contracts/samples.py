@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 
 from . import complaints as c
 from . import disposition as d
+from . import documents as doc
 from . import intake as i
 from . import sla as s
 from .deadletter import DeadLettered
@@ -90,6 +91,11 @@ def samples() -> list:
                            division="rehsos", due_at=T, raised_at=T),
         s.EscalationAcknowledged(escalation_id="e-1", case_id=CASE, acknowledged_by="ops"),
         s.EscalationResolved(escalation_id="e-1", case_id=CASE, resolution="clock_stopped"),
+        doc.DocumentAttached(document_id="d-1", case_id=CASE, kind="surat_permohonan",
+                             filename="surat.pdf", content_type="application/pdf", size=1234,
+                             sha256="0" * 64, title="Surat permohonan", by="frontdesk", at=T),
+        doc.DocumentRemoved(document_id="d-1", case_id=CASE, by="frontdesk", at=T,
+                            reason="salah unggah"),
         DeadLettered(original_topic="audiensi.intake.v1", partition=0, offset=1, key=CASE,
                      error="bad", payload="eA==", consumer="reporting"),
     ]

@@ -8,6 +8,7 @@ COMPLAINTS = "audiensi.complaints.v1"
 SLA = "audiensi.sla.v1"
 ESCALATIONS = "audiensi.escalations.v1"
 DEADLETTER = "audiensi.deadletter.v1"
+DOCUMENTS = "audiensi.documents.v1"
 
 DEFAULT_PARTITIONS = 6
 
@@ -19,6 +20,7 @@ TOPICS: dict[str, int] = {
     SLA: DEFAULT_PARTITIONS,
     ESCALATIONS: DEFAULT_PARTITIONS,
     DEADLETTER: DEFAULT_PARTITIONS,
+    DOCUMENTS: DEFAULT_PARTITIONS,
 }
 
 #: which service writes each public topic (one writer per topic)
@@ -28,6 +30,7 @@ WRITERS: dict[str, str] = {
     DISPOSITION: "disposition",
     SLA: "sla",
     ESCALATIONS: "sla",
+    DOCUMENTS: "documents",
     DEADLETTER: "any",
 }
 
@@ -38,7 +41,9 @@ CONSUMES: dict[str, tuple[str, ...]] = {
     "intake": (DISPOSITION,),  # where a case went: the scope of its reads (intake/access.py)
     "disposition": (INTAKE,),
     "sla": (INTAKE, DISPOSITION, COMPLAINTS),
-    "reporting": (INTAKE, COMPLAINTS, DISPOSITION, SLA, ESCALATIONS),
+    "reporting": (INTAKE, COMPLAINTS, DISPOSITION, SLA, ESCALATIONS, DOCUMENTS),
+    # which cases exist, where they went and who works on them: who may attach and read
+    "documents": (INTAKE, DISPOSITION),
 }
 
 

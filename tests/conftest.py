@@ -13,12 +13,14 @@ import pytest
 
 if TYPE_CHECKING:
     from stack.kafka import KafkaServer
+    from stack.objectstore import ObjectStoreServer
     from stack.redis import RedisServer
 
 TESTS = Path(__file__).resolve().parent
 KINDS = ("unit", "integration", "e2e", "chaos")
 ENV_KEYS = ("AUDIENSI_KAFKA_BOOTSTRAP", "AUDIENSI_REDIS_URL", "AUDIENSI_DATA_DIR",
-            "AUDIENSI_KAFKA_PRINCIPAL", "AUDIENSI_KAFKA_CREDENTIALS")
+            "AUDIENSI_KAFKA_PRINCIPAL", "AUDIENSI_KAFKA_CREDENTIALS", "AUDIENSI_S3_ENDPOINT",
+            "AUDIENSI_S3_BUCKET", "AUDIENSI_S3_ACCESS_KEY", "AUDIENSI_S3_SECRET_KEY")
 
 
 @dataclass
@@ -43,6 +45,60 @@ def _clear_settings_cache() -> None:
     from chassis.settings import get_settings
 
     get_settings.cache_clear()
+
+
+@dataclass
+class ObjectStoreEnv:
+    server: ObjectStoreServer  # .client() (botocore, signed), .bucket, .stop() / .start()
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The AUDIENSI_S3_* variables a service needs to use this store."""
+        return self.server.env()
+
+    def object_keys(self) -> list[str]:
+        """Every object key in the bucket."""
+        client = self.server.client()
+        try:
+            pages = client.get_paginator("list_objects_v2").paginate(Bucket=self.server.bucket)
+            return [o["Key"] for page in pages for o in page.get("Contents", [])]
+        finally:
+            client.close()
+
+    def read(self, key: str) -> bytes:
+        client = self.server.client()
+        try:
+            return client.get_object(Bucket=self.server.bucket, Key=key)["Body"].read()
+        finally:
+            client.close()
+
+    def pending_uploads(self) -> list[str]:
+        """Keys of multipart uploads begun and neither completed nor aborted."""
+        client = self.server.client()
+        try:
+            found = client.list_multipart_uploads(Bucket=self.server.bucket)
+            return [u["Key"] for u in found.get("Uploads", [])]
+        finally:
+            client.close()
+
+
+@pytest.fixture(scope="session")
+def object_store(stack_env: StackEnv) -> Iterator[ObjectStoreEnv]:
+    """A real SeaweedFS S3 gateway on free 127.0.0.1 ports with its data under the session's
+    data dir (signed requests only), AUDIENSI_S3_* pointing at it. Started the first time a
+    test asks, stopped after the session. (An AUDIENSI_S3_ENDPOINT set outside is ignored:
+    the tests look at the raw objects of their own store.)"""
+    from stack.objectstore import ObjectStoreServer
+    from tests.support.waiting import free_port
+
+    server = ObjectStoreServer(stack_env.data_dir, free_port(), bucket="audiensi-test")
+    try:
+        server.start(timeout=90)
+        os.environ.update(server.env())
+        _clear_settings_cache()
+        yield ObjectStoreEnv(server)
+    finally:
+        server.stop()
 
 
 @pytest.fixture(scope="session")
@@ -97,6 +153,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    if _kind(item) == "unit" and "stack_env" in getattr(item, "fixturenames", ()):
+    names = getattr(item, "fixturenames", ())
+    if _kind(item) == "unit" and ("stack_env" in names or "object_store" in names):
         pytest.fail("unit tests must not start Kafka or Redis: move this test to "
                     "tests/integration or use a fake", pytrace=False)

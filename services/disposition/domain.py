@@ -360,7 +360,8 @@ def _event(s: Case, c: Command) -> Event:
             return ev.AudienceHeld(
                 case_id=cid, held_at=c.held_at, attendees=list(c.attendees),
                 accompanied_by=list(c.accompanied_by), documents_complete=c.documents_complete,
-                missing_documents=list(c.missing_documents))
+                missing_documents=list(c.missing_documents),
+                checked_documents=list(c.checked_documents))
         case SubmitReport():
             return ev.ResultReportSubmitted(
                 case_id=cid, summary=c.summary, advice=c.advice, input=c.input,

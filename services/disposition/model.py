@@ -154,6 +154,7 @@ class HoldAudience(Command):
     accompanied_by: tuple[str, ...] = ()
     documents_complete: bool = True
     missing_documents: tuple[str, ...] = ()
+    checked_documents: tuple[str, ...] = ()
 
 
 class SubmitReport(Command):

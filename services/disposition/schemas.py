@@ -20,6 +20,8 @@ from chassis.text import Bounded
 Text = Bounded(4000, multiline=True)
 OptionalText = Bounded(4000, min_length=0, multiline=True)
 Name = Bounded(200)
+#: an attached document's id (the documents service's)
+DocumentRef = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$", max_length=64)]
 Names = Annotated[list[Name], Field(max_length=100)]
 
 
@@ -81,6 +83,8 @@ class AudienceBody(Body):
     documents_complete: bool | None = Field(
         default=None, description="the file-completeness check; default: no missing documents")
     missing_documents: Names = Field(default=[], validate_default=True)
+    checked_documents: Annotated[list[DocumentRef], Field(max_length=50)] = Field(
+        default=[], description="ids of the attached documents (documents service) checked")
 
     @field_validator("missing_documents")
     @classmethod

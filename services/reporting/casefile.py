@@ -46,6 +46,7 @@ def build(doc: Doc) -> dict[str, Any]:
         "clocks": v.get("clocks", []), "escalations": v.get("escalations", []),
         "timeline": timeline(doc.entries),
     }
+    removed: set[str] = set()
     for e in doc.entries:
         f, t, at = e.get("file") or {}, e["type"], e["time"]
         if t == "AudienceRequested":
@@ -101,6 +102,7 @@ def build(doc: Doc) -> dict[str, Any]:
         elif t == "AudienceHeld":
             out["audience"] = {k: f[k] for k in ("held_at", "attendees", "accompanied_by",
                                                  "documents_complete", "missing_documents")}
+            out["audience"]["checked_documents"] = list(f.get("checked_documents", []))
         elif t == "ResultReportSubmitted":
             out["report"] = {k: f.get(k, "") for k in ("summary", "advice", "input",
                                                        "considerations", "solutions")}
@@ -118,4 +120,18 @@ def build(doc: Doc) -> dict[str, Any]:
                                    "at": at}
         elif t == "RequestWithdrawn":
             out["withdrawal"] = {"reason": f["reason"], "at": at}
+        elif t == "DocumentAttached":  # the bytes are the documents service's
+            out["documents"].append({
+                **{k: f.get(k) for k in ("document_id", "kind", "filename", "content_type",
+                                         "size", "sha256", "title", "by")},
+                "at": at, "href": f"/documents/{f['document_id']}"})
+        elif t == "DocumentRemoved":
+            removed.add(f["document_id"])
+    attached = {d["document_id"]: d for d in out["documents"]}
+    if out["audience"] is not None:  # the file check names documents: what they were
+        out["audience"]["checked_documents"] = [
+            {"document_id": i, "kind": attached.get(i, {}).get("kind"),
+             "filename": attached.get(i, {}).get("filename"), "removed": i in removed}
+            for i in out["audience"]["checked_documents"]]
+    out["documents"] = [d for d in out["documents"] if d["document_id"] not in removed]
     return out

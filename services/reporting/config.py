@@ -11,9 +11,17 @@ from functools import lru_cache
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from contracts.topics import COMPLAINTS, DEADLETTER, DISPOSITION, ESCALATIONS, INTAKE, SLA
+from contracts.topics import (
+    COMPLAINTS,
+    DEADLETTER,
+    DISPOSITION,
+    DOCUMENTS,
+    ESCALATIONS,
+    INTAKE,
+    SLA,
+)
 
-SOURCE_TOPICS = (INTAKE, COMPLAINTS, DISPOSITION, SLA, ESCALATIONS)
+SOURCE_TOPICS = (INTAKE, COMPLAINTS, DISPOSITION, SLA, ESCALATIONS, DOCUMENTS)
 
 
 class ReportingSettings(BaseSettings):

@@ -13,6 +13,7 @@ from typing import Any
 from contracts import Envelope
 from contracts import complaints as c
 from contracts import disposition as d
+from contracts import documents as doc
 from contracts import intake as i
 from contracts import sla as s
 
@@ -169,6 +170,17 @@ def clock_started(e: s.ClockStarted) -> Facts:
             "due_at": iso(e.due_at), "calendar_id": e.calendar_id}
 
 
+def document_attached(e: doc.DocumentAttached) -> Facts:
+    return _drop_none({"document_id": e.document_id, "kind": e.kind, "filename": e.filename,
+                       "content_type": e.content_type, "size": e.size, "sha256": e.sha256,
+                       "title": e.title, "by": e.by, "at": iso(e.at)})
+
+
+def document_removed(e: doc.DocumentRemoved) -> Facts:
+    return _drop_none({"document_id": e.document_id, "by": e.by, "at": iso(e.at),
+                       "reason": e.reason})
+
+
 def clock_paused(e: s.ClockPaused) -> Facts:
     return {"clock_id": e.clock_id, "at": iso(e.at)}
 
@@ -252,6 +264,8 @@ FACT_FUNCTIONS: dict[str, Callable[[Any], Facts]] = {
     "EscalationRaised": escalation_raised,
     "EscalationAcknowledged": escalation_acknowledged,
     "EscalationResolved": escalation_resolved,
+    "DocumentAttached": document_attached,
+    "DocumentRemoved": document_removed,
 }
 
 

@@ -20,6 +20,7 @@ CASE_TYPES = frozenset({
     "ApplicantInformed", "WalkInDirected", "AudienceHeld", "ResultReportSubmitted",
     "ResultReportForwarded", "CaseClosed", "CaseCancelled", "OfficerReassigned",
     "AudienceRescheduled", "AudienceDeclined", "ResultReportReturned", "DispositionReturned",
+    "DocumentAttached", "DocumentRemoved",  # files of the case (audiensi.documents.v1)
 })
 COMPLAINT_TYPES = frozenset({"ComplaintFiled", "ComplaintVerified", "ComplaintResponded",
                              "ComplaintClosed", "ComplaintRouted", "ComplaintRejected"})

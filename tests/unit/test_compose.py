@@ -114,10 +114,29 @@ def test_each_service_signs_in_as_itself_with_only_its_own_secrets(name):
     assert env["AUDIENSI_KAFKA_PRINCIPAL"] == name
     expected = {f"kafka_{name}_password": "audiensi_kafka_password",
                 f"command_key_{name}": "audiensi_command_key"}
-    if name in ("intake", "reporting"):  # the key store's holders: they open sealed fields
+    if name in ("intake", "reporting", "documents"):  # the key store's holders
         expected["master_key"] = "audiensi_master_key"
+    if name == "documents":  # and the object store's credentials
+        expected["s3_access_key"] = "audiensi_s3_access_key"
+        expected["s3_secret_key"] = "audiensi_s3_secret_key"
     assert {s["source"]: s["target"] for s in service["secrets"]} == expected
     assert env["AUDIENSI_SECRETS_DIR"] == "/run/secrets"
+
+
+def test_the_object_store_takes_signed_requests_only_and_documents_waits_for_it():
+    store = SERVICES["objectstore"]
+    assert store["image"].startswith("chrislusf/seaweedfs:")
+    assert "./deploy/objectstore/start.sh:/opt/audiensi/start.sh:ro" in store["volumes"]
+    assert set(store["secrets"]) == {"s3_access_key", "s3_secret_key"}
+    assert "ports" not in store  # only the documents service reaches it
+    assert "/healthz" in " ".join(store["healthcheck"]["test"])
+    script = (ROOT / "deploy" / "objectstore" / "start.sh").read_text()
+    assert "-s3.config=" in script and "-s3.port=8333" in script
+    documents = SERVICES["documents"]
+    assert documents["depends_on"]["objectstore"]["condition"] == "service_healthy"
+    env = _env(documents)
+    assert env["AUDIENSI_S3_ENDPOINT"] == "http://objectstore:8333"
+    assert "AUDIENSI_S3_SECRET_KEY" not in env  # a docker secret, not an environment value
 
 
 def test_redis_has_a_healthcheck():

@@ -10,7 +10,7 @@ import pytest
 
 from services.reporting import scenarios as sc
 from tests.support.auth import auth
-from tests.unit.reporting.test_queues_and_file import full_case
+from tests.unit.reporting.test_queues_and_file import documents_of, full_case
 
 from .support import dump_model
 
@@ -33,7 +33,7 @@ def two_addressees(case_id: str) -> list:
     return out
 
 
-EVENTS = (full_case() + sc.visit("v-9", n=9) + two_addressees("q-reg")
+EVENTS = (full_case() + documents_of() + sc.visit("v-9", n=9) + two_addressees("q-reg")
           + sc.letter_case("q-reg", until="registered", n=41)
           + sc.letter_case("q-asg", until="assigned", n=42)
           + sc.letter_case("q-lin", until="disposed", division="linjamsos", n=44,
@@ -117,6 +117,44 @@ def test_the_case_file_holds_the_texts_and_an_unknown_case_is_404(loaded):
     assert f["assignment"]["reassignments"][0]["officer"] == "petugas-rehsos-2"
     assert f["applicant"]["phone"] == "0812" and f["letter"]["number"] == "045/LSM/2026"
     assert loaded.get("/cases/nope/file", "kadis").status_code == 404
+
+
+def test_the_case_file_lists_the_attached_documents(loaded):
+    f = loaded.ok("/cases/c9/file", "petugas-rehsos-2")
+    assert [(d["document_id"], d["kind"], d["filename"], d["href"]) for d in f["documents"]] \
+        == [("doc-1", "surat_permohonan", "berkas-1.pdf", "/documents/doc-1")]  # doc-2 removed
+    assert f["status"] == "closed"
+
+
+def pdf_text(rep, path: str, user: str, **params) -> str:
+    import io
+    import re
+
+    import pypdf
+
+    r = rep.get(path, user, **params)
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == "application/pdf" and r.content.startswith(b"%PDF-")
+    pages = pypdf.PdfReader(io.BytesIO(r.content)).pages
+    return re.sub(r"\s+", " ", " ".join(p.extract_text() for p in pages))
+
+
+def test_the_printable_documents_of_a_case(loaded):
+    receipt = pdf_text(loaded, "/cases/c9/receipt.pdf", "frontdesk", code="K7Q2MX")
+    assert "TANDA TERIMA" in receipt and "AUD/2026/000909" in receipt
+    assert "Panti asuhan" in receipt and "K7Q2MX" in receipt
+    sheet = pdf_text(loaded, "/cases/c9/disposition-sheet.pdf", "kadis")
+    for field in ("LEMBAR DISPOSISI", "AUD/2026/000909", "045/LSM/2026", "Segera",
+                  "Bidang Rehabilitasi Sosial", "tindaklanjuti", "Kepala Dinas"):
+        assert field in sheet, field
+    report = pdf_text(loaded, "/cases/c9/report.pdf", "kabid-rehsos")
+    for field in ("LAPORAN HASIL AUDIENSI", "ringkasan", "saran", "masukan", "pertimbangan",
+                  "solusi", "r1", "Petugas Rehsos 2", "Kepala Dinas"):
+        assert field in report, field
+    assert loaded.get("/cases/c9/report.pdf", "analis").status_code == 403
+    assert loaded.get("/cases/c9/receipt.pdf", "petugas-linjamsos-1").status_code == 403
+    assert loaded.get("/cases/nope/receipt.pdf", "kadis").status_code == 404
+    assert loaded.get("/cases/c9/receipt.pdf", "kadis", code="<x>").status_code == 422
 
 
 def found(rep, user, q, **claims) -> list[str]:

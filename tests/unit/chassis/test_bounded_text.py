@@ -14,6 +14,7 @@ from chassis.settings import Settings
 from chassis.text import PATTERN, PATTERN_MULTILINE, Bounded
 from services.disposition import deps as disposition_deps
 from services.disposition.app import build as build_disposition
+from services.documents.app import build as build_documents
 from services.intake import deps as intake_deps
 from services.intake.app import build as build_intake
 from services.reporting.app import build as build_reporting
@@ -68,6 +69,7 @@ def apps(tmp_path):
         "disposition": build_disposition(Settings(data_dir=tmp_path)),
         "sla": build_sla(Settings(data_dir=tmp_path)),
         "reporting": build_reporting(Settings(data_dir=tmp_path)),
+        "documents": build_documents(Settings(data_dir=tmp_path)),
     }
 
 

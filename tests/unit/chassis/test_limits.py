@@ -119,3 +119,40 @@ def test_an_idempotency_key_too_long_or_with_control_characters_is_422_without_e
     assert bad.status_code == 422
     ok = client.post("/open", json={"text": "a"}, headers={"Idempotency-Key": "k" * 128})
     assert ok.status_code == 200
+
+
+async def test_a_streamed_prefix_hands_chunked_bodies_on_unbuffered_but_checks_declared_ones():
+    """An upload route bounds what it reads itself: its chunks reach it one by one, as they
+    come (nothing held back), while a declared length over the limit is still refused."""
+    seen_before_next: list[int] = []
+    pending = [{"type": "http.request", "body": b"z" * 600, "more_body": i < 4}
+               for i in range(5)]
+
+    async def inner(scope, receive, send):
+        while True:
+            message = await receive()
+            seen_before_next.append(len(pending))  # chunks still with the "client"
+            if not message.get("more_body"):
+                break
+
+    async def receive():
+        return pending.pop(0)
+
+    async def send(message):
+        raise AssertionError("the middleware answered itself")
+
+    limit = BodyLimit(inner, default=1000, limits={"/up/": 1000}, streamed=("/up/",))
+    await limit({"type": "http", "path": "/up/x", "headers": []}, receive, send)
+    assert seen_before_next == [4, 3, 2, 1, 0]  # 3000 bytes, none of them buffered
+
+    sent = []
+
+    async def record(message):
+        sent.append(message)
+
+    async def nothing():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    declared = {"type": "http", "path": "/up/x", "headers": [(b"content-length", b"5000")]}
+    await limit(declared, nothing, record)
+    assert sent[0]["status"] == 413

@@ -78,3 +78,19 @@ def test_no_token_is_401_and_nothing_is_sent(app):
     assert r.status_code == 401
     assert r.headers["content-type"] == "application/problem+json"
     assert bus.sent == []
+
+
+def test_the_audience_names_the_checked_documents_by_id(app):
+    bus = with_bus(app, Reply(status=200, body={"case_id": CASE, "status": "held"}))
+    client = unstarted(app)
+    officer = auth("petugas-rehsos-1")
+    past = (FIXED_NOW - timedelta(hours=1)).isoformat()
+    r = client.post(f"/cases/{CASE}/audience", headers=officer, json={
+        **AUDIENCE, "held_at": past, "checked_documents": ["d-1", "a7c3"]})
+    assert r.status_code == 200
+    assert bus.sent[0].payload["checked_documents"] == ["d-1", "a7c3"]
+    r = client.post(f"/cases/{CASE}/audience", headers=officer, json={
+        **AUDIENCE, "held_at": past, "checked_documents": ["../etc"]})
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"].startswith("checked_documents")
+    assert len(bus.sent) == 1

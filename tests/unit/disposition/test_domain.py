@@ -280,3 +280,9 @@ def test_every_refusal_speaks_indonesian_and_english():
 def test_event_types_are_the_contract_ones():
     got = decide(fold([requested(), registered()]), dispose())
     assert [type(x) for x in got] == [ev.CaseDisposed]
+
+
+def test_the_file_check_names_the_attached_documents_it_checked():
+    command = hold().model_copy(update={"checked_documents": ("doc-1", "doc-2")})
+    event = held().model_copy(update={"checked_documents": ["doc-1", "doc-2"]})
+    given([*LETTER_TO_ASSIGNED, informed()]).when(command).then([event])

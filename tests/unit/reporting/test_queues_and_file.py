@@ -340,3 +340,57 @@ def test_an_erasure_drops_the_name_terms_and_their_index_keys():
     late = MemoryModel(personal)  # the erasure first, the request after: the same model
     late.apply([erased, *case])
     assert late.snapshot() == m.snapshot()
+
+
+def documents_of(case: str = "c9") -> list:
+    """Two documents attached to the case and one of them removed (audiensi.documents.v1)."""
+    from contracts.documents import DocumentAttached, DocumentRemoved
+
+    def attached(n: int, kind: str, by: str) -> DocumentAttached:
+        return DocumentAttached(document_id=f"doc-{n}", case_id=case, kind=kind,
+                                filename=f"berkas-{n}.pdf", content_type="application/pdf",
+                                size=1000 * n, sha256=f"{n:064x}", title=f"Berkas {n}", by=by,
+                                at=sc.T0 + n * H)
+
+    events = [attached(1, "surat_permohonan", "frontdesk"),
+              attached(2, "telaahan_staf", "petugas-rehsos-1"),
+              DocumentRemoved(document_id="doc-2", case_id=case, by="petugas-rehsos-1",
+                              at=sc.T0 + 3 * H, reason="salah unggah")]
+    return [envelope(e, source="documents", sequence=n, time=sc.T0 + n * H,
+                     id=deterministic_id("doc-event", case, n))
+            for n, e in enumerate(events, start=1)]
+
+
+def test_the_case_file_lists_the_documents_still_attached():
+    envs = full_case() + documents_of()
+    m = MemoryModel()
+    m.apply(envs)
+    f = build(m.docs["c9"])
+    assert f["documents"] == [{
+        "document_id": "doc-1", "kind": "surat_permohonan", "filename": "berkas-1.pdf",
+        "content_type": "application/pdf", "size": 1000, "sha256": f"{1:064x}",
+        "title": "Berkas 1", "by": "frontdesk",
+        "at": (sc.T0 + H).isoformat(timespec="microseconds"), "href": "/documents/doc-1"}]
+    assert f["status"] == "closed"  # documents do not move a case
+    shuffled = envs * 2
+    random.Random(3).shuffle(shuffled)
+    b = MemoryModel()
+    b.apply(shuffled)
+    assert build(b.docs["c9"]) == f
+
+
+def test_the_file_check_shows_which_documents_it_checked():
+    envs = []
+    for env in full_case() + documents_of():
+        if env.type == "AudienceHeld":
+            env = env.model_copy(update={"data": env.data.model_copy(
+                update={"checked_documents": ["doc-1", "doc-2", "doc-9"]})})
+        envs.append(env)
+    m = MemoryModel()
+    m.apply(envs)
+    assert build(m.docs["c9"])["audience"]["checked_documents"] == [
+        {"document_id": "doc-1", "kind": "surat_permohonan", "filename": "berkas-1.pdf",
+         "removed": False},
+        {"document_id": "doc-2", "kind": "telaahan_staf", "filename": "berkas-2.pdf",
+         "removed": True},
+        {"document_id": "doc-9", "kind": None, "filename": None, "removed": False}]
