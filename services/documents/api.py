@@ -162,8 +162,15 @@ def content_disposition(filename: str) -> str:
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
+BINARY = {"schema": {"type": "string", "format": "binary"}}
+
+
 @router.get("/documents/{document_id}", summary="Download a document (decrypted, streamed)",
-            responses={410: {"description": "the case's data key was erased"}})
+            response_class=Response, responses={
+                200: {"description": "the document's bytes",
+                      "content": {t: BINARY for t in ("application/pdf", "image/jpeg",
+                                                      "image/png")}},
+                410: {"description": "the case's data key was erased"}})
 async def download(document_id: DocumentId, caller: Caller, rt: Rt) -> StreamingResponse:
     doc, _ = await _document(rt, caller, document_id)
     key = await rt.case_key(doc["case_id"])

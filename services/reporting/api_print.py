@@ -22,6 +22,8 @@ router = APIRouter(tags=["office"])
 LETTERHEAD = "letterhead.yaml"  # beside org.yaml in config/
 
 Staff = Annotated[Principal, Depends(require_roles(*ANY_STAFF))]
+PDF = {200: {"description": "an A4 PDF",
+             "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}}
 
 
 async def _file(rt, case_id: str, principal: Principal) -> dict[str, Any]:
@@ -51,7 +53,7 @@ async def _pdf(page: str, name: str) -> Response:
 
 
 @router.get("/cases/{case_id}/receipt.pdf", summary="Tanda terima (receipt), A4 PDF",
-            response_class=Response)
+            response_class=Response, responses=PDF)
 async def receipt(case_id: str, rt: RuntimeDep, principal: Staff,
                   code: Annotated[str | None, Query(max_length=32,
                                                     pattern=r"^[A-Za-z0-9-]+$")] = None
@@ -61,7 +63,7 @@ async def receipt(case_id: str, rt: RuntimeDep, principal: Staff,
     return await _pdf(printing.receipt_html(f, head, names, code), f"tanda-terima-{case_id}.pdf")
 
 
-@router.get("/cases/{case_id}/disposition-sheet.pdf", response_class=Response,
+@router.get("/cases/{case_id}/disposition-sheet.pdf", response_class=Response, responses=PDF,
             summary="Lembar disposisi (disposition sheet), A4 PDF")
 async def disposition_sheet(case_id: str, rt: RuntimeDep, principal: Staff) -> Response:
     f = await _file(rt, case_id, principal)
@@ -70,7 +72,7 @@ async def disposition_sheet(case_id: str, rt: RuntimeDep, principal: Staff) -> R
                       f"lembar-disposisi-{case_id}.pdf")
 
 
-@router.get("/cases/{case_id}/report.pdf", response_class=Response,
+@router.get("/cases/{case_id}/report.pdf", response_class=Response, responses=PDF,
             summary="Laporan Hasil Audiensi (result report), A4 PDF")
 async def report(case_id: str, rt: RuntimeDep, principal: Staff) -> Response:
     f = await _file(rt, case_id, principal)

@@ -94,3 +94,15 @@ def test_values_are_escaped_not_markup():
     f["request"]["subject"] = "<script>alert(1)</script>"
     page = receipt_html(f, HEAD, names)
     assert "<script>" not in page and "&lt;script&gt;" in page
+
+
+def test_a_case_that_has_just_begun_prints_all_three_with_blanks():
+    from services.reporting import scenarios as sc
+
+    m = MemoryModel()
+    m.apply(sc.walk_in_case("w-new", until="requested", n=77))
+    f = build(m.docs["w-new"])
+    receipt = text_of(receipt_html(f, HEAD, names))
+    assert "Nomor Referensi Perkara" in receipt and "w-new" in receipt  # no agenda number
+    assert "LEMBAR DISPOSISI" in text_of(disposition_sheet_html(f, HEAD, names, divisions))
+    assert "LAPORAN HASIL AUDIENSI" in text_of(report_html(f, HEAD, names, divisions))
