@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from stack.kafka import KafkaServer
+from stack.objectstore import ObjectStoreServer
 from stack.redis import RedisServer
 from stack.supervisor import SERVICES, Supervisor, default_specs
 from tests.support.kafka import signed_in
@@ -70,6 +71,7 @@ class System:
     kafka: KafkaServer
     redis: RedisServer
     data_dir: Path
+    objects: ObjectStoreServer | None = None  # with the documents service
 
     def url(self, service: str) -> str:
         return self.supervisor.url(service)
@@ -80,8 +82,10 @@ class System:
 
 
 @contextmanager
-def running_system(data_dir: Path, policies_text: str) -> Iterator[System]:
-    """Kafka, Redis and the four services as separate processes, stopped on exit."""
+def running_system(data_dir: Path, policies_text: str,
+                   documents: bool = False) -> Iterator[System]:
+    """Kafka, Redis and the four services as separate processes, stopped on exit;
+    `documents`: the documents service too, with an object store of its own."""
     policies = data_dir / "sla-policies.yaml"
     policies.write_text(policies_text)
     kafka = KafkaServer(data_dir, free_port(), free_port())
@@ -96,19 +100,27 @@ def running_system(data_dir: Path, policies_text: str) -> Iterator[System]:
         "AUDIENSI_REPORTING_PUBLIC_STATUS_RATE": f"{PUBLIC_STATUS_LIMIT}/60",
     }
     env.update(kafka.signin_env())  # the supervisor gives each service its own principal
-    ports = {name: free_port() for name in SERVICES}
-    supervisor = Supervisor(default_specs(ports), data_dir, env=env)
+    names = (*SERVICES, "documents") if documents else SERVICES
+    ports = {name: free_port() for name in names}
+    objects = ObjectStoreServer(data_dir, free_port()) if documents else None
+    if objects is not None:
+        env.update(objects.env())
+    supervisor = Supervisor(default_specs(ports, names), data_dir, env=env)
     try:
         redis.start()
+        if objects is not None:
+            objects.start(timeout=120)
         kafka.start(timeout=180)
         supervisor.start_all()
         supervisor.wait_ready(timeout=180)
         with signed_in(kafka):  # this process's own reads of the topics: as admin
-            yield System(supervisor, kafka, redis, data_dir)
+            yield System(supervisor, kafka, redis, data_dir, objects)
     finally:
         supervisor.stop_all()
         kafka.stop()
         redis.stop()
+        if objects is not None:
+            objects.stop()
 
 
 @pytest.fixture(scope="module")
