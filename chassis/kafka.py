@@ -124,9 +124,9 @@ async def source_partitions(consumer: AIOKafkaConsumer, topics: list[str],
                             timeout: float = 60.0) -> list[TopicPartition]:
     """Every partition of `topics` as the consumer's metadata knows them, asking the broker
     again until each topic is known (a topic just created by this service can take a loaded
-    broker more than 10 s to show: a start-up wait, not a hot path). aiokafka has no public call that refreshes the
-    consumer's own metadata (`topics()` fetches a copy and leaves `partitions_for_topic`
-    as it was), hence the one private call, kept here and nowhere else."""
+    broker more than 10 s to show: a start-up wait, not a hot path). aiokafka has no public
+    call that refreshes the consumer's own metadata (`topics()` fetches a copy and leaves
+    `partitions_for_topic` as it was), hence the one private call, kept here alone."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
         tps = [TopicPartition(t, p) for t in topics
