@@ -114,7 +114,7 @@ def test_each_service_signs_in_as_itself_with_only_its_own_secrets(name):
     assert env["AUDIENSI_KAFKA_PRINCIPAL"] == name
     expected = {f"kafka_{name}_password": "audiensi_kafka_password",
                 f"command_key_{name}": "audiensi_command_key"}
-    if name in ("intake", "reporting", "documents"):  # the key store's holders
+    if name in ("intake", "disposition", "reporting", "documents"):  # the key store's holders
         expected["master_key"] = "audiensi_master_key"
     if name == "documents":  # and the object store's credentials
         expected["s3_access_key"] = "audiensi_s3_access_key"
