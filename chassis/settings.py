@@ -12,7 +12,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
 
-DEFAULT_PORTS = {"intake": 8001, "disposition": 8002, "sla": 8003, "reporting": 8004}
+DEFAULT_PORTS = {"intake": 8001, "disposition": 8002, "sla": 8003, "reporting": 8004,
+                 "console": 8000}
 
 DEV_JWT_SECRET = "audiensi-dev-secret-change-me-in-production"
 #: the shortest HMAC secret accepted in production: the hash's output size (RFC 7518 3.2)
@@ -66,6 +67,18 @@ class Settings(BaseSettings):
     disposition_port: int = DEFAULT_PORTS["disposition"]
     sla_port: int = DEFAULT_PORTS["sla"]
     reporting_port: int = DEFAULT_PORTS["reporting"]
+    console_port: int = DEFAULT_PORTS["console"]
+
+    #: the web console (services/console): where it calls each service's API (default
+    #: http://127.0.0.1:<port>), the key that signs its session and CSRF cookies (a random
+    #: one per process outside production), and the local accounts (a YAML file
+    #: {user id: argon2id hash}; unset outside production: every seeded user, `audiensi`)
+    service_urls: dict[str, str] = Field(default_factory=dict)
+    console_session_secret: str | None = Field(default=None, repr=False)
+    console_accounts: Path | None = None
+    console_session_hours: float = Field(default=12.0, gt=0)
+    #: the npm packages the console serves (`npm ci` puts them in node_modules/)
+    console_assets: Path = ROOT / "node_modules"
 
     topic_partitions: int = 6
     replication_factor: int = 1

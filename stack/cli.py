@@ -1,6 +1,6 @@
 """`audiensi`: run the whole system locally and look inside it.
 
-    audiensi up            Kafka + Redis + topics + every service, in the foreground
+    audiensi up            Kafka + Redis + topics + every service and the web console
     audiensi down          stop what `audiensi up` started (from another shell)
     audiensi token USER    a development JWT for a user of config/org.yaml
     audiensi topics        create missing topics, show partitions and end offsets
@@ -112,7 +112,7 @@ def up(kafka_port: int | None, kafka_controller_port: int | None, redis_port: in
     """Start Kafka, Redis, the topics and every service; stay in the foreground."""
     from stack.kafka import KafkaServer
     from stack.redis import RedisServer
-    from stack.supervisor import SERVICES, Supervisor, default_specs
+    from stack.supervisor import CONSOLE, STACK, Supervisor, default_specs
 
     settings = _settings()
     data_dir = Path(settings.data_dir).resolve()
@@ -147,17 +147,20 @@ def up(kafka_port: int | None, kafka_controller_port: int | None, redis_port: in
             redis.start(timeout)
             env["AUDIENSI_REDIS_URL"] = redis.url
         _create_topics(bootstrap)
-        names = services or SERVICES
+        names = services or STACK
         supervisor = Supervisor(default_specs({n: settings.port_for(n) for n in names}, names),
                                 data_dir, env, settings.host)
         supervisor.start_all()
         supervisor.wait_ready(timeout)
         click.echo(text("ready", seconds=time.monotonic() - began))
         for name in names:
-            click.echo(f"  {name:<12} {supervisor.url(name)}  ({supervisor.url(name, '/docs')})")
+            extra = "/masuk" if name == CONSOLE else "/docs"
+            click.echo(f"  {name:<12} {supervisor.url(name)}  ({supervisor.url(name, extra)})")
         click.echo(f"  {'kafka':<12} {bootstrap}")
         click.echo(f"  {'redis':<12} {env['AUDIENSI_REDIS_URL']}")
         click.echo(f"  {'logs':<12} {data_dir / 'logs'}")
+        if CONSOLE in names and not settings.production and not settings.console_accounts:
+            click.echo(text("console_password"))
         click.echo(text("stop_hint"))
         _watch(supervisor)
     except _Stop:

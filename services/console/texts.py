@@ -1,0 +1,131 @@
+"""Every string the console shows, in Bahasa Indonesia with English (chassis.i18n.Text),
+and the reader's language: `?lang=en|id` (kept in the `lang` cookie), else the cookie, else
+Indonesian."""
+
+from __future__ import annotations
+
+from chassis.i18n import Text
+
+LANGS = ("id", "en")
+LANG_COOKIE = "lang"
+
+
+def pick(query: str | None, cookie: str | None) -> str:
+    for value in (query, cookie):
+        if value in LANGS:
+            return value
+    return "id"
+
+
+T: dict[str, Text] = {
+    "app": Text("Audiensi — Dinas Sosial dan PMD", "Audiensi — Social Affairs Office"),
+    "sign_in": Text("Masuk", "Sign in"),
+    "sign_out": Text("Keluar", "Sign out"),
+    "sign_out_confirm": Text("Keluar dari konsol?", "Sign out of the console?"),
+    "signed_out": Text("Anda telah keluar.", "You have signed out."),
+    "username": Text("Nama pengguna", "Username"),
+    "password": Text("Kata sandi", "Password"),
+    "wrong_password": Text("Nama pengguna atau kata sandi salah.",
+                           "Wrong username or password."),
+    "too_many": Text("Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam {seconds} "
+                     "detik.", "Too many failed sign-ins. Try again in {seconds} seconds."),
+    "csrf": Text("Formulir sudah kedaluwarsa atau tidak sah. Muat ulang halaman lalu coba "
+                 "lagi.", "The form has expired or is not valid. Reload the page and try "
+                 "again."),
+    "home": Text("Beranda", "Home"),
+    "queues": Text("Antrean kerja", "Work queues"),
+    "no_queues": Text("Tidak ada antrean untuk peran Anda.", "Your role has no work queues."),
+    "empty_queue": Text("Kosong", "Empty"),
+    "register_letter": Text("Daftarkan surat", "Register a letter"),
+    "registered": Text("Surat terdaftar dengan nomor agenda {agenda}.",
+                       "Letter registered with agenda number {agenda}."),
+    "done": Text("Tersimpan: {step}.", "Saved: {step}."),
+    "case": Text("Kasus", "Case"),
+    "status": Text("Status", "Status"),
+    "agenda_number": Text("Nomor agenda", "Agenda number"),
+    "channel": Text("Saluran", "Channel"),
+    "division": Text("Bidang", "Division"),
+    "officer": Text("Petugas", "Officer"),
+    "applicant": Text("Pemohon", "Applicant"),
+    "subject": Text("Perihal", "Subject"),
+    "purpose": Text("Maksud", "Purpose"),
+    "letter": Text("Surat", "Letter"),
+    "timeline": Text("Riwayat", "Timeline"),
+    "clocks": Text("Tenggat layanan", "Service deadlines"),
+    "actions": Text("Langkah yang dapat Anda ambil", "Steps you can take"),
+    "no_actions": Text("Tidak ada langkah yang dapat Anda ambil sekarang.",
+                       "There is no step you can take now."),
+    "refused": Text("Ditolak", "Refused"),
+    "unreachable": Text("Layanan {service} tidak dapat dihubungi. Coba lagi sebentar lagi.",
+                        "The {service} service cannot be reached. Try again shortly."),
+    "not_found": Text("Halaman tidak ditemukan.", "Page not found."),
+    "case_pending": Text("Kasus ini belum tercatat di berkas; muat ulang sebentar lagi.",
+                         "This case is not on file yet; reload in a moment."),
+    "open": Text("Buka", "Open"),
+    "language": Text("English", "Bahasa Indonesia"),
+    "submit": Text("Kirim", "Submit"),
+    "required": Text("wajib", "required"),
+    "time": Text("Waktu", "Time"),
+    "event": Text("Peristiwa", "Event"),
+    "source": Text("Sumber", "Source"),
+    "due": Text("Tenggat", "Due"),
+    "policy": Text("Kebijakan", "Policy"),
+    "state": Text("Keadaan", "State"),
+    "sla_on_track": Text("Sesuai jadwal", "On track"),
+    "sla_at_risk": Text("Berisiko", "At risk"),
+    "sla_breached": Text("Terlambat", "Breached"),
+    "sla_paused": Text("Dijeda", "Paused"),
+    "sla_met": Text("Terpenuhi", "Met"),
+    "sla_cancelled": Text("Dibatalkan", "Cancelled"),
+    "sla_none": Text("Tanpa tenggat", "No deadline"),
+    "left": Text("sisa {time}", "{time} left"),
+    "over": Text("lewat {time}", "{time} over"),
+    "skip": Text("Langsung ke isi", "Skip to content"),
+    "signed_in_as": Text("Masuk sebagai", "Signed in as"),
+    "dev_password": Text("Pengembangan lokal: kata sandi setiap pengguna adalah "
+                         "\u201caudiensi\u201d.", "Local development: every user's password "
+                         "is \u201caudiensi\u201d."),
+    "urgent": Text("mendesak", "urgent"),
+}
+
+QUEUES: dict[str, Text] = {
+    "to_dispose": Text("Surat untuk didisposisi", "Letters to dispose"),
+    "to_close": Text("Laporan untuk ditutup", "Reports to close"),
+    "to_receive": Text("Disposisi untuk diterima", "Dispositions to receive"),
+    "to_assign": Text("Kasus untuk ditugaskan", "Cases to assign"),
+    "to_forward": Text("Laporan untuk diteruskan", "Reports to forward"),
+    "in_progress": Text("Kasus berjalan di bidang", "The division's cases in progress"),
+    "to_inform": Text("Pemohon untuk diberi tahu", "Applicants to inform"),
+    "to_hold": Text("Audiensi untuk dilaksanakan", "Audiences to hold"),
+    "to_report": Text("Laporan hasil untuk dibuat", "Result reports to write"),
+    "walk_ins": Text("Tamu langsung diarahkan ke Anda", "Walk-ins directed to you"),
+    "walk_ins_waiting": Text("Tamu mendesak menunggu", "Urgent walk-ins waiting"),
+    "complaints_to_verify": Text("Pengaduan untuk diverifikasi", "Complaints to verify"),
+    "complaints_to_respond": Text("Pengaduan untuk dijawab", "Complaints to respond to"),
+    "escalated": Text("Eskalasi", "Escalations"),
+}
+
+STATUSES: dict[str, Text] = {
+    "requested": Text("diajukan", "requested"), "registered": Text("terdaftar", "registered"),
+    "disposed": Text("didisposisi", "disposed"), "received": Text("diterima", "received"),
+    "assigned": Text("ditugaskan", "assigned"), "prepared": Text("disiapkan", "prepared"),
+    "informed": Text("pemohon diberi tahu", "applicant informed"),
+    "held": Text("audiensi dilaksanakan", "audience held"),
+    "reported": Text("laporan dibuat", "reported"),
+    "forwarded": Text("laporan diteruskan", "report forwarded"),
+    "closed": Text("ditutup", "closed"), "directed": Text("diarahkan", "directed"),
+    "declined": Text("ditolak dengan jawaban", "declined"),
+    "withdrawn": Text("ditarik", "withdrawn"), "cancelled": Text("dibatalkan", "cancelled"),
+    "filed": Text("diajukan", "filed"), "verified": Text("diverifikasi", "verified"),
+}
+
+
+def text(key: str, lang: str, **values) -> str:
+    return T[key].get(lang).format(**values) if values else T[key].get(lang)
+
+
+def label(table: dict[str, Text], key: str | None, lang: str) -> str:
+    if key is None:
+        return "—"
+    found = table.get(key)
+    return found.get(lang) if found else key
