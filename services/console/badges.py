@@ -56,6 +56,8 @@ def badge(sla_state: str | None, due_at: str | None, now: datetime, lang: str = 
     if state in (None, "on_track", "at_risk") and seconds is not None and seconds < 0 \
             and not stopped:
         state = "breached"  # the read model has not caught up with the clock yet
+    elif state is None and seconds is not None and not stopped:
+        state = "on_track"
     words = text(f"sla_{state}" if state else "sla_none", lang)
     remaining = ""
     if seconds is not None and not stopped and state != "paused":

@@ -32,8 +32,11 @@ async def _page(request: Request, user: User, case_id: str, *, refused: Refused 
     try:
         file = await c.upstream.get("reporting", f"/cases/{case_id}/file", user, lang)
     except Refused as error:
-        message = text("case_pending", lang) if error.status == 404 else error.detail
-        return render(request, "error.html", {"message": message}, error.status)
+        if error.status == 404:  # registered a moment ago: not projected yet (the page polls)
+            return render(request, "pending.html", {"case_id": case_id,
+                                                    "message": text("case_pending", lang)},
+                          404)
+        return render(request, "error.html", {"message": error.detail}, error.status)
     steps: list[str] = []
     try:
         case = await c.upstream.get("disposition", f"/cases/{case_id}", user, lang)

@@ -39,7 +39,7 @@ def tiles(queues: list[dict[str, Any]], now: datetime, lang: str) -> list[dict[s
                                                  now, lang),
                           "status_label": label(STATUSES, item.get("status"), lang)})
         out.append({"queue": q["queue"], "title": label(QUEUES, q["queue"], lang),
-                    "count": q.get("count", len(items)), "items": items})
+                    "count": q.get("count", len(items)), "entries": items})
     return out
 
 
