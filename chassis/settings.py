@@ -77,6 +77,8 @@ class Settings(BaseSettings):
     console_session_secret: str | None = Field(default=None, repr=False)
     console_accounts: Path | None = None
     console_session_hours: float = Field(default=12.0, gt=0)
+    #: failed sign-ins of one username: the first 3 are free, then base * 2^k seconds closed
+    console_backoff_seconds: float = Field(default=1.0, gt=0)
     #: the npm packages the console serves (`npm ci` puts them in node_modules/)
     console_assets: Path = ROOT / "node_modules"
 

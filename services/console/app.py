@@ -83,7 +83,8 @@ def build(settings: Settings) -> FastAPI:
     if settings.production and not settings.console_accounts:
         raise ConsoleRefused("AUDIENSI_ENV=production: the development accounts (password "
                              "'audiensi') are refused; set AUDIENSI_CONSOLE_ACCOUNTS")
-    console = Console(settings, org, Csrf(secret), templates())
+    console = Console(settings, org, Csrf(secret), templates(),
+                      Backoff(base=settings.console_backoff_seconds))
     assets = Path(settings.console_assets)
 
     @asynccontextmanager

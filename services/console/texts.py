@@ -86,6 +86,26 @@ T: dict[str, Text] = {
                          "\u201caudiensi\u201d.", "Local development: every user's password "
                          "is \u201caudiensi\u201d."),
     "urgent": Text("mendesak", "urgent"),
+    "file": Text("Berkas kasus", "Case file"),
+    "disposition": Text("Disposisi", "Disposition"),
+    "copies": Text("tembusan", "copies"),
+    "instructions": Text("Instruksi", "Instructions"),
+    "priority": Text("Sifat", "Priority"),
+    "by": Text("oleh", "by"),
+    "notification_informed": Text("Pemohon diberi tahu", "Applicant informed"),
+    "notification_rescheduled": Text("Jadwal ulang", "Rescheduled"),
+    "notification_declined": Text("Ditolak dengan jawaban", "Declined"),
+    "scheduled": Text("jadwal", "scheduled for"),
+    "audience": Text("Audiensi", "Audience"),
+    "missing": Text("berkas kurang", "missing documents"),
+    "report": Text("Laporan hasil", "Result report"),
+    "summary": Text("Ringkasan", "Summary"),
+    "advice": Text("Saran", "Advice"),
+    "input": Text("Masukan", "Input"),
+    "considerations": Text("Pertimbangan", "Considerations"),
+    "solutions": Text("Solusi", "Solutions"),
+    "recommendations": Text("Rekomendasi", "Recommendations"),
+    "closure": Text("Penutupan", "Closure"),
 }
 
 QUEUES: dict[str, Text] = {

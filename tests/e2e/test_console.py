@@ -28,7 +28,9 @@ expect.set_options(timeout=WAIT_MS)
 def console(system) -> Iterator[ServiceProcess]:
     urls = {name: system.url(name) for name in ("intake", "disposition", "sla", "reporting")}
     proc = ServiceProcess("console", {"AUDIENSI_SERVICE_URLS": json.dumps(urls),
-                                      "AUDIENSI_DATA_DIR": str(system.data_dir)},
+                                      "AUDIENSI_DATA_DIR": str(system.data_dir),
+                                      # a closed username stays closed through the test
+                                      "AUDIENSI_CONSOLE_BACKOFF_SECONDS": "60"},
                           system.data_dir / "logs")
     proc.start(timeout=60)
     yield proc
@@ -215,6 +217,9 @@ def test_letter_path_clicked_through_by_five_people_from_registration_to_closure
     queue_item(kabid, "to_forward", case_id)
     take(kabid, case_id, "report-forwarding", flash="Teruskan laporan")
     queue_item(kadis, "to_close", case_id)
+    step_form(kadis, case_id, "closure")  # the Head of Office reads the report first
+    expect(kadis.get_by_test_id("report")).to_contain_text("Ajukan melalui desa")
+    expect(kadis.get_by_test_id("report")).to_contain_text("Verifikasi DTKS")
     take(kadis, case_id, "closure", flash="Tutup kasus")
     shows(kadis, f"/kasus/{case_id}", "status", "ditutup")
     timeline = kadis.get_by_test_id("timeline").inner_text()
@@ -222,6 +227,20 @@ def test_letter_path_clicked_through_by_five_people_from_registration_to_closure
                  "ApplicantInformed", "AudienceHeld", "ResultReportSubmitted",
                  "ResultReportForwarded", "CaseClosed"):
         assert step in timeline, (step, timeline)
+
+
+def test_repeated_failed_sign_ins_are_slowed_down(new_context):
+    page = sign_in(new_context(), "ops", "salah")
+    for _ in range(3):
+        expect(page.get_by_test_id("sign-in-error")).to_have_text(
+            "Nama pengguna atau kata sandi salah.")
+        page.fill("#password", "salah lagi")
+        page.click("form[action='/masuk'] button[type=submit]")
+    # the fourth failure closed the name: even the right password waits now
+    page.fill("#password", PASSWORD)
+    page.click("form[action='/masuk'] button[type=submit]")
+    expect(page.get_by_test_id("sign-in-error")).to_contain_text("Terlalu banyak percobaan")
+    assert page.get_by_test_id("who").count() == 0
 
 
 def test_wrong_password_shows_a_message_and_sets_no_session(new_context):
