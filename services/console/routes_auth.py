@@ -38,9 +38,11 @@ async def sign_in(request: Request) -> Response:
     wait = c.backoff.wait(username, now)
     if wait > 0:
         log.info("sign-in refused: backing off", extra={"user": username})
-        return render(request, "masuk.html", {
+        response = render(request, "masuk.html", {
             "error": text("too_many", lang, seconds=math.ceil(wait)), "username": username},
             429)
+        response.headers["Retry-After"] = str(math.ceil(wait))
+        return response
     user = await asyncio.to_thread(c.accounts.verify, username, password) if username \
         else None
     if user is None:
