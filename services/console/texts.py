@@ -106,6 +106,20 @@ T: dict[str, Text] = {
     "solutions": Text("Solusi", "Solutions"),
     "recommendations": Text("Rekomendasi", "Recommendations"),
     "closure": Text("Penutupan", "Closure"),
+    "board": Text("Papan eskalasi", "Escalation board"),
+    "board_forbidden": Text("Papan eskalasi hanya untuk tim operasional, pimpinan dan "
+                            "sekretariat.", "The escalation board is for the ops team, the "
+                            "heads and the secretariat."),
+    "new_escalation": Text("Pembaruan eskalasi", "Escalation update"),
+    "open_escalations": Text("Eskalasi terbuka", "Open escalations"),
+    "acknowledged_escalations": Text("Sudah ditanggapi", "Acknowledged"),
+    "level": Text("Tingkat", "Level"),
+    "raised": Text("Muncul", "Raised"),
+    "acknowledge": Text("Tanggapi", "Acknowledge"),
+    "acknowledged": Text("Eskalasi ditanggapi oleh {name}.", "Escalation acknowledged by "
+                         "{name}."),
+    "taken_by": Text("Ditanggapi oleh", "Taken by"),
+    "note": Text("Catatan", "Note"),
 }
 
 QUEUES: dict[str, Text] = {

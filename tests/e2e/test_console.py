@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from services.console.forms import WIB
+from tests.e2e.client import TRANSIENT, Api
 from tests.support.kafka import total_messages
 from tests.support.services import ServiceProcess
 from tests.support.waiting import eventually_sync
@@ -227,6 +228,35 @@ def test_letter_path_clicked_through_by_five_people_from_registration_to_closure
                  "ApplicantInformed", "AudienceHeld", "ResultReportSubmitted",
                  "ResultReportForwarded", "CaseClosed"):
         assert step in timeline, (step, timeline)
+
+
+def test_ops_board_shows_escalations_live_and_names_who_acknowledged(new_context, system):
+    ops = signed_in(new_context(), "ops")
+    ops.get_by_test_id("board-link").click()
+    expect(ops.locator("#live[data-connected='1']")).to_be_attached()  # the relay is open
+    ops.evaluate("window.stayed = 'here'")
+    api = Api({name: system.url(name) for name in ("intake", "disposition", "sla",
+                                                    "reporting")})
+    case_id = api.letter_request()["case_id"]
+    api.letter_path_until_received(case_id)
+    api.step(case_id, "assignment", "kabid-rehsos", {"officer_id": "petugas-rehsos-1"})
+    # the inform clock (6 s here) reaches at-risk: the row appears without a reload
+    row = ops.locator(f"tr[data-escalation-case='{case_id}']").first
+    expect(row).to_be_visible()
+    assert ops.evaluate("window.stayed") == "here"
+    expect(ops.get_by_test_id("live")).to_contain_text("Pembaruan eskalasi")
+    escalation_id = row.get_attribute("data-escalation")
+    row.locator("input[name=note]").fill("ditangani")
+    row.locator("button[type=submit]").click()
+    expect(ops.get_by_test_id("flash")).to_contain_text("ditanggapi oleh Tim Operasional")
+    taken = ops.locator(f"tr[data-acknowledged='{escalation_id}'] [data-testid=taken-by]")
+    expect(taken).to_have_text("ops")
+
+    def acknowledged() -> bool:
+        items = api.get("sla", "/escalations", "ops", params={"state": "acknowledged"})
+        return escalation_id in {e["escalation_id"] for e in items["items"]}
+
+    eventually_sync(acknowledged, timeout=20, retry_on=TRANSIENT)
 
 
 def test_repeated_failed_sign_ins_are_slowed_down(new_context):
