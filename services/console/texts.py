@@ -120,6 +120,20 @@ T: dict[str, Text] = {
                          "{name}."),
     "taken_by": Text("Ditanggapi oleh", "Taken by"),
     "note": Text("Catatan", "Note"),
+    "dashboard": Text("Dasbor", "Dashboard"),
+    "dashboard_forbidden": Text("Dasbor hanya untuk analis dan Kepala Dinas.",
+                                "The dashboard is for analysts and the Head of Office."),
+    "from": Text("Dari tanggal", "From"),
+    "to": Text("Sampai tanggal", "To"),
+    "show": Text("Tampilkan", "Show"),
+    "csv": Text("Unduh kasus (CSV)", "Download cases (CSV)"),
+    "chart_volume": Text("Permohonan per saluran, pengaduan dan kunjungan per hari",
+                         "Requests by channel, complaints and visits per day"),
+    "chart_sla": Text("Kepatuhan tenggat per kebijakan", "SLA compliance per policy"),
+    "chart_lead": Text("Waktu tempuh sejak permohonan, per langkah",
+                       "Lead time from the request, per step"),
+    "chart_workload": Text("Beban kerja: kasus terbuka per bidang",
+                           "Workload: open cases per division"),
 }
 
 QUEUES: dict[str, Text] = {

@@ -203,8 +203,14 @@ def test_letter_path_clicked_through_by_five_people_from_registration_to_closure
 
     officer = signed_in(new_context(), "petugas-rehsos-1")
     item = queue_item(officer, "to_inform", case_id)
-    # the inform clock (6 s here): time left, or already over and counted negative
-    expect(item.locator(".badge")).to_contain_text(re.compile(r"sisa \d|lewat \u2212\d"))
+    # the inform clock (6 s here), once projected: time left, or over and counted negative
+    timed = re.compile(r"(sisa \d|lewat \u2212\d)")
+
+    def clocked() -> bool:
+        officer.goto("/")
+        return bool(timed.search(item.locator(".badge").inner_text()))
+
+    eventually_sync(clocked, timeout=30, every=0.5)
     take(officer, case_id, "notification",
          {"message": "Audiensi dijadwalkan", "scheduled_for": wib_input(timedelta(days=2))},
          {"channel": "telepon"}, "Beri tahu pemohon")
@@ -258,6 +264,31 @@ def test_ops_board_shows_escalations_live_and_names_who_acknowledged(new_context
         return escalation_id in {e["escalation_id"] for e in items["items"]}
 
     eventually_sync(acknowledged, timeout=20, retry_on=TRANSIENT)
+
+
+def test_dashboard_draws_each_chart_with_its_numbers_in_a_table_beside_it(new_context, system):
+    api = Api({name: system.url(name) for name in ("intake", "disposition", "sla",
+                                                    "reporting")})
+    api.letter_request()
+    analyst = signed_in(new_context(), "analis")
+    analyst.get_by_test_id("dashboard-link").click()
+    rows = analyst.locator("[data-testid=table-volume] tbody tr")
+
+    def counted() -> bool:
+        analyst.goto("/dasbor")
+        return rows.count() >= 1
+
+    eventually_sync(counted, timeout=30, every=0.5)
+    for panel in ("volume", "sla", "lead", "workload"):
+        chart = analyst.get_by_test_id(f"chart-{panel}")
+        expect(chart).to_have_attribute("data-drawn", "1")
+        expect(chart.locator("canvas")).to_be_attached()
+        expect(analyst.get_by_test_id(f"table-{panel}")).to_be_visible()
+    letters = int(analyst.locator("[data-testid=table-volume] tbody tr").last
+                  .locator("td").first.inner_text())
+    assert letters >= 1
+    csv = analyst.request.get("/dasbor/kasus.csv")
+    assert csv.status == 200 and csv.text().lstrip("\ufeff").startswith("case_id,")
 
 
 def test_repeated_failed_sign_ins_are_slowed_down(new_context):
