@@ -24,11 +24,13 @@ help:
 	@echo "make fuzz     schemathesis against every service's OpenAPI, FUZZ_EXAMPLES (default 1000) cases per operation"
 	@echo "make down     stop what 'make up' started"
 
-install: system-deps $(STAMPS)/venv $(KAFKA_JARS) $(STAMPS)/npm
+NODE_STAMP := node_modules/.package-lock.json
 
-# the console's browser libraries (htmx, ECharts): exact versions from package-lock.json
-$(STAMPS)/npm: package.json package-lock.json
-	@mkdir -p $(STAMPS)
+install: system-deps $(STAMPS)/venv $(KAFKA_JARS) $(NODE_STAMP)
+
+# the console's browser libraries (htmx, ECharts, axe-core): exact versions from
+# package-lock.json, in this checkout's node_modules/ (npm writes the stamp itself)
+$(NODE_STAMP): package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund
 	@touch $@
 

@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_play
 from services.console.forms import WIB
 from tests.e2e.client import TRANSIENT, Api
 from tests.support.kafka import total_messages
-from tests.support.services import ServiceProcess
+from tests.support.services import ROOT, ServiceProcess
 from tests.support.waiting import eventually_sync
 
 CHROMIUM = "/usr/bin/chromium"
@@ -58,8 +58,8 @@ def new_context(browser, console):
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda exc: errors.append(str(exc)))
 
-    def make() -> BrowserContext:
-        context = browser.new_context(base_url=console.url, locale="id-ID")
+    def make(**options) -> BrowserContext:
+        context = browser.new_context(base_url=console.url, locale="id-ID", **options)
         context.set_default_timeout(WAIT_MS)
         context.on("page", watch)
         made.append(context)
@@ -289,6 +289,44 @@ def test_dashboard_draws_each_chart_with_its_numbers_in_a_table_beside_it(new_co
     assert letters >= 1
     csv = analyst.request.get("/dasbor/kasus.csv")
     assert csv.status == 200 and csv.text().lstrip("\ufeff").startswith("case_id,")
+
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def serious_violations(page: Page) -> list[str]:
+    """axe-core's serious and critical findings on the page as it is now."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    assert result["testEngine"]["name"] == "axe-core" and result["url"] == page.url
+    return [f"{page.url}: {v['id']} ({v['impact']}): {v['help']} — "
+            f"{[n['target'] for n in v['nodes']][:3]}"
+            for v in result["violations"] if v["impact"] in ("serious", "critical")]
+
+
+def test_every_page_has_no_serious_or_critical_accessibility_violation(new_context, system):
+    api = Api({name: system.url(name) for name in ("intake", "disposition", "sla",
+                                                    "reporting")})
+    case_id = api.letter_request()["case_id"]
+    found: list[str] = []
+    # axe is injected as a script: only these browsers bypass the CSP, to run it
+    anonymous = new_context(bypass_csp=True).new_page()
+    anonymous.goto("/masuk")
+    found += serious_violations(anonymous)
+    for user, paths in {
+        "frontdesk": ["/", "/surat/baru", f"/kasus/{case_id}"],
+        "kadis": ["/", f"/kasus/{case_id}", "/dasbor", "/papan", "/keluar", "/?lang=en"],
+        "kabid-rehsos": ["/"], "petugas-rehsos-1": ["/"], "ops": ["/papan"],
+        "analis": ["/dasbor"],
+    }.items():
+        page = signed_in(new_context(bypass_csp=True), user)
+        if user == "kadis":
+            step_form(page, case_id, "disposition")  # a case page with its forms
+        for path in paths:
+            page.goto(path)
+            page.wait_for_load_state("networkidle")
+            found += serious_violations(page)
+    assert not found, "\n".join(found)
 
 
 def test_repeated_failed_sign_ins_are_slowed_down(new_context):
