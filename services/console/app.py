@@ -27,7 +27,7 @@ from . import routes_auth, routes_board, routes_case, routes_dashboard, routes_h
 from .accounts import Accounts, load_accounts
 from .pages import CsrfRefused, SignInNeeded, lang_of, redirect, render
 from .security import BrowserHeaders, Csrf
-from .texts import T, text
+from .texts import CHANNELS, EVENTS, T, label, text
 from .throttle import Backoff
 from .upstream import Upstream
 from .views import wib
@@ -74,6 +74,9 @@ def templates() -> Jinja2Templates:
     t = Jinja2Templates(directory=str(HERE / "templates"))
     t.env.globals["T"] = T
     t.env.filters["wib"] = wib
+    t.env.globals["EVENTS"] = EVENTS
+    t.env.globals["CHANNELS"] = CHANNELS
+    t.env.globals["label"] = label
     return t
 
 

@@ -167,6 +167,42 @@ STATUSES: dict[str, Text] = {
     "filed": Text("diajukan", "filed"), "verified": Text("diverifikasi", "verified"),
 }
 
+EVENTS: dict[str, Text] = {
+    "VisitorCheckedIn": Text("Tamu mengisi buku tamu", "Visitor checked in"),
+    "AudienceRequested": Text("Permohonan audiensi diajukan", "Audience requested"),
+    "RequestRegistered": Text("Permohonan diregistrasi", "Request registered"),
+    "CaseDisposed": Text("Didisposisi", "Disposed"),
+    "DispositionReturned": Text("Disposisi dikembalikan", "Disposition returned"),
+    "DispositionReceived": Text("Disposisi diterima", "Disposition received"),
+    "OfficerAssigned": Text("Petugas ditugaskan", "Officer assigned"),
+    "OfficerReassigned": Text("Petugas dialihkan", "Officer reassigned"),
+    "PreparationRecorded": Text("Persiapan dicatat", "Preparation recorded"),
+    "StaffReviewSubmitted": Text("Telaah staf diajukan", "Staff review submitted"),
+    "ApplicantInformed": Text("Pemohon diberi tahu", "Applicant informed"),
+    "AudienceRescheduled": Text("Audiensi dijadwal ulang", "Audience rescheduled"),
+    "AudienceDeclined": Text("Audiensi ditolak dengan jawaban", "Audience declined"),
+    "WalkInDirected": Text("Tamu diarahkan ke petugas", "Walk-in directed"),
+    "AudienceHeld": Text("Audiensi dilaksanakan", "Audience held"),
+    "ResultReportSubmitted": Text("Laporan hasil diajukan", "Result report submitted"),
+    "ResultReportReturned": Text("Laporan hasil dikembalikan", "Result report returned"),
+    "ResultReportForwarded": Text("Laporan hasil diteruskan", "Result report forwarded"),
+    "CaseClosed": Text("Kasus ditutup", "Case closed"),
+    "CaseCancelled": Text("Kasus dibatalkan", "Case cancelled"),
+    "RequestWithdrawn": Text("Permohonan ditarik", "Request withdrawn"),
+    "ClockStarted": Text("Tenggat mulai", "Clock started"),
+    "ClockStopped": Text("Tenggat berhenti", "Clock stopped"),
+    "ClockPaused": Text("Tenggat dijeda", "Clock paused"),
+    "ClockResumed": Text("Tenggat dilanjutkan", "Clock resumed"),
+    "ClockAtRisk": Text("Tenggat berisiko", "Clock at risk"),
+    "ClockBreached": Text("Tenggat terlewati", "Clock breached"),
+    "EscalationRaised": Text("Eskalasi muncul", "Escalation raised"),
+    "EscalationAcknowledged": Text("Eskalasi ditanggapi", "Escalation acknowledged"),
+    "EscalationResolved": Text("Eskalasi selesai", "Escalation resolved"),
+}
+CHANNELS: dict[str, Text] = {
+    "letter": Text("surat", "letter"), "walk_in": Text("datang langsung", "walk-in"),
+}
+
 
 def text(key: str, lang: str, **values) -> str:
     return T[key].get(lang).format(**values) if values else T[key].get(lang)
