@@ -23,7 +23,14 @@ from starlette.middleware.sessions import SessionMiddleware
 from chassis.org import Org, load_org
 from chassis.settings import Settings
 
-from . import routes_auth, routes_board, routes_case, routes_dashboard, routes_home
+from . import (
+    routes_auth,
+    routes_board,
+    routes_case,
+    routes_dashboard,
+    routes_guests,
+    routes_home,
+)
 from .accounts import Accounts, load_accounts
 from .pages import CsrfRefused, SignInNeeded, lang_of, redirect, render
 from .security import BrowserHeaders, Csrf
@@ -147,6 +154,7 @@ def build(settings: Settings) -> FastAPI:
         return render(request, "error.html", {"message": text("csrf", lang_of(request))},
                       403)
 
-    for module in (routes_auth, routes_home, routes_case, routes_board, routes_dashboard):
+    for module in (routes_auth, routes_home, routes_guests, routes_case, routes_board,
+                   routes_dashboard):
         api.include_router(module.router)
     return api

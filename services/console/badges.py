@@ -20,6 +20,7 @@ class Badge:
     words: str  # "Berisiko"
     remaining: str  # "sisa 2 j 05 m" / "lewat −0 j 12 m" / ""
     seconds: int | None  # signed seconds to due (negative: over)
+    live_due: str | None = None  # the due time, where the badge counts down in the browser
 
     @property
     def text(self) -> str:
@@ -63,7 +64,9 @@ def badge(sla_state: str | None, due_at: str | None, now: datetime, lang: str = 
     if seconds is not None and not stopped and state != "paused":
         remaining = (text("left", lang, time=duration(seconds)) if seconds >= 0
                      else text("over", lang, time="\u2212" + duration(seconds)))
-    return Badge(state or "none", ICONS.get(state, ICONS[None]), words, remaining, seconds)
+    live = due.isoformat() if due and remaining else None
+    return Badge(state or "none", ICONS.get(state, ICONS[None]), words, remaining, seconds,
+                 live)
 
 
 def by_next_breach(items: list[dict]) -> list[dict]:

@@ -118,6 +118,8 @@ STEPS: dict[str, Step] = {s.key: s for s in (
 )}
 
 OPTIONS_STATIC: dict[str, list[tuple[str, Text]]] = {
+    "identity_kinds": [("KTP", Text("KTP (NIK)", "KTP (NIK)")), ("SIM", Text("SIM", "SIM")),
+                       ("PASPOR", Text("Paspor", "Passport")), ("KITAS", Text("KITAS", "KITAS"))],
     "priorities": [("biasa", Text("Biasa", "Normal")), ("segera", Text("Segera", "Urgent")),
                    ("sangat_segera", Text("Sangat segera", "Very urgent"))],
     "contact_channels": [("telepon", Text("Telepon", "Phone")),
@@ -231,3 +233,50 @@ def letter_body(form: Any) -> dict[str, Any]:
         "letter": {"number": given("letter_number"), "dated": v["letter_dated"] or "",
                    "addressed_to": given("addressed_to"), "sender": given("sender")},
     }
+
+
+# -- the guest book (intake POST /visits) and a walk-in's request ----------------------------
+VISIT_FIELDS: tuple[Field, ...] = (
+    _f("name", "Nama tamu", "Visitor's name"),
+    _f("organization", "Instansi / organisasi", "Organisation", required=False),
+    _f("phone", "Telepon", "Phone", required=False),
+    _f("identity_kind", "Jenis identitas", "Identity document", "select",
+       options="identity_kinds", default="KTP"),
+    _f("identity_number", "Nomor identitas", "Identity number"),
+    _f("identity_valid_until", "Berlaku sampai (kosong: seumur hidup)",
+       "Valid until (empty: for life)", "date", False),
+    _f("purpose", "Keperluan", "Purpose of the visit", "textarea"),
+)
+WALK_IN_FIELDS: tuple[Field, ...] = (
+    _f("applicant_name", "Nama pemohon", "Applicant's name"),
+    _f("subject", "Perihal", "Subject"),
+    _f("purpose", "Maksud audiensi", "Purpose of the audience", "textarea"),
+    _f("participants", "Jumlah peserta", "Participants", "number", default="1"),
+    _f("urgent", "Mendesak (diarahkan ke petugas dalam 30 menit)",
+       "Urgent (directed to an officer within 30 minutes)", "checkbox", False),
+)
+
+
+def _values(fields: tuple[Field, ...], form: Any) -> dict[str, Any]:
+    return {f.name: value_of(f, form) for f in fields}
+
+
+def visit_body(form: Any) -> dict[str, Any]:
+    v = _values(VISIT_FIELDS, form)
+    identity: dict[str, Any] = {"kind": v["identity_kind"] or "KTP",
+                                "number": v["identity_number"] or ""}
+    if v["identity_valid_until"]:
+        identity["valid_until"] = v["identity_valid_until"]
+    out: dict[str, Any] = {"name": v["name"] or "", "purpose": v["purpose"] or "",
+                           "identity": identity}
+    for name in ("organization", "phone"):
+        if v[name]:
+            out[name] = v[name]
+    return out
+
+
+def walk_in_body(visit_id: str, form: Any) -> dict[str, Any]:
+    v = _values(WALK_IN_FIELDS, form)
+    return {"channel": "walk_in", "urgent": bool(v["urgent"]), "visit_id": visit_id,
+            "applicant": {"name": v["applicant_name"] or ""}, "purpose": v["purpose"] or "",
+            "form": {"subject": v["subject"] or "", "participants": v["participants"] or 1}}

@@ -4,7 +4,9 @@ refusal comes back as `Refused` with the service's problem+json texts."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +23,16 @@ log = logging.getLogger(__name__)
 
 SERVICES = ("intake", "disposition", "sla", "reporting")
 TOKEN_SECONDS = 300
+#: how long a call is tried again while the service answers 503 or cannot be reached; a
+#: command keeps its Idempotency-Key, so it is written once
+RETRY_FOR = 6.0
+
+
+def retry_after(r: httpx.Response) -> float:
+    try:
+        return min(max(float(r.headers.get("retry-after", "0.5")), 0.1), 1.0)
+    except ValueError:
+        return 0.5
 
 
 @dataclass
@@ -58,13 +70,22 @@ class Upstream:
                    "Accept": "application/json"}
         if method == "POST":
             headers["Idempotency-Key"] = key or str(uuid.uuid4())
-        try:
-            r = await self.http.request(method, self.urls[service] + path, json=json,
-                                        params=params, headers=headers)
-        except httpx.HTTPError as exc:
-            log.warning("upstream unreachable", extra={"service": service,
-                                                       "error": type(exc).__name__})
-            raise Refused(503, text("unreachable", lang, service=service)) from None
+        deadline = time.monotonic() + RETRY_FOR
+        while True:  # a 503 (service starting, broker moving) is tried again, same key
+            try:
+                r = await self.http.request(method, self.urls[service] + path, json=json,
+                                            params=params, headers=headers)
+            except httpx.HTTPError as exc:
+                if time.monotonic() < deadline:
+                    await asyncio.sleep(0.5)
+                    continue
+                log.warning("upstream unreachable", extra={"service": service,
+                                                           "error": type(exc).__name__})
+                raise Refused(503, text("unreachable", lang, service=service)) from None
+            if r.status_code == 503 and time.monotonic() < deadline:
+                await asyncio.sleep(retry_after(r))
+                continue
+            break
         if r.status_code >= 400:
             raise refusal(r, service, lang)
         return r.json() if r.content else {}

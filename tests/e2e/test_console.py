@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from services.console.forms import WIB
-from tests.e2e.client import TRANSIENT, Api
+from tests.e2e.client import NIK, TRANSIENT, Api
 from tests.support.kafka import total_messages
 from tests.support.services import ROOT, ServiceProcess
 from tests.support.waiting import eventually_sync
@@ -242,6 +242,43 @@ def test_letter_path_clicked_through_by_five_people_from_registration_to_closure
     expect(kadis.get_by_test_id("timeline")).to_contain_text("Kasus ditutup")
 
 
+def test_urgent_walk_in_checked_in_counted_down_live_and_directed(new_context):
+    front = signed_in(new_context(), "frontdesk")
+    front.get_by_test_id("guest-book").click()
+    visit = front.get_by_test_id("visit-form")
+    visit.locator("#name").fill("Siti Aminah")
+    visit.locator("#identity_number").fill(NIK)
+    visit.locator("#purpose").fill("Anak terlantar, mendesak")
+    visit.locator("button[type=submit]").click()
+    expect(front.get_by_test_id("flash")).to_contain_text("Kunjungan tercatat")
+    walk_in = front.get_by_test_id("walk-in-form")
+    walk_in.locator("#applicant_name").fill("Siti Aminah")
+    walk_in.locator("#subject").fill("Perlindungan anak")
+    walk_in.locator("#purpose").fill("Anak terlantar, mendesak")
+    walk_in.locator("#urgent").check()
+    walk_in.locator("button[type=submit]").click()
+    landed = front.locator("[data-case-id]").first
+    expect(landed).to_be_attached()
+    case_id = landed.get_attribute("data-case-id")
+    # the waiting walk-in's badge counts down in the page (its clock is 4 s here)
+    item = queue_item(front, "walk_ins_waiting", case_id)
+    badge = item.locator(".badge[data-due]")
+
+    def clocked() -> bool:
+        front.goto("/")
+        return badge.count() == 1
+
+    eventually_sync(clocked, timeout=30, every=0.5)
+    first = badge.inner_text()
+    expect(badge).not_to_have_text(first)  # changed without a reload
+    expect(badge).to_have_attribute("data-sla", "breached")
+    expect(badge.locator(".remaining")).to_contain_text("lewat \u2212")
+    take(front, case_id, "direction", select={"officer_id": "petugas-rehsos-2"},
+         flash="Arahkan ke petugas")
+    front.goto("/tamu")
+    expect(front.get_by_test_id("guest-book")).to_contain_text("Siti Aminah")
+
+
 def test_ops_board_shows_escalations_live_and_names_who_acknowledged(new_context, system):
     ops = signed_in(new_context(), "ops")
     ops.get_by_test_id("board-link").click()
@@ -254,7 +291,7 @@ def test_ops_board_shows_escalations_live_and_names_who_acknowledged(new_context
     api.step(case_id, "assignment", "kabid-rehsos", {"officer_id": "petugas-rehsos-1"})
     # the inform clock (6 s here) reaches at-risk: the row appears without a reload
     row = ops.locator(f"tr[data-escalation-case='{case_id}']").first
-    expect(row).to_be_visible()
+    expect(row).to_be_visible(timeout=60_000)  # sla, then reporting's feed, under load
     assert ops.evaluate("window.stayed") == "here"
     expect(ops.get_by_test_id("live")).to_contain_text("Pembaruan eskalasi")
     escalation_id = row.get_attribute("data-escalation")
