@@ -27,6 +27,7 @@ from . import (
     routes_auth,
     routes_board,
     routes_case,
+    routes_complaints,
     routes_dashboard,
     routes_guests,
     routes_home,
@@ -34,7 +35,7 @@ from . import (
 from .accounts import Accounts, load_accounts
 from .pages import CsrfRefused, SignInNeeded, lang_of, redirect, render
 from .security import BrowserHeaders, Csrf
-from .texts import CHANNELS, EVENTS, T, label, text
+from .texts import CHANNELS, EVENTS, STATUSES, T, label, text
 from .throttle import Backoff
 from .upstream import Upstream
 from .views import wib
@@ -84,6 +85,7 @@ def templates() -> Jinja2Templates:
     t.env.globals["EVENTS"] = EVENTS
     t.env.globals["CHANNELS"] = CHANNELS
     t.env.globals["label"] = label
+    t.env.globals["STATUSES"] = STATUSES
     return t
 
 
@@ -154,7 +156,7 @@ def build(settings: Settings) -> FastAPI:
         return render(request, "error.html", {"message": text("csrf", lang_of(request))},
                       403)
 
-    for module in (routes_auth, routes_home, routes_guests, routes_case, routes_board,
-                   routes_dashboard):
+    for module in (routes_auth, routes_home, routes_guests, routes_case, routes_complaints,
+                   routes_board, routes_dashboard):
         api.include_router(module.router)
     return api

@@ -118,6 +118,10 @@ STEPS: dict[str, Step] = {s.key: s for s in (
 )}
 
 OPTIONS_STATIC: dict[str, list[tuple[str, Text]]] = {
+    "complaint_channels": [("in_person", Text("Datang langsung", "In person")),
+                           ("letter", Text("Surat", "Letter")),
+                           ("website", Text("Situs web", "Website")),
+                           ("sp4n_lapor", Text("SP4N-LAPOR!", "SP4N-LAPOR!"))],
     "identity_kinds": [("KTP", Text("KTP (NIK)", "KTP (NIK)")), ("SIM", Text("SIM", "SIM")),
                        ("PASPOR", Text("Paspor", "Passport")), ("KITAS", Text("KITAS", "KITAS"))],
     "priorities": [("biasa", Text("Biasa", "Normal")), ("segera", Text("Segera", "Urgent")),
@@ -280,3 +284,59 @@ def walk_in_body(visit_id: str, form: Any) -> dict[str, Any]:
     return {"channel": "walk_in", "urgent": bool(v["urgent"]), "visit_id": visit_id,
             "applicant": {"name": v["applicant_name"] or ""}, "purpose": v["purpose"] or "",
             "form": {"subject": v["subject"] or "", "participants": v["participants"] or 1}}
+
+
+# -- complaints (intake /complaints) --------------------------------------------------------
+COMPLAINT_FIELDS: tuple[Field, ...] = (
+    _f("channel", "Saluran", "Channel", "select", options="complaint_channels",
+       default="in_person"),
+    _f("lapor_tracking_id", "Nomor LAPOR! (jika dari SP4N-LAPOR!)",
+       "LAPOR! tracking id (from SP4N-LAPOR!)", required=False),
+    _f("identity_kind", "Jenis identitas pelapor", "Complainant's identity document", "select",
+       False, "identity_kinds"),
+    _f("identity_number", "Nomor identitas pelapor", "Complainant's identity number",
+       required=False),
+    _f("anonymous", "Anonim", "Anonymous", "checkbox", False),
+    _f("confidential", "Rahasia (isi hanya untuk sekretariat dan Kepala Dinas)",
+       "Confidential (content for the secretariat and the Head of Office only)", "checkbox",
+       False),
+    _f("subject", "Perihal", "Subject"),
+    _f("content", "Isi pengaduan", "The complaint", "textarea"),
+)
+
+#: complaint steps: key -> (path under /complaints/{id}/, label, fields, states it fits)
+COMPLAINT_STEPS: dict[str, Step] = {s.key: s for s in (
+    Step("verification", "verification", Text("Verifikasi", "Verify"), "intake",
+         (_f("note", "Catatan", "Note", "textarea", False),)),
+    Step("response", "response", Text("Jawab", "Respond"), "intake",
+         (_f("response", "Jawaban", "Response", "textarea"),)),
+    Step("closure", "closure", Text("Tutup pengaduan", "Close the complaint"), "intake",
+         (_f("resolution", "Penyelesaian", "Resolution", "textarea"),)),
+)}
+COMPLAINT_NEXT = {"filed": ("verification", "closure"), "verified": ("response", "closure"),
+                  "responded": ("closure",)}
+
+
+def complaint_body(form: Any) -> dict[str, Any]:
+    v = _values(COMPLAINT_FIELDS, form)
+    out: dict[str, Any] = {"channel": v["channel"] or "in_person",
+                           "anonymous": bool(v["anonymous"]),
+                           "confidential": bool(v["confidential"]),
+                           "subject": v["subject"] or "", "content": v["content"] or ""}
+    if v["identity_number"]:
+        out["identity"] = {"kind": v["identity_kind"] or "KTP", "number": v["identity_number"]}
+    if v["lapor_tracking_id"]:
+        out["lapor_tracking_id"] = v["lapor_tracking_id"]
+    return out
+
+
+def complaint_step_body(step: str, form: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for f in COMPLAINT_STEPS[step].fields:
+        value = value_of(f, form)
+        if value is None:
+            if f.required:
+                out[f.name] = ""
+            continue
+        out[f.name] = value
+    return out

@@ -120,6 +120,14 @@ T: dict[str, Text] = {
                          "{name}."),
     "taken_by": Text("Ditanggapi oleh", "Taken by"),
     "note": Text("Catatan", "Note"),
+    "complaints": Text("Pengaduan", "Complaints"),
+    "complaints_forbidden": Text("Pengaduan ditangani oleh front office, sekretariat dan "
+                                 "Kepala Dinas.", "Complaints are handled by the front "
+                                 "office, the secretariat and the Head of Office."),
+    "file_complaint": Text("Catat pengaduan", "File a complaint"),
+    "complaint_filed": Text("Pengaduan tercatat dengan nomor {tracking}.",
+                            "Complaint filed with tracking number {tracking}."),
+    "confidential": Text("rahasia", "confidential"),
     "guest_book": Text("Buku tamu", "Guest book"),
     "guests_forbidden": Text("Buku tamu diisi oleh petugas front office.",
                              "The guest book is kept by the front office."),
@@ -176,6 +184,7 @@ STATUSES: dict[str, Text] = {
     "declined": Text("ditolak dengan jawaban", "declined"),
     "withdrawn": Text("ditarik", "withdrawn"), "cancelled": Text("dibatalkan", "cancelled"),
     "filed": Text("diajukan", "filed"), "verified": Text("diverifikasi", "verified"),
+    "responded": Text("dijawab", "responded"),
 }
 
 EVENTS: dict[str, Text] = {

@@ -71,7 +71,8 @@ def new_context(browser, console):
     for context in made:
         context.close()
     # a refused answer (4xx) shown on purpose is logged by the browser as a failed load
-    real = [e for e in errors if "the server responded with a status of 4" not in e]
+    real = [e for e in errors if "the server responded with a status of 4" not in e
+            and "Response Status Error Code 4" not in e]
     assert not real, real
 
 
@@ -277,6 +278,46 @@ def test_urgent_walk_in_checked_in_counted_down_live_and_directed(new_context):
          flash="Arahkan ke petugas")
     front.goto("/tamu")
     expect(front.get_by_test_id("guest-book")).to_contain_text("Siti Aminah")
+
+
+def test_complaint_filed_verified_responded_and_closed(new_context):
+    front = signed_in(new_context(), "frontdesk")
+    front.get_by_test_id("complaints-link").click()
+    form = front.get_by_test_id("complaint-form")
+    form.locator("select[name=channel]").select_option("sp4n_lapor")
+    form.locator("[name=lapor_tracking_id]").fill("LAPOR-2026-0042")
+    form.locator("[name=subject]").fill("Pelayanan lambat")
+    form.locator("[name=content]").fill("Surat saya belum dijawab")
+    form.locator("button[type=submit]").click()
+    # without an identity (and not anonymous) intake refuses: its reason, in Indonesian
+    expect(front.get_by_test_id("refused")).to_contain_text("memerlukan dokumen identitas")
+    form = front.get_by_test_id("complaint-form")
+    form.locator("select[name=identity_kind]").select_option("KTP")
+    form.locator("[name=identity_number]").fill(NIK)
+    form.locator("button[type=submit]").click()
+    expect(front.get_by_test_id("flash")).to_contain_text("Pengaduan tercatat dengan nomor")
+    tracking = front.get_by_test_id("flash").inner_text().rsplit(" ", 1)[-1].rstrip(".")
+
+    secretariat = signed_in(new_context(), "sekretariat")
+    complaint = secretariat.locator(f"section[data-tracking='{tracking}']")
+
+    def in_state(label: str) -> bool:
+        secretariat.goto("/pengaduan")
+        return complaint.count() == 1 and \
+            complaint.get_by_test_id("complaint-state").inner_text() == label
+
+    for step, fill, before, flash in (
+            ("verification", {}, "diajukan", "Verifikasi"),
+            ("response", {"response": "Sudah dijadwalkan audiensi"}, "diverifikasi", "Jawab"),
+            ("closure", {"resolution": "Selesai"}, "dijawab", "Tutup pengaduan")):
+        eventually_sync(lambda before=before: in_state(before), timeout=30, every=0.5)
+        step_form = complaint.locator(f"form[data-step='{step}']")
+        complaint.locator("summary", has_text=flash).click()
+        for name, value in fill.items():
+            step_form.locator(f"[name={name}]").fill(value)
+        step_form.locator("button[type=submit]").click()
+        expect(secretariat.get_by_test_id("flash")).to_contain_text(f"Tersimpan: {flash}")
+    eventually_sync(lambda: in_state("ditutup"), timeout=30, every=0.5)
 
 
 def test_ops_board_shows_escalations_live_and_names_who_acknowledged(new_context, system):
