@@ -23,7 +23,9 @@ from tests.support.waiting import eventually_sync
 
 CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "audiensi"
-WAIT_MS = 30_000
+#: upper bounds (never sleeps): the machine may be shared, and a read model lags under load
+WAIT_MS = 60_000
+CATCH_UP = 90.0
 expect.set_options(timeout=WAIT_MS)
 
 
@@ -35,7 +37,7 @@ def console(system) -> Iterator[ServiceProcess]:
                                       # a closed username stays closed through the test
                                       "AUDIENSI_CONSOLE_BACKOFF_SECONDS": "60"},
                           system.data_dir / "logs")
-    proc.start(timeout=60)
+    proc.start(timeout=120)
     yield proc
     proc.stop()
 
@@ -99,7 +101,7 @@ def queue_item(page: Page, queue: str, case_id: str):
         page.goto("/")
         return item.count() == 1
 
-    eventually_sync(shown, timeout=30, every=0.5)
+    eventually_sync(shown, timeout=CATCH_UP, every=0.5)
     return item
 
 
@@ -110,7 +112,7 @@ def step_form(page: Page, case_id: str, step: str):
         page.goto(f"/kasus/{case_id}")
         return form.count() == 1
 
-    eventually_sync(offered, timeout=30, every=0.5)
+    eventually_sync(offered, timeout=CATCH_UP, every=0.5)
     return form
 
 
@@ -128,7 +130,7 @@ def shows(page: Page, url: str, test_id: str, wanted: str) -> None:
         page.goto(url)
         return wanted in (page.get_by_test_id(test_id).all_inner_texts() or [""])[0]
 
-    eventually_sync(now_shown, timeout=30, every=0.5)
+    eventually_sync(now_shown, timeout=CATCH_UP, every=0.5)
 
 
 def csrf_token(page: Page) -> str:
@@ -213,7 +215,7 @@ def test_letter_path_clicked_through_by_five_people_from_registration_to_closure
         officer.goto("/")
         return bool(timed.search(item.locator(".badge").inner_text()))
 
-    eventually_sync(clocked, timeout=30, every=0.5)
+    eventually_sync(clocked, timeout=CATCH_UP, every=0.5)
     take(officer, case_id, "notification",
          {"message": "Audiensi dijadwalkan", "scheduled_for": wib_input(timedelta(days=2))},
          {"channel": "telepon"}, "Beri tahu pemohon")
@@ -269,7 +271,7 @@ def test_urgent_walk_in_checked_in_counted_down_live_and_directed(new_context):
         front.goto("/")
         return badge.count() == 1
 
-    eventually_sync(clocked, timeout=30, every=0.5)
+    eventually_sync(clocked, timeout=CATCH_UP, every=0.5)
     first = badge.inner_text()
     expect(badge).not_to_have_text(first)  # changed without a reload
     expect(badge).to_have_attribute("data-sla", "breached")
@@ -310,14 +312,14 @@ def test_complaint_filed_verified_responded_and_closed(new_context):
             ("verification", {}, "diajukan", "Verifikasi"),
             ("response", {"response": "Sudah dijadwalkan audiensi"}, "diverifikasi", "Jawab"),
             ("closure", {"resolution": "Selesai"}, "dijawab", "Tutup pengaduan")):
-        eventually_sync(lambda before=before: in_state(before), timeout=30, every=0.5)
+        eventually_sync(lambda before=before: in_state(before), timeout=CATCH_UP, every=0.5)
         step_form = complaint.locator(f"form[data-step='{step}']")
         complaint.locator("summary", has_text=flash).click()
         for name, value in fill.items():
             step_form.locator(f"[name={name}]").fill(value)
         step_form.locator("button[type=submit]").click()
         expect(secretariat.get_by_test_id("flash")).to_contain_text(f"Tersimpan: {flash}")
-    eventually_sync(lambda: in_state("ditutup"), timeout=30, every=0.5)
+    eventually_sync(lambda: in_state("ditutup"), timeout=CATCH_UP, every=0.5)
 
 
 def test_ops_board_shows_escalations_live_and_names_who_acknowledged(new_context, system):
@@ -332,7 +334,7 @@ def test_ops_board_shows_escalations_live_and_names_who_acknowledged(new_context
     api.step(case_id, "assignment", "kabid-rehsos", {"officer_id": "petugas-rehsos-1"})
     # the inform clock (6 s here) reaches at-risk: the row appears without a reload
     row = ops.locator(f"tr[data-escalation-case='{case_id}']").first
-    expect(row).to_be_visible(timeout=60_000)  # sla, then reporting's feed, under load
+    expect(row).to_be_visible(timeout=CATCH_UP * 1000)  # sla, then reporting's feed
     assert ops.evaluate("window.stayed") == "here"
     expect(ops.get_by_test_id("live")).to_contain_text("Pembaruan eskalasi")
     escalation_id = row.get_attribute("data-escalation")
@@ -346,7 +348,7 @@ def test_ops_board_shows_escalations_live_and_names_who_acknowledged(new_context
         items = api.get("sla", "/escalations", "ops", params={"state": "acknowledged"})
         return escalation_id in {e["escalation_id"] for e in items["items"]}
 
-    eventually_sync(acknowledged, timeout=20, retry_on=TRANSIENT)
+    eventually_sync(acknowledged, timeout=CATCH_UP, retry_on=TRANSIENT)
 
 
 def test_dashboard_draws_each_chart_with_its_numbers_in_a_table_beside_it(new_context, system):
@@ -361,7 +363,7 @@ def test_dashboard_draws_each_chart_with_its_numbers_in_a_table_beside_it(new_co
         analyst.goto("/dasbor")
         return rows.count() >= 1
 
-    eventually_sync(counted, timeout=30, every=0.5)
+    eventually_sync(counted, timeout=CATCH_UP, every=0.5)
     for panel in ("volume", "sla", "lead", "workload"):
         chart = analyst.get_by_test_id(f"chart-{panel}")
         expect(chart).to_have_attribute("data-drawn", "1")
