@@ -43,6 +43,7 @@ def test_sign_in_page_sets_only_the_csrf_cookie_under_a_strict_policy(client):
     csp = r.headers["content-security-policy"]
     assert "script-src 'self'" in csp and "'unsafe-inline'" not in csp
     assert "frame-ancestors 'none'" in csp
+    assert r.headers["server-timing"].startswith("app;dur=")  # read by bench/console_bench
     cookie = r.headers["set-cookie"]
     assert cookie.startswith("audiensi_csrf=") and "HttpOnly" in cookie
     assert "samesite=lax" in cookie.lower()
