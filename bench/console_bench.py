@@ -89,7 +89,7 @@ def sign_in(base: str, user: str) -> httpx.Client:
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     r = client.post("/masuk", data={"username": user, "password": "audiensi",
                                     "csrf_token": token})
-    r.raise_for_status()
+    assert r.status_code == 303 and r.headers["location"] == "/", (user, r.status_code)
     return client
 
 
