@@ -41,7 +41,11 @@
     ["EscalationRaised", "EscalationAcknowledged", "EscalationResolved"].forEach(function (n) {
       source.addEventListener(n, on);
     });
-    source.addEventListener("open", function () { live.setAttribute("data-connected", "1"); });
+    source.addEventListener("open", function () {
+      // what was raised between the page and the stream (or while reconnecting) is shown too
+      live.setAttribute("data-connected", "1");
+      refresh();
+    });
   }
 
   document.addEventListener("DOMContentLoaded", start);
