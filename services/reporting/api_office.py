@@ -55,6 +55,12 @@ async def case_file(
     case_id: str, rt: RuntimeDep,
     principal: Annotated[Principal, Depends(require_roles(*ANY_STAFF))],
 ) -> dict:
+    return await readable_file(rt, case_id, principal)
+
+
+async def readable_file(rt, case_id: str, principal: Principal) -> dict:
+    """The case file, opened, for a reader allowed it (403 otherwise; unknown: 404): the
+    rule of `/cases/{id}/file` and of the printed documents."""
     if not principal.has_any(FILE_ROLES):
         raise Forbidden(NOT_ON_FILE)
     doc = await rt.reader.doc(case_id)

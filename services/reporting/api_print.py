@@ -4,19 +4,16 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
 from chassis.auth import ANY_STAFF, Principal, require_roles
 from chassis.org import load_org
-from chassis.problems import Forbidden, NotFound
 
 from . import printing
-from .api_office import FILE_ROLES
-from .casefile import build, may_read
+from .api_office import readable_file
 from .deps import RuntimeDep
-from .texts import CASE_NOT_FOUND, NOT_ON_FILE
 
 router = APIRouter(tags=["office"])
 LETTERHEAD = "letterhead.yaml"  # beside org.yaml in config/
@@ -26,15 +23,6 @@ PDF = {200: {"description": "an A4 PDF",
              "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}}
 
 
-async def _file(rt, case_id: str, principal: Principal) -> dict[str, Any]:
-    if not principal.has_any(FILE_ROLES):
-        raise Forbidden(NOT_ON_FILE)
-    doc = await rt.reader.doc(case_id)
-    if doc is None or not doc.view or doc.view["kind"] != "case":
-        raise NotFound(CASE_NOT_FOUND)
-    if not may_read(principal, doc.view):
-        raise Forbidden(NOT_ON_FILE)
-    return await rt.personal.open(build(doc))
 
 
 def _lookups(rt):
@@ -58,7 +46,7 @@ async def receipt(case_id: str, rt: RuntimeDep, principal: Staff,
                   code: Annotated[str | None, Query(max_length=32,
                                                     pattern=r"^[A-Za-z0-9-]+$")] = None
                   ) -> Response:
-    f = await _file(rt, case_id, principal)
+    f = await readable_file(rt, case_id, principal)
     head, names, _ = _lookups(rt)
     return await _pdf(printing.receipt_html(f, head, names, code), f"tanda-terima-{case_id}.pdf")
 
@@ -66,7 +54,7 @@ async def receipt(case_id: str, rt: RuntimeDep, principal: Staff,
 @router.get("/cases/{case_id}/disposition-sheet.pdf", response_class=Response, responses=PDF,
             summary="Lembar disposisi (disposition sheet), A4 PDF")
 async def disposition_sheet(case_id: str, rt: RuntimeDep, principal: Staff) -> Response:
-    f = await _file(rt, case_id, principal)
+    f = await readable_file(rt, case_id, principal)
     head, names, divisions = _lookups(rt)
     return await _pdf(printing.disposition_sheet_html(f, head, names, divisions),
                       f"lembar-disposisi-{case_id}.pdf")
@@ -75,7 +63,7 @@ async def disposition_sheet(case_id: str, rt: RuntimeDep, principal: Staff) -> R
 @router.get("/cases/{case_id}/report.pdf", response_class=Response, responses=PDF,
             summary="Laporan Hasil Audiensi (result report), A4 PDF")
 async def report(case_id: str, rt: RuntimeDep, principal: Staff) -> Response:
-    f = await _file(rt, case_id, principal)
+    f = await readable_file(rt, case_id, principal)
     head, names, divisions = _lookups(rt)
     return await _pdf(printing.report_html(f, head, names, divisions),
                       f"laporan-hasil-{case_id}.pdf")
