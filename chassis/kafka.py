@@ -137,3 +137,15 @@ async def source_partitions(consumer: AIOKafkaConsumer, topics: list[str],
             raise RuntimeError(f"topics without metadata: {sorted(missing)}")
         await consumer._client.force_metadata_update()  # noqa: SLF001 - no public API
         await asyncio.sleep(0.2)
+
+
+async def producer_knows(app, topics: list[str]) -> None:
+    """Wait until the faust app's producer has metadata for `topics` (a table's changelog,
+    created while the app starts). faust hashes a table write's key to a changelog partition
+    from the producer's metadata, and a topic it does not know yet is a TypeError inside
+    aiokafka that crashes the agent for good (seen in SLA under load: its clocks stopped
+    starting). aiokafka's `partitions_for` asks the broker until it knows the topic; faust
+    exposes its aiokafka producer only through `_ensure_producer`, hence the private call."""
+    producer = app.producer._ensure_producer()  # noqa: SLF001 - no public API
+    for topic in topics:
+        await producer.partitions_for(topic)

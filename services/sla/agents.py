@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from chassis.kafka import producer_knows
 from services.sla.processor import Processor
 from services.sla.ticker import Ticker
 
@@ -26,6 +27,8 @@ def register(app, stream_topic, table, processor: Processor, ticker: Ticker,
              tick_interval: float, fold) -> None:
     @app.agent(stream_topic, name="sla-clocks")
     async def clocks(stream):
+        # a table write before the producer knows the changelog topic would crash the agent
+        await producer_knows(app, [table.changelog_topic.get_topic_name()])
         async for batch in stream.take_events(BATCH_MAX, within=BATCH_WITHIN):
             for partition in sorted({event.message.partition for event in batch}):
                 await fold.ensure(partition)  # the own events first (chassis.durability)
