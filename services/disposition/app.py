@@ -9,6 +9,7 @@ from chassis.clock import SystemClock
 from chassis.commands import CommandBus, Publisher
 from chassis.durability import co_partitioned_fold
 from chassis.faults import Faults
+from chassis.kafka import producer_knows
 from chassis.pipeline import AgentIO
 from chassis.settings import Settings
 from chassis.streams import commands_topic, make_faust_app
@@ -37,6 +38,8 @@ def build(settings: Settings, *, instance: str | None = None, clock=None) -> Fas
 
     @app.agent(inbox, name=f"{SERVICE}-cases")
     async def process(stream):
+        # a table write before the producer knows the changelog topic would crash the agent
+        await producer_knows(app, [cases.changelog_topic.get_topic_name()])
         async for event in stream.events():
             await worker.on_event(event)
 
