@@ -8,7 +8,7 @@ import pytest
 
 from chassis import authz_matrix as m
 from chassis.org import load_org
-from chassis.settings import Settings, get_settings
+from chassis.settings import DEFAULT_PORTS, Settings, get_settings
 from services.disposition.app import build as build_disposition
 from services.intake.app import build as build_intake
 from services.reporting.app import build as build_reporting
@@ -40,6 +40,12 @@ def test_the_table_has_a_row_for_every_route_of_the_service_and_no_other(apps, s
     assert in_schema - table == set(), f"{service}: routes without a row in the matrix"
     assert table - in_schema - m.NOT_IN_SCHEMA == set(), f"{service}: rows of no route"
     assert table >= m.NOT_IN_SCHEMA  # /metrics is asked too
+
+
+def test_every_service_has_rows_or_says_why_not():
+    assert set(m.SERVICES) | set(m.NOT_YET) == set(DEFAULT_PORTS)
+    assert not set(m.SERVICES) & set(m.NOT_YET)
+    assert {r.service for r in m.ROUTES} == set(m.SERVICES)
 
 
 def test_no_route_has_two_rows():
