@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from stack.kafka import KafkaServer
+from stack.objectstore import ObjectStoreServer
 from stack.redis import RedisServer
 from stack.supervisor import SERVICES, Supervisor, default_specs
 from tests.support.kafka import signed_in
@@ -80,12 +81,16 @@ class System:
 
 
 @contextmanager
-def running_system(data_dir: Path, policies_text: str) -> Iterator[System]:
-    """Kafka, Redis and the four services as separate processes, stopped on exit."""
+def running_system(data_dir: Path, policies_text: str,
+                   documents: bool = False) -> Iterator[System]:
+    """Kafka, Redis and the four services as separate processes, stopped on exit; with
+    `documents`, also the local object store and the documents service."""
     policies = data_dir / "sla-policies.yaml"
     policies.write_text(policies_text)
     kafka = KafkaServer(data_dir, free_port(), free_port())
     redis = RedisServer(data_dir, free_port())
+    store = ObjectStoreServer(data_dir, free_port(), bucket="audiensi-e2e") if documents \
+        else None
     env = {
         "AUDIENSI_KAFKA_BOOTSTRAP": kafka.bootstrap,
         "AUDIENSI_REDIS_URL": redis.url,
@@ -96,9 +101,13 @@ def running_system(data_dir: Path, policies_text: str) -> Iterator[System]:
         "AUDIENSI_REPORTING_PUBLIC_STATUS_RATE": f"{PUBLIC_STATUS_LIMIT}/60",
     }
     env.update(kafka.signin_env())  # the supervisor gives each service its own principal
-    ports = {name: free_port() for name in SERVICES}
-    supervisor = Supervisor(default_specs(ports), data_dir, env=env)
+    names = (*SERVICES, "documents") if documents else SERVICES
+    ports = {name: free_port() for name in names}
+    supervisor = Supervisor(default_specs(ports, names), data_dir, env=env)
     try:
+        if store is not None:
+            store.start(timeout=90)
+            supervisor.env.update(store.env())
         redis.start()
         kafka.start(timeout=180)
         supervisor.start_all()
@@ -109,6 +118,8 @@ def running_system(data_dir: Path, policies_text: str) -> Iterator[System]:
         supervisor.stop_all()
         kafka.stop()
         redis.stop()
+        if store is not None:
+            store.stop()
 
 
 @pytest.fixture(scope="module")

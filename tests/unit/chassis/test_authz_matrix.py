@@ -10,6 +10,7 @@ from chassis import authz_matrix as m
 from chassis.org import load_org
 from chassis.settings import DEFAULT_PORTS, Settings, get_settings
 from services.disposition.app import build as build_disposition
+from services.documents.app import build as build_documents
 from services.intake.app import build as build_intake
 from services.reporting.app import build as build_reporting
 from services.sla.app import build as build_sla
@@ -25,6 +26,7 @@ def apps(tmp_path_factory):
         "disposition": build_disposition(Settings(data_dir=tmp)),
         "sla": build_sla(Settings(data_dir=tmp)),
         "reporting": build_reporting(Settings(data_dir=tmp)),
+        "documents": build_documents(Settings(data_dir=tmp)),
     }
 
 
@@ -33,7 +35,7 @@ def served(app) -> set[tuple[str, str]]:
             for method in ops if method in METHODS}
 
 
-@pytest.mark.parametrize("service", ["intake", "disposition", "sla", "reporting"])
+@pytest.mark.parametrize("service", m.SERVICES)
 def test_the_table_has_a_row_for_every_route_of_the_service_and_no_other(apps, service):
     table = {(r.method, r.path) for r in m.ROUTES if r.service == service}
     in_schema = served(apps[service])
