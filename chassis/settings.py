@@ -13,7 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 ROOT = Path(__file__).resolve().parent.parent
 
 DEFAULT_PORTS = {"intake": 8001, "disposition": 8002, "sla": 8003, "reporting": 8004,
-                 "documents": 8005}
+                 "documents": 8005, "console": 8000}
 
 DEV_JWT_SECRET = "audiensi-dev-secret-change-me-in-production"
 #: the shortest HMAC secret accepted in production: the hash's output size (RFC 7518 3.2)
@@ -78,6 +78,21 @@ class Settings(BaseSettings):
     s3_region: str = "us-east-1"
     #: the largest document accepted, in bytes (more: 413, nothing stored)
     documents_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+
+    console_port: int = DEFAULT_PORTS["console"]
+
+    #: the web console (services/console): where it calls each service's API (default
+    #: http://127.0.0.1:<port>), the key that signs its session and CSRF cookies (a random
+    #: one per process outside production), and the local accounts (a YAML file
+    #: {user id: argon2id hash}; unset outside production: every seeded user, `audiensi`)
+    service_urls: dict[str, str] = Field(default_factory=dict)
+    console_session_secret: str | None = Field(default=None, repr=False)
+    console_accounts: Path | None = None
+    console_session_hours: float = Field(default=12.0, gt=0)
+    #: failed sign-ins of one username: the first 3 are free, then base * 2^k seconds closed
+    console_backoff_seconds: float = Field(default=1.0, gt=0)
+    #: the npm packages the console serves (`npm ci` puts them in node_modules/)
+    console_assets: Path = ROOT / "node_modules"
 
     topic_partitions: int = 6
     replication_factor: int = 1

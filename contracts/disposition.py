@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AwareDatetime, Field
 
 from .base import Event
+from .sealed import Sealed
 from .topics import DISPOSITION
 from .upcasting import upcaster
 
@@ -87,7 +88,8 @@ class AudienceHeld(Event):
     type: Literal["AudienceHeld"] = "AudienceHeld"
     case_id: str
     held_at: AwareDatetime
-    attendees: list[str] = Field(default_factory=list)
+    #: private persons' names: sealed under the case's key (`contracts.sealed`)
+    attendees: list[Sealed] = Field(default_factory=list)
     accompanied_by: list[str] = Field(default_factory=list)
     documents_complete: bool = True
     missing_documents: list[str] = Field(default_factory=list)

@@ -59,7 +59,7 @@ def samples() -> list:
         d.ApplicantInformed(case_id=CASE, channel="phone", message="jadwal", scheduled_for=T,
                             informed_by="petugas-rehsos-1"),
         d.WalkInDirected(case_id=CASE, officer_id="petugas-rehsos-1", directed_by="frontdesk"),
-        d.AudienceHeld(case_id=CASE, held_at=T, attendees=["Budi"]),
+        d.AudienceHeld(case_id=CASE, held_at=T, attendees=[sealed("Budi")]),
         d.ResultReportSubmitted(case_id=CASE, summary="hasil", advice="saran", input="masukan",
                                 considerations="pertimbangan", solutions="solusi",
                                 recommendations=["r1"], submitted_by="petugas-rehsos-1"),

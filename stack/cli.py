@@ -1,6 +1,6 @@
 """`audiensi`: run the whole system locally and look inside it.
 
-    audiensi up            Kafka + Redis + topics + every service, in the foreground
+    audiensi up            Kafka + Redis + topics + every service and the web console
     audiensi down          stop what `audiensi up` started (from another shell)
     audiensi token USER    a development JWT for a user of config/org.yaml
     audiensi topics        create missing topics, show partitions and end offsets
@@ -116,7 +116,7 @@ def up(kafka_port: int | None, kafka_controller_port: int | None, redis_port: in
     from stack.kafka import KafkaServer
     from stack.objectstore import ObjectStoreServer
     from stack.redis import RedisServer
-    from stack.supervisor import SERVICES, Supervisor, default_specs
+    from stack.supervisor import CONSOLE, STACK, Supervisor, default_specs
 
     settings = _settings()
     data_dir = Path(settings.data_dir).resolve()
@@ -150,7 +150,7 @@ def up(kafka_port: int | None, kafka_controller_port: int | None, redis_port: in
             click.echo(text("starting", what=f"Redis {redis.url}"))
             redis.start(timeout)
             env["AUDIENSI_REDIS_URL"] = redis.url
-        names = services or (*SERVICES, "documents")
+        names = services or STACK
         if os.environ.get("AUDIENSI_S3_ENDPOINT"):
             click.echo(text("using_external", what="S3", where=settings.s3_endpoint))
         elif "documents" in names:
@@ -165,12 +165,15 @@ def up(kafka_port: int | None, kafka_controller_port: int | None, redis_port: in
         supervisor.wait_ready(timeout)
         click.echo(text("ready", seconds=time.monotonic() - began))
         for name in names:
-            click.echo(f"  {name:<12} {supervisor.url(name)}  ({supervisor.url(name, '/docs')})")
+            extra = "/masuk" if name == CONSOLE else "/docs"
+            click.echo(f"  {name:<12} {supervisor.url(name)}  ({supervisor.url(name, extra)})")
         click.echo(f"  {'kafka':<12} {bootstrap}")
         click.echo(f"  {'redis':<12} {env['AUDIENSI_REDIS_URL']}")
         if objects is not None:
             click.echo(f"  {'s3':<12} {objects.endpoint}  (bucket {objects.bucket})")
         click.echo(f"  {'logs':<12} {data_dir / 'logs'}")
+        if CONSOLE in names and not settings.production and not settings.console_accounts:
+            click.echo(text("console_password"))
         click.echo(text("stop_hint"))
         _watch(supervisor)
     except _Stop:

@@ -100,6 +100,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "contracts.topics is not there yet; no topics created ({error}).",
     ),
     "ready": ("Semua layanan siap ({seconds:.1f} dtk):", "All services ready ({seconds:.1f}s):"),
+    "console_password": (
+        "Konsol web: masuk sebagai pengguna config/org.yaml (mis. frontdesk, kadis, "
+        "kabid-rehsos) dengan kata sandi pengembangan \u201caudiensi\u201d.",
+        "Web console: sign in as a user of config/org.yaml (e.g. frontdesk, kadis, "
+        "kabid-rehsos) with the development password \u201caudiensi\u201d.",
+    ),
     "stop_hint": (
         "Tekan Ctrl-C (atau `audiensi down`) untuk berhenti.",
         "Press Ctrl-C (or `audiensi down`) to stop.",

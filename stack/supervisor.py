@@ -18,6 +18,11 @@ from stack.messages import StackError
 from stack.proc import ROOT, reap_stale, require_free_port, spawn, tail, terminate, write_pid
 
 SERVICES = ("intake", "disposition", "sla", "reporting")
+#: the web console: no Kafka, no Redis, only the services' HTTP APIs (services/console)
+CONSOLE = "console"
+DOCUMENTS = "documents"
+#: what `audiensi up` runs: the four services, documents (with its object store), the console
+STACK = (*SERVICES, DOCUMENTS, CONSOLE)
 
 
 @dataclass

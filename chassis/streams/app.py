@@ -63,3 +63,16 @@ def raw_topic(app: faust.App, name: str, partitions: int):
 
 def commands_topic(app: faust.App, service: str, partitions: int):
     return raw_topic(app, command_topic(service), partitions)
+
+
+async def producer_knows(app: faust.App, topics: list[str]) -> None:
+    """Wait until the producer's metadata holds `topics`. A table with `use_partitioner`
+    has faust pick the changelog partition synchronously from the *producer's* metadata
+    (`Producer.key_partition`), which holds only the topics the producer asked for: the
+    first write to a changelog the producer never wrote crashed the agent with "'NoneType'
+    object is not iterable" (seen on a loaded machine). `partitions_for` is aiokafka's
+    public wait for a topic's metadata; faust's `_ensure_producer` is the driver's own
+    accessor of the aiokafka producer."""
+    producer = app.producer._ensure_producer()  # noqa: SLF001 - faust exposes no other
+    for topic in topics:
+        await producer.partitions_for(topic)

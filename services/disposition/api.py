@@ -133,7 +133,9 @@ async def hold(case_id: CaseId, body: AudienceBody, principal: may("audience"), 
     if body.held_at > clock.now() + CLOCK_SKEW:
         raise invalid("held_at", "Waktu audiensi tidak boleh di masa depan",
                       "an audience cannot be recorded as held in the future")
-    return await cases.submit(principal, case_id, "audience", body.payload())
+    # who attended are private persons: their names leave sealed under the case's key
+    return await cases.submit(principal, case_id, "audience", body.payload(),
+                              sealed=("attendees",))
 
 
 @router.post("/{case_id}/report", summary="The officer submits the result report")

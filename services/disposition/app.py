@@ -9,10 +9,12 @@ from chassis.clock import SystemClock
 from chassis.commands import CommandBus, Publisher
 from chassis.durability import co_partitioned_fold
 from chassis.faults import Faults
-from chassis.kafka import producer_knows
+from chassis.keystore import open_keystore
 from chassis.pipeline import AgentIO
+from chassis.sealing import Sealer
 from chassis.settings import Settings
 from chassis.streams import commands_topic, make_faust_app
+from chassis.streams.app import producer_knows
 from chassis.web import ServiceContext, create_service_app
 from contracts.topics import DISPOSITION, INTAKE, command_topic
 
@@ -31,6 +33,8 @@ def build(settings: Settings, *, instance: str | None = None, clock=None) -> Fas
     cases = app.Table(TABLE, default=None, partitions=partitions,
                       help="case id -> CaseRecord (single writer: the agent below)")
     ctx = ServiceContext(SERVICE, settings, app, clock=clock or SystemClock())
+    # seals the personal fields of a step (an audience's attendees) under the case's key
+    ctx.extras["sealer"] = Sealer(open_keystore(settings, ctx.clock))
     fold = co_partitioned_fold(app, settings, "disposition-cases", [DISPOSITION],
                                lambda published: worker.fold_published(published))
     io = AgentIO(SERVICE, Publisher(app, partitions), lambda: ctx.replies)

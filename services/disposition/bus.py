@@ -15,6 +15,7 @@ from chassis.clock import Clock
 from chassis.commands import CommandBus, CommandMessage, Reply
 from chassis.errors import problem_of
 from chassis.idempotency import command_id_for, replayed_problem, run_idempotent
+from contracts.sealed import case_key
 
 SERVICE = "disposition"
 #: a command right after intake may reach the agent before intake's events do (the command
@@ -54,6 +55,7 @@ class CaseCommands:
     redis: Any
     idempotency_key: str | None = None
     correlation_id: str | None = None
+    sealer: Any = None  # chassis.sealing.Sealer: the personal fields of a step's body
 
     def message(self, principal: Principal, case_id: str, name: str, payload: dict[str, Any],
                 command_id: str | None = None) -> CommandMessage:
@@ -63,16 +65,29 @@ class CaseCommands:
                               correlation_id=self.correlation_id or str(uuid.uuid4()))
 
     async def submit(self, principal: Principal, case_id: str, step: str,
-                     payload: dict[str, Any]) -> JSONResponse:
-        """Send a command to the case's owner once (per `Idempotency-Key`), answer its reply."""
+                     payload: dict[str, Any], sealed: tuple[str, ...] = ()) -> JSONResponse:
+        """Send a command to the case's owner once (per `Idempotency-Key`), answer its reply.
+        `sealed`: the payload's fields of personal data (a list of texts each), sealed under
+        the case's data key before the command leaves (the key's fingerprint is taken of the
+        body as sent, so a replay with the same key and body still matches)."""
         key = self.idempotency_key
         command_id = command_id_for(SERVICE, principal.sub, key)
-        msg = self.message(principal, case_id, step, payload, command_id)
+        outgoing = await self._sealed(case_id, payload, sealed) if sealed else payload
+        msg = self.message(principal, case_id, step, outgoing, command_id)
         reply = await run_idempotent(
             self.redis, service=SERVICE, principal=principal.sub, key=key,
             payload={"case_id": case_id, "step": step, "body": payload},
             run=lambda: ask_owner(self.bus, msg))
         return answer(reply)
+
+    async def _sealed(self, case_id: str, payload: dict[str, Any],
+                      fields: tuple[str, ...]) -> dict[str, Any]:
+        key_id = case_key(case_id)
+
+        def run() -> dict[str, Any]:
+            return {**payload, **{f: [self.sealer.seal(key_id, v) for v in payload[f]]
+                                  for f in fields}}
+        return await asyncio.to_thread(run)
 
     async def query(self, principal: Principal, case_id: str) -> JSONResponse:
         return answer(await ask_owner(self.bus, self.message(principal, case_id, "query", {})))

@@ -34,7 +34,8 @@ def case_commands(
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
     correlation_id: Annotated[str | None, Header(alias="X-Correlation-Id")] = None,
 ) -> CaseCommands:
-    return CaseCommands(bus, clock, ctx.redis, idempotency_key, correlation_id)
+    return CaseCommands(bus, clock, ctx.redis, idempotency_key, correlation_id,
+                        ctx.extras.get("sealer"))
 
 
 Cases = Annotated[CaseCommands, Depends(case_commands)]

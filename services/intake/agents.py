@@ -23,10 +23,10 @@ from chassis.commands import CommandMessage, Publisher, Reply
 from chassis.durability import OwnEventFold, Published, co_partitioned_fold, make_fold
 from chassis.errors import internal_reply
 from chassis.faults import Faults
-from chassis.kafka import producer_knows
 from chassis.metrics import EVENTS_CONSUMED
 from chassis.pipeline import AgentIO
 from chassis.streams import commands_topic, raw_topic
+from chassis.streams.app import producer_knows
 from chassis.web import ServiceContext
 from contracts import DecodeError, Envelope, decode
 from contracts.topics import COMPLAINTS, DISPOSITION, INTAKE, command_topic

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from chassis.kafka import producer_knows
+from chassis.streams.app import producer_knows
 from services.sla.processor import Processor
 from services.sla.ticker import Ticker
 
@@ -27,7 +27,7 @@ def register(app, stream_topic, table, processor: Processor, ticker: Ticker,
              tick_interval: float, fold) -> None:
     @app.agent(stream_topic, name="sla-clocks")
     async def clocks(stream):
-        # a table write before the producer knows the changelog topic would crash the agent
+        # the table picks its changelog partition from the producer's metadata
         await producer_knows(app, [table.changelog_topic.get_topic_name()])
         async for batch in stream.take_events(BATCH_MAX, within=BATCH_WITHIN):
             for partition in sorted({event.message.partition for event in batch}):

@@ -71,6 +71,7 @@ class System:
     kafka: KafkaServer
     redis: RedisServer
     data_dir: Path
+    objects: ObjectStoreServer | None = None  # with the documents service
 
     def url(self, service: str) -> str:
         return self.supervisor.url(service)
@@ -83,14 +84,12 @@ class System:
 @contextmanager
 def running_system(data_dir: Path, policies_text: str,
                    documents: bool = False) -> Iterator[System]:
-    """Kafka, Redis and the four services as separate processes, stopped on exit; with
-    `documents`, also the local object store and the documents service."""
+    """Kafka, Redis and the four services as separate processes, stopped on exit;
+    `documents`: the documents service too, with an object store of its own."""
     policies = data_dir / "sla-policies.yaml"
     policies.write_text(policies_text)
     kafka = KafkaServer(data_dir, free_port(), free_port())
     redis = RedisServer(data_dir, free_port())
-    store = ObjectStoreServer(data_dir, free_port(), bucket="audiensi-e2e") if documents \
-        else None
     env = {
         "AUDIENSI_KAFKA_BOOTSTRAP": kafka.bootstrap,
         "AUDIENSI_REDIS_URL": redis.url,
@@ -103,23 +102,25 @@ def running_system(data_dir: Path, policies_text: str,
     env.update(kafka.signin_env())  # the supervisor gives each service its own principal
     names = (*SERVICES, "documents") if documents else SERVICES
     ports = {name: free_port() for name in names}
+    objects = ObjectStoreServer(data_dir, free_port()) if documents else None
+    if objects is not None:
+        env.update(objects.env())
     supervisor = Supervisor(default_specs(ports, names), data_dir, env=env)
     try:
-        if store is not None:
-            store.start(timeout=90)
-            supervisor.env.update(store.env())
         redis.start()
+        if objects is not None:
+            objects.start(timeout=120)
         kafka.start(timeout=180)
         supervisor.start_all()
         supervisor.wait_ready(timeout=180)
         with signed_in(kafka):  # this process's own reads of the topics: as admin
-            yield System(supervisor, kafka, redis, data_dir)
+            yield System(supervisor, kafka, redis, data_dir, objects)
     finally:
         supervisor.stop_all()
         kafka.stop()
         redis.stop()
-        if store is not None:
-            store.stop()
+        if objects is not None:
+            objects.stop()
 
 
 @pytest.fixture(scope="module")

@@ -1,17 +1,22 @@
 """Erasure that erases, across the whole system: a person's name, phone and identity number
-are never in clear on any topic or in Redis, and once they are erased nobody can read them
-again (the case file, the request, the search), while everybody else's stay readable."""
+are never in clear on any topic, in Redis or in the object store, and once they are erased
+nobody can read them again (the case file, the request, the search, the letter they
+attached), while everybody else's stay readable."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, timedelta
 
+import httpx
 import pytest
 
 from contracts.codec import decode
 from contracts.topics import INTAKE
 from tests.e2e.client import TRANSIENT, Api
+from tests.e2e.conftest import FAST_POLICIES, INFORM_SECONDS, WALKIN_SECONDS, System, running_system
 from tests.integration.intake.test_personal_data import all_redis_bytes, all_topic_bytes
+from tests.support.auth import auth
 from tests.support.kafka import read_raw
 from tests.support.waiting import eventually, eventually_sync
 
@@ -22,9 +27,50 @@ KEPT = {"name": "Wulan Sari", "phone": "081299990002", "number": "19710162049000
 
 
 @pytest.fixture(scope="module")
+def system(tmp_path_factory) -> Iterator[System]:
+    """The whole system with the documents service and its object store."""
+    policies = FAST_POLICIES.format(inform=INFORM_SECONDS, walkin=WALKIN_SECONDS)
+    with running_system(tmp_path_factory.mktemp("erasure"), policies,
+                        documents=True) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
 def api(system) -> Api:
-    urls = {s: system.url(s) for s in ("intake", "disposition", "sla", "reporting")}
-    return Api(urls, retry_for=30)
+    urls = {s: system.url(s)
+            for s in ("intake", "disposition", "sla", "reporting", "documents")}
+    return Api(urls, retry_for=90)  # the first commands wait for the agents on a loaded machine
+
+
+def letter_pdf(person: dict) -> bytes:
+    """A request letter as a scanner would file it: the person's data in its text."""
+    text = f"Surat permohonan audiensi dari {person['name']}, HP {person['phone']}, " \
+           f"NIK {person['number']}"
+    return b"%PDF-1.4\n% " + text.encode() + b"\n%%EOF\n"
+
+
+def attach(api: Api, case_id: str, person: dict) -> str:
+    """The letter attached by the front office once documents knows the case."""
+    def send() -> httpx.Response:
+        r = api.http.post(api.urls["documents"] + f"/cases/{case_id}/documents",
+                          headers=auth("frontdesk"), data={"kind": "surat_permohonan"},
+                          files={"file": ("surat.pdf", letter_pdf(person), "application/pdf")})
+        assert r.status_code == 201, r.text  # 404 until documents has read the case
+        return r
+    return eventually_sync(send, retry_on=TRANSIENT, timeout=30, every=0.5).json()[
+        "document_id"]
+
+
+def download(api: Api, document_id: str) -> httpx.Response:
+    return api.http.get(api.urls["documents"] + f"/documents/{document_id}",
+                        headers=auth("frontdesk"))
+
+
+def store_bytes(system: System) -> bytes:
+    """Every file the object store keeps on disk (its volumes, its filer)."""
+    root = system.objects.home
+    return b"\n".join(p.read_bytes() for p in root.rglob("*") if p.is_file()
+                      and not p.name.endswith(".log"))
 
 
 def walk_in(api: Api, person: dict) -> tuple[str, str]:
@@ -53,6 +99,8 @@ async def test_an_erased_person_can_no_longer_be_read_or_found_and_nobody_else_i
         api, system):
     gone_visit, gone_case = walk_in(api, ERASED)
     _, kept_case = walk_in(api, KEPT)
+    gone_doc, kept_doc = attach(api, gone_case, ERASED), attach(api, kept_case, KEPT)
+    assert download(api, gone_doc).content == letter_pdf(ERASED)
     for case_id, person in ((gone_case, ERASED), (kept_case, KEPT)):
         eventually_sync(lambda c=case_id: applicant_in_file(api, c),
                         lambda a, p=person: a["name"] == p["name"], retry_on=TRANSIENT,
@@ -62,10 +110,16 @@ async def test_an_erased_person_can_no_longer_be_read_or_found_and_nobody_else_i
     # in clear nowhere: not on a topic (events, commands, changelogs), not in Redis
     topics = await all_topic_bytes(system.bootstrap)
     redis = await all_redis_bytes(system.redis.url)
+    objects = store_bytes(system)
+    assert len(objects) > 1000
+    logs = b"\n".join(p.read_bytes() for p in (system.data_dir / "logs").glob("*.log"))
+    assert b"documents" in logs and b"intake" in logs
     for person in (ERASED, KEPT):
         for value in person.values():
             assert value.encode() not in topics, f"{value} in clear on a topic"
             assert value.encode() not in redis, f"{value} in clear in Redis"
+            assert value.encode() not in objects, f"{value} in clear in the object store"
+            assert value.encode() not in logs, f"{value} in clear in a service's log"
 
     answer = api.post("intake", "/identities/erasure", "admin",
                       {"kind": "KTP", "number": ERASED["number"]})
@@ -81,7 +135,8 @@ async def test_an_erased_person_can_no_longer_be_read_or_found_and_nobody_else_i
 
     def erased(now: dict) -> bool:
         return (now["file"]["name"] is None and now["file"].get("contact") is None
-                and now["request"]["name"] is None and not now["found"])
+                and now["request"]["name"] is None and not now["found"]
+                and download(api, gone_doc).status_code == 410)
     eventually_sync(readable, erased, retry_on=TRANSIENT, timeout=60, every=1)
 
     # the event of it, with no personal data in it
@@ -104,3 +159,4 @@ async def test_an_erased_person_can_no_longer_be_read_or_found_and_nobody_else_i
     # the control person is untouched
     assert applicant_in_file(api, kept_case)["name"] == KEPT["name"]
     assert kept_case in found(api, "Wulan")
+    assert download(api, kept_doc).content == letter_pdf(KEPT)

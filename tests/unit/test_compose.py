@@ -15,6 +15,8 @@ ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
 FIELDS = set(Settings.model_fields)
+#: the services on Kafka; the console (a backend-for-frontend) only calls their HTTP APIs
+KAFKA_SERVICES = sorted(set(DEFAULT_PORTS) - {"console"})
 
 
 def _env(service: dict) -> dict[str, str]:
@@ -32,7 +34,7 @@ def test_every_part_has_a_container():
     assert {"kafka", "redis", "topics", *DEFAULT_PORTS} <= set(SERVICES)
 
 
-@pytest.mark.parametrize("name", sorted(DEFAULT_PORTS))
+@pytest.mark.parametrize("name", KAFKA_SERVICES)
 def test_service_container_matches_settings(name):
     service, port = SERVICES[name], DEFAULT_PORTS[name]
     assert service["command"] == ["python", "-m", f"services.{name}"]
@@ -106,7 +108,23 @@ def test_every_principal_has_a_secret_and_a_scram_credential():
     assert set(SERVICES["kafka"]["secrets"]) == {f"kafka_{p}_password" for p in PRINCIPALS}
 
 
-@pytest.mark.parametrize("name", sorted(DEFAULT_PORTS))
+def test_console_container_calls_the_services_and_holds_no_kafka_secret():
+    import json
+
+    console, port = SERVICES["console"], DEFAULT_PORTS["console"]
+    assert console["command"] == ["python", "-m", "services.console"]
+    env = _env(console)
+    assert env["AUDIENSI_CONSOLE_PORT"] == str(port) and f"{port}:{port}" in console["ports"]
+    assert env["AUDIENSI_ENV"] == "production" and env["AUDIENSI_CONSOLE_ACCOUNTS"]
+    assert not any(k.startswith(("AUDIENSI_KAFKA", "AUDIENSI_REDIS")) for k in env)
+    urls = json.loads(env["AUDIENSI_SERVICE_URLS"])
+    assert urls == {name: f"http://{name}:{DEFAULT_PORTS[name]}" for name in
+                    ("intake", "disposition", "sla", "reporting")}
+    assert [s["source"] for s in console["secrets"]] == ["console_session_secret"]
+    assert f"127.0.0.1:{port}/readyz" in " ".join(console["healthcheck"]["test"])
+
+
+@pytest.mark.parametrize("name", KAFKA_SERVICES)
 def test_each_service_signs_in_as_itself_with_only_its_own_secrets(name):
     service = SERVICES[name]
     env = _env(service)
@@ -114,7 +132,7 @@ def test_each_service_signs_in_as_itself_with_only_its_own_secrets(name):
     assert env["AUDIENSI_KAFKA_PRINCIPAL"] == name
     expected = {f"kafka_{name}_password": "audiensi_kafka_password",
                 f"command_key_{name}": "audiensi_command_key"}
-    if name in ("intake", "reporting", "documents"):  # the key store's holders
+    if name in ("intake", "disposition", "reporting", "documents"):  # the key store's holders
         expected["master_key"] = "audiensi_master_key"
     if name == "documents":  # and the object store's credentials
         expected["s3_access_key"] = "audiensi_s3_access_key"

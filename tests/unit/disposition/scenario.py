@@ -83,7 +83,7 @@ def directed(officer: str = "petugas-rehsos-1", division: str = "rehsos",
 
 
 def held() -> Event:
-    return ev.AudienceHeld(case_id=CASE, held_at=T0, attendees=["Budi"],
+    return ev.AudienceHeld(case_id=CASE, held_at=T0, attendees=[sealed("Budi")],
                            accompanied_by=["kabid-rehsos"], documents_complete=False,
                            missing_documents=["surat rujukan"])
 
@@ -144,7 +144,7 @@ def direct(officer: str = "petugas-rehsos-1", division: str = "rehsos",
 
 
 def hold(by: m.Actor = OFFICER) -> m.Command:
-    return _cmd(m.HoldAudience, by, held_at=T0, attendees=("Budi",),
+    return _cmd(m.HoldAudience, by, held_at=T0, attendees=(sealed("Budi"),),
                 accompanied_by=("kabid-rehsos",), documents_complete=False,
                 missing_documents=("surat rujukan",))
 

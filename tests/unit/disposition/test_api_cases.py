@@ -11,6 +11,7 @@ from chassis.clock import FixedClock
 from chassis.commands import Reply
 from chassis.errors import refusal
 from chassis.settings import Settings
+from contracts.sealed import is_sealed, key_id_of
 from services.disposition import deps
 from services.disposition import errors as e
 from services.disposition.app import build
@@ -23,7 +24,8 @@ AUDIENCE = {"attendees": ["Budi"], "documents_complete": True}
 
 @pytest.fixture
 def app(tmp_path):
-    return build(Settings(data_dir=tmp_path), clock=FixedClock(FIXED_NOW))
+    return build(Settings(data_dir=tmp_path, env="test", keystore_url="memory://"),
+                 clock=FixedClock(FIXED_NOW))
 
 
 def with_bus(app, reply: Reply) -> FakeBus:
@@ -70,6 +72,11 @@ def test_the_audience_time_is_checked_against_the_services_clock(app):
     r = client.post(f"/cases/{CASE}/audience", json={**AUDIENCE, "held_at": past},
                     headers=officer)
     assert r.status_code == 200 and [m.at for m in bus.sent] == [FIXED_NOW]
+    # who attended leaves sealed under the case's key, never in clear
+    [sent] = bus.sent
+    [token] = sent.payload["attendees"]
+    assert is_sealed(token) and key_id_of(token) == f"case:{CASE}" and "Budi" not in token
+    assert app.state.ctx.extras["sealer"].open(token) == "Budi"
 
 
 def test_no_token_is_401_and_nothing_is_sent(app):

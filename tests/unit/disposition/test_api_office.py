@@ -22,7 +22,8 @@ OK = Reply(status=200, body={"case_id": CASE, "status": "x", "events": []})
 
 @pytest.fixture
 def app(tmp_path):
-    return build(Settings(data_dir=tmp_path), clock=FixedClock(FIXED_NOW))
+    return build(Settings(data_dir=tmp_path, env="test", keystore_url="memory://"),
+                 clock=FixedClock(FIXED_NOW))
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ replies (a redelivered command is answered as the first time)."""
 from __future__ import annotations
 
 from chassis.auth import Principal
+from contracts.sealed import sample as sealed
 from services.disposition.handler import fold_own, handle_command
 
 from .test_handler import DISPOSE, KABID, msg, registered_record
@@ -78,7 +79,7 @@ def office_steps():
              officer_2),
             ("rescheduling", {"channel": "phone", "message": "m", "scheduled_for": later},
              officer_2),
-            ("audience", {"held_at": later, "attendees": ["Budi"]}, officer_2),
+            ("audience", {"held_at": later, "attendees": [sealed("Budi")]}, officer_2),
             ("report", {"summary": "s", "advice": "a", "input": "i"}, officer_2),
             ("report-return", {"note": "lengkapi"}, KABID),
             ("report", {"summary": "s2", "advice": "a"}, officer_2)]):

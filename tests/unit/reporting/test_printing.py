@@ -57,7 +57,7 @@ def test_the_receipt():
                      "Siti Aminah", "LSM Peduli", "Panti asuhan", "Surat", "K7Q2MX",
                      "2 Maret 2026 08.31 WIB"):  # registered 01:31 UTC
         assert expected in text, expected
-    address = "https://audiensi.dinsospmd.babelprov.go.id/cek/AUD%2F2026%2F000909"
+    address = "https://audiensi.dinsospmd.babelprov.go.id/public/status?reference=AUD%2F2026%2F000909"
     assert address in text.replace(" ", "")  # (wrapped on the page)
     assert "<svg" in page and "Pindai untuk cek status" in text  # the QR code of it
 

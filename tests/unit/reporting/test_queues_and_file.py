@@ -220,7 +220,7 @@ def full_case() -> list:
                                         message="Audiensi Senin 09.00",
                                         scheduled_for=at + 48 * H,
                                         informed_by="petugas-rehsos-2")),
-                (50, d.AudienceHeld(case_id="c9", held_at=at + 50 * H, attendees=["Siti"],
+                (50, d.AudienceHeld(case_id="c9", held_at=at + 50 * H, attendees=[sealed("Siti")],
                                     accompanied_by=["Kasi"], documents_complete=False,
                                     missing_documents=["akta"])),
                 (60, d.ResultReportSubmitted(case_id="c9", summary="ringkasan", advice="saran",

@@ -1,0 +1,100 @@
+"""The live escalation board (`/papan`): open and acknowledged escalations from sla, counts
+by reason, an acknowledge form on each open one (the acknowledgement names who took it), and
+a relay of reporting's escalation feed (`/papan/stream`): EventSource cannot send a bearer
+token, so the browser opens the console's stream with its session cookie and the console
+reads reporting's as the user."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import httpx
+from fastapi import APIRouter, Request
+from fastapi.responses import Response, StreamingResponse
+
+from .pages import checked_form, console, lang_of, redirect, render, require_user
+from .texts import text
+from .upstream import Refused
+
+router = APIRouter()
+
+BOARD_ROLES = frozenset({"ops", "head_of_office", "division_head", "secretariat"})
+REASONS = ("at_risk", "breached")
+
+
+def may_watch(user) -> bool:
+    return bool(set(user.roles) & BOARD_ROLES)
+
+
+@router.get("/papan")
+async def board(request: Request) -> Response:
+    user = require_user(request)
+    c, lang = console(request), lang_of(request)
+    if not may_watch(user):
+        return render(request, "error.html", {"message": text("board_forbidden", lang)}, 403)
+    rows: dict[str, list[dict]] = {"open": [], "acknowledged": []}
+    error = None
+    try:
+        for state in rows:
+            answer = await c.upstream.get("sla", "/escalations", user, lang,
+                                          params={"state": state, "limit": 200})
+            rows[state] = sorted(answer.get("items", []),
+                                 key=lambda e: e.get("raised_at") or "", reverse=True)
+    except Refused as refused:
+        error = refused
+    counts = Counter(e.get("reason") for e in rows["open"])
+    return render(request, "board.html", {
+        "open": rows["open"], "acknowledged": rows["acknowledged"], "error": error,
+        "counts": [(r, counts.get(r, 0)) for r in REASONS]})
+
+
+@router.post("/papan/{escalation_id}/tanggapi")
+async def acknowledge(request: Request, escalation_id: str) -> Response:
+    user = require_user(request)
+    form = await checked_form(request)
+    c, lang = console(request), lang_of(request)
+    note = str(form.get("note") or "").strip()
+    try:
+        await c.upstream.post("sla", f"/escalations/{escalation_id}/acknowledgement", user,
+                              lang, {"note": note} if note else {},
+                              key=str(form.get("idempotency_key") or "") or None)
+    except Refused as refused:
+        request.session["flash"] = f"{text('refused', lang)}: {refused.detail}"
+        return redirect(request, "/papan")
+    request.session["flash"] = text("acknowledged", lang, name=user.name)
+    return redirect(request, "/papan")
+
+
+@router.get("/papan/stream")
+async def stream(request: Request) -> Response:
+    user = require_user(request)
+    c, lang = console(request), lang_of(request)
+    if not may_watch(user):
+        return Response(status_code=403)
+    upstream = c.upstream
+    headers = {"Authorization": f"Bearer {upstream.token(user)}", "Accept-Language": lang,
+               "Accept": "text/event-stream"}
+    if last := request.headers.get("last-event-id"):
+        headers["Last-Event-ID"] = last[:64]
+    url = upstream.urls["reporting"] + "/escalations/stream"
+    timeout = httpx.Timeout(10.0, read=None)
+    req = upstream.http.build_request("GET", url, headers=headers, timeout=timeout)
+    try:
+        answer = await upstream.http.send(req, stream=True)
+    except httpx.HTTPError:
+        return Response(status_code=503, headers={"Retry-After": "2"})
+    if answer.status_code != 200:
+        await answer.aclose()
+        return Response(status_code=answer.status_code)
+
+    async def relay():
+        try:
+            async for chunk in answer.aiter_raw():
+                yield chunk
+        except httpx.HTTPError:
+            return
+        finally:
+            await answer.aclose()
+
+    return StreamingResponse(relay(), media_type="text/event-stream",
+                             headers={"X-Accel-Buffering": "no"})
