@@ -2,7 +2,7 @@
 role of `config/org.yaml`, no token, and a valid token with no role) with the answer the
 contract expects. Read it as the rule; `tests/e2e/test_authz_matrix.py` sends every cell to
 the running services and `tests/unit/chassis/test_authz_matrix.py` fails when a service has
-a route without a row.
+a route without a row. The document routes: the case file's rule (`services.documents.domain`).
 
 Where a route names a case (or an escalation of a case), the division head and the officer
 are asked twice: the head of the case's division (`division_head:own`, kabid-rehsos) and of
@@ -64,16 +64,25 @@ CALLERS: dict[str, str | None] = {
 CLAIMS: dict[str, dict] = {"no_role": {"roles": [], "division": None}}
 ROLES = ("front_office", "secretariat", "head_of_office", "division_head", "officer", "ops",
          "analyst", "admin")
+#: the services the table covers (those `tests/e2e/conftest.py` runs)
+SERVICES = ("intake", "disposition", "sla", "reporting", "documents")
+#: services that have no rows yet, and why (the unit test fails for any other one)
+NOT_YET: dict[str, str] = {
+    "console": "the web console signs people in with a session cookie, not a bearer token, "
+               "and calls the services with the user's token (their answers are the cells "
+               "here); its pages and forms are tested in tests/e2e/test_console.py",
+}
 #: the division the matrix's cases are disposed to (its head is `division_head:own`)
 OWN_DIVISION = "rehsos"
 #: the relations of a role to a subject
 RELATIONS = {"division_head": ("own", "other"), "officer": ("assigned", "other")}
 
-Kind = Literal["case", "complaint", "escalation", "division"]
+Kind = Literal["case", "complaint", "escalation", "division", "document"]
 #: the roles asked in each relation, by what the route names
 RELATED: dict[str, tuple[str, ...]] = {
     "case": ("division_head", "officer"), "escalation": ("division_head", "officer"),
     "division": ("division_head",), "complaint": (),
+    "document": ("division_head", "officer"),
 }
 
 
@@ -99,6 +108,7 @@ FILED = Subject("complaint", "filed")
 VERIFIED = Subject("complaint", "verified")
 RESPONDED = Subject("complaint", "responded")
 ESCALATED = Subject("escalation", "open")  # at-risk, to the heads of rehsos
+DOCUMENT = Subject("document", "attached")  # a PDF the officer attached to an assigned case
 DIVISION = Subject("division", OWN_DIVISION)  # a listing asked for rehsos (`?division=`)
 
 
@@ -148,7 +158,7 @@ def _r(service: str, method: str, path: str, *allow: str, subject: Subject | Non
 STAFF = ROLES
 PROBES = [
     _r(service, "GET", path, PUBLIC, note="process probes and Prometheus: no token")
-    for service in ("intake", "disposition", "sla", "reporting")
+    for service in SERVICES
     for path in ("/healthz", "/readyz", "/metrics")
 ]
 #: the routes left out of a service's OpenAPI (`include_in_schema=False`)
@@ -261,7 +271,20 @@ REPORTING = [
        "secretariat", note="Server-Sent Events: the answer's status, then closed"),
 ]
 
-ROUTES: tuple[Route, ...] = (*PROBES, *INTAKE, *DISPOSITION, *SLA, *REPORTING)
+CASE_FILE_READERS = ("front_office", "secretariat", "head_of_office", "division_head:own",
+                     "officer:assigned")
+DOCUMENTS = [
+    _r("documents", "POST", "/cases/{case_id}/documents", "officer:assigned",
+       "division_head:own", subject=ASSIGNED,
+       note="kind `lainnya`, one of the case's own: the office's kinds are letters and "
+            "referrals, so the front office and the secretariat get 403 for it"),
+    _r("documents", "GET", "/cases/{case_id}/documents", *CASE_FILE_READERS, subject=ASSIGNED),
+    _r("documents", "GET", "/documents/{document_id}", *CASE_FILE_READERS, subject=DOCUMENT),
+    _r("documents", "DELETE", "/documents/{document_id}", "officer:assigned", subject=DOCUMENT,
+       note="only who attached it (here the case's officer)"),
+]
+
+ROUTES: tuple[Route, ...] = (*PROBES, *INTAKE, *DISPOSITION, *SLA, *REPORTING, *DOCUMENTS)
 
 
 @dataclass(frozen=True)

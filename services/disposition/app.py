@@ -14,6 +14,7 @@ from chassis.pipeline import AgentIO
 from chassis.sealing import Sealer
 from chassis.settings import Settings
 from chassis.streams import commands_topic, make_faust_app
+from chassis.streams.app import producer_knows
 from chassis.web import ServiceContext, create_service_app
 from contracts.topics import DISPOSITION, INTAKE, command_topic
 
@@ -41,6 +42,8 @@ def build(settings: Settings, *, instance: str | None = None, clock=None) -> Fas
 
     @app.agent(inbox, name=f"{SERVICE}-cases")
     async def process(stream):
+        # a table write before the producer knows the changelog topic would crash the agent
+        await producer_knows(app, [cases.changelog_topic.get_topic_name()])
         async for event in stream.events():
             await worker.on_event(event)
 

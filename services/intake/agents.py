@@ -26,6 +26,7 @@ from chassis.faults import Faults
 from chassis.metrics import EVENTS_CONSUMED
 from chassis.pipeline import AgentIO
 from chassis.streams import commands_topic, raw_topic
+from chassis.streams.app import producer_knows
 from chassis.web import ServiceContext
 from contracts import DecodeError, Envelope, decode
 from contracts.topics import COMPLAINTS, DISPOSITION, INTAKE, command_topic
@@ -75,12 +76,15 @@ def install(app, ctx: ServiceContext) -> Wiring:
 
     @app.agent(registrar_topic, name="intake-registrar")
     async def run_registrar(stream):
+        # a table write before the producer knows the changelog topic would crash the agent
+        await producer_knows(app, [book_table.changelog_topic.get_topic_name()])
         async for event in stream.events():
             await registrar.fold.ensure(event.message.partition)
             await registrar.handle(event)
 
     @app.agent(case_stream, name="intake-cases")
     async def run_cases(stream):
+        await producer_knows(app, [case_table.changelog_topic.get_topic_name()])
         async for event in stream.events():
             await owner.fold.ensure(event.message.partition)
             await owner.handle(event)

@@ -22,6 +22,7 @@ import pytest
 
 from chassis import authz_matrix as m
 from tests.e2e.client import RETRYABLE, TRANSIENT, Api
+from tests.e2e.conftest import FAST_POLICIES, INFORM_SECONDS, WALKIN_SECONDS, running_system
 from tests.integration.intake.support import NIK_3, ktp, letter_body, visit_body
 from tests.support.auth import auth
 from tests.support.waiting import eventually_sync
@@ -83,6 +84,9 @@ PARAMS: dict[tuple[str, str], dict[str, str]] = {
     ("reporting", "/public/status"): {"reference": "AUD/2026/000001", "code": "ABCDEFGH"},
 }
 ERASURE = ("intake", "/identities/erasure")
+UPLOAD = ("documents", "/cases/{case_id}/documents")
+DOCUMENT_KIND = "lainnya"
+PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 STREAM = ("reporting", "/escalations/stream")
 #: the steps that bring a letter (disposed to rehsos) to each state, in order
 LETTER_STEPS = [
@@ -105,6 +109,8 @@ CELLS = _ordered(m.cells())
 
 def _fresh(cell: m.Cell) -> bool:
     """An allowed command changes its subject: it gets one of its own."""
+    if (cell.route.service, cell.route.method) == ("documents", "POST"):
+        return False  # one more document on the case changes nothing another cell asks
     return cell.route.writes and cell.expected == m.ALLOWED and _subject(cell) is not None
 
 
@@ -154,9 +160,9 @@ class World:
         self.answers: list[tuple[m.Cell, int]] = []
 
     def build(self) -> None:
-        states = {s for c in CELLS if (s := _subject(c)) is not None}
+        states = {s for c in CELLS if (s := _subject(c)) is not None and s.kind != "document"}
         jobs: list[tuple[str, m.Subject]] = [("shared", s) for s in states]
-        jobs += [(c.id, _subject(c)) for c in CELLS if _fresh(c)]
+        jobs += [(c.id, _subject(c)) for c in CELLS if _fresh(c) and c.route.service != "documents"]
         with ThreadPoolExecutor(6) as pool:
             made = list(pool.map(lambda job: self._make(job[1]), jobs))
         for (owner, subject), value in zip(jobs, made, strict=True):
@@ -165,6 +171,11 @@ class World:
             else:
                 self.own[owner] = value
         self._wait_for_the_read_sides()
+        # documents on the assigned case: one shared, one per allowed removal
+        self.shared[m.DOCUMENT] = self._document(self.api)
+        for c in CELLS:
+            if _fresh(c) and c.route.service == "documents":
+                self.own[c.id] = self._document(self.api)
 
     def _make(self, subject: m.Subject) -> Any:
         api = Api(self.api.urls, retry_for=RETRY_FOR)
@@ -172,6 +183,8 @@ class World:
             return make_case(api, subject.state)
         if subject.kind == "escalation":
             return self._escalation(api, make_case(api, "received"))
+        if subject.kind == "document":
+            return self._document(api)
         return make_complaint(api, subject.state)
 
     @staticmethod
@@ -193,6 +206,15 @@ class World:
                                  f"{case['status']} {case['history']}") from exc
         return next(e["escalation_id"] for e in items if e["to_role"] == "division_head")
 
+    def _document(self, api: Api) -> str:
+        """A PDF the case's officer attaches to the assigned case."""
+        case_id = self.shared[m.ASSIGNED]
+        r = api.http.post(f"{api.urls['documents']}/cases/{case_id}/documents",
+                          headers=auth(OFFICER), data={"kind": DOCUMENT_KIND},
+                          files={"file": ("surat.pdf", PDF, "application/pdf")})
+        assert r.status_code == 201, r.text
+        return r.headers["Location"].rsplit("/", 1)[-1]
+
     def _wait_for_the_read_sides(self) -> None:
         """Intake and reporting learn where the case went from disposition's events: the
         scoped reads are asked once they know (else a 404 or 403 of not knowing yet)."""
@@ -200,7 +222,9 @@ class World:
         for service, path, user in (
                 ("intake", f"/requests/{case_id}", OFFICER),
                 ("reporting", f"/cases/{case_id}/file", OFFICER),
-                ("reporting", f"/cases/{case_id}", HEAD)):
+                ("reporting", f"/cases/{case_id}", HEAD),
+                ("documents", f"/cases/{case_id}/documents", OFFICER),
+                ("documents", f"/cases/{case_id}/documents", HEAD)):
             eventually_sync(lambda s=service, p=path, u=user: self.api.get(s, p, u),
                             timeout=30, retry_on=TRANSIENT)
 
@@ -212,9 +236,16 @@ class World:
 
 
 @pytest.fixture(scope="module")
+def system(tmp_path_factory):
+    """The e2e system with the object store and the documents service too."""
+    policies = FAST_POLICIES.format(inform=INFORM_SECONDS, walkin=WALKIN_SECONDS)
+    with running_system(tmp_path_factory.mktemp("authz"), policies, documents=True) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
 def world(system) -> Iterator[World]:
-    api = Api({name: system.url(name) for name in ("intake", "disposition", "sla",
-                                                   "reporting")}, retry_for=RETRY_FOR)
+    api = Api({name: system.url(name) for name in m.SERVICES}, retry_for=RETRY_FOR)
     started = time.monotonic()
     w = World(api)
     w.build()
@@ -242,10 +273,14 @@ def _request(world: World, cell: m.Cell) -> tuple[str, str, dict]:
             name = "tracking_id" if "{tracking_id}" in path else "complaint_id"
             path = path.replace(f"{{{name}}}", value[name])
         else:
-            path = path.replace("{case_id}", value).replace("{escalation_id}", value)
+            path = (path.replace("{case_id}", value).replace("{escalation_id}", value)
+                    .replace("{document_id}", value))
     if key == ERASURE:
         kw["body"] = {"case_id": value}
-    elif route.writes:
+    elif key == UPLOAD:
+        kw["data"] = {"kind": DOCUMENT_KIND}
+        kw["files"] = {"file": ("surat.pdf", PDF, "application/pdf")}
+    elif route.method == "POST":
         kw["body"] = BODIES[key]()
     return route.method, path, kw
 
@@ -268,7 +303,8 @@ def _send(world: World, cell: m.Cell, method: str, path: str, kw: dict) -> tuple
     deadline = time.monotonic() + RETRY_FOR
     while True:
         r = world.api.http.request(method, url, headers=headers, json=kw.get("body"),
-                                   params=kw.get("params"))
+                                   params=kw.get("params"), data=kw.get("data"),
+                                   files=kw.get("files"))
         if r.status_code not in RETRYABLE or time.monotonic() > deadline:
             return r.status_code, r.text[:300]
         time.sleep(0.3)
