@@ -308,12 +308,19 @@ COMPLAINT_FIELDS: tuple[Field, ...] = (
 COMPLAINT_STEPS: dict[str, Step] = {s.key: s for s in (
     Step("verification", "verification", Text("Verifikasi", "Verify"), "intake",
          (_f("note", "Catatan", "Note", "textarea", False),)),
+    Step("routing", "routing", Text("Teruskan ke bidang", "Route to a division"), "intake",
+         (_f("division", "Bidang", "Division", "select", options="divisions"),)),
     Step("response", "response", Text("Jawab", "Respond"), "intake",
-         (_f("response", "Jawaban", "Response", "textarea"),)),
+         (_f("response", "Jawaban", "Response", "textarea"),
+          _f("channel", "Dikirim melalui", "Sent by", "select", options="contact_channels",
+             default="surat"))),
+    Step("rejection", "rejection", Text("Tolak (tidak sah / spam)", "Reject (invalid / spam)"),
+         "intake", (_f("reason", "Alasan", "Reason", "textarea"),)),
     Step("closure", "closure", Text("Tutup pengaduan", "Close the complaint"), "intake",
          (_f("resolution", "Penyelesaian", "Resolution", "textarea"),)),
 )}
-COMPLAINT_NEXT = {"filed": ("verification", "closure"), "verified": ("response", "closure"),
+COMPLAINT_NEXT = {"filed": ("verification", "rejection", "closure"),
+                  "verified": ("routing", "response", "rejection", "closure"),
                   "responded": ("closure",)}
 
 

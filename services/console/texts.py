@@ -169,6 +169,8 @@ QUEUES: dict[str, Text] = {
     "walk_ins_waiting": Text("Tamu mendesak menunggu", "Urgent walk-ins waiting"),
     "complaints_to_verify": Text("Pengaduan untuk diverifikasi", "Complaints to verify"),
     "complaints_to_respond": Text("Pengaduan untuk dijawab", "Complaints to respond to"),
+    "complaints_routed": Text("Pengaduan diteruskan ke bidang Anda",
+                              "Complaints routed to your division"),
     "escalated": Text("Eskalasi", "Escalations"),
 }
 
@@ -184,13 +186,15 @@ STATUSES: dict[str, Text] = {
     "declined": Text("ditolak dengan jawaban", "declined"),
     "withdrawn": Text("ditarik", "withdrawn"), "cancelled": Text("dibatalkan", "cancelled"),
     "filed": Text("diajukan", "filed"), "verified": Text("diverifikasi", "verified"),
-    "responded": Text("dijawab", "responded"),
+    "responded": Text("dijawab", "responded"), "rejected": Text("ditolak", "rejected"),
 }
 
 EVENTS: dict[str, Text] = {
     "VisitorCheckedIn": Text("Tamu mengisi buku tamu", "Visitor checked in"),
     "AudienceRequested": Text("Permohonan audiensi diajukan", "Audience requested"),
     "RequestRegistered": Text("Permohonan diregistrasi", "Request registered"),
+    "ComplaintRouted": Text("Pengaduan diteruskan ke bidang", "Complaint routed"),
+    "ComplaintRejected": Text("Pengaduan ditolak", "Complaint rejected"),
     "CaseDisposed": Text("Didisposisi", "Disposed"),
     "DispositionReturned": Text("Disposisi dikembalikan", "Disposition returned"),
     "DispositionReceived": Text("Disposisi diterima", "Disposition received"),

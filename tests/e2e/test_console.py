@@ -308,15 +308,19 @@ def test_complaint_filed_verified_responded_and_closed(new_context):
         return complaint.count() == 1 and \
             complaint.get_by_test_id("complaint-state").inner_text() == label
 
-    for step, fill, before, flash in (
-            ("verification", {}, "diajukan", "Verifikasi"),
-            ("response", {"response": "Sudah dijadwalkan audiensi"}, "diverifikasi", "Jawab"),
-            ("closure", {"resolution": "Selesai"}, "dijawab", "Tutup pengaduan")):
+    for step, fill, choose, before, flash in (
+            ("verification", {}, {}, "diajukan", "Verifikasi"),
+            ("routing", {}, {"division": "rehsos"}, "diverifikasi", "Teruskan ke bidang"),
+            ("response", {"response": "Sudah dijadwalkan audiensi"}, {"channel": "telepon"},
+             "diverifikasi", "Jawab"),
+            ("closure", {"resolution": "Selesai"}, {}, "dijawab", "Tutup pengaduan")):
         eventually_sync(lambda before=before: in_state(before), timeout=CATCH_UP, every=0.5)
         step_form = complaint.locator(f"form[data-step='{step}']")
         complaint.locator("summary", has_text=flash).click()
         for name, value in fill.items():
             step_form.locator(f"[name={name}]").fill(value)
+        for name, value in choose.items():
+            step_form.locator(f"select[name={name}]").select_option(value)
         step_form.locator("button[type=submit]").click()
         expect(secretariat.get_by_test_id("flash")).to_contain_text(f"Tersimpan: {flash}")
     eventually_sync(lambda: in_state("ditutup"), timeout=CATCH_UP, every=0.5)

@@ -27,7 +27,9 @@ FIXED_TEXTS = {
 def claims(**over):
     now = int(time.time())
     base = {"sub": "u1", "name": "U", "roles": ["officer"], "iss": "audiensi",
-            "iat": now, "exp": now + 600}
+            # hours, not minutes: parametrized payloads are made at collection, and a full
+            # suite reaches these tests long after (a 10-minute token had expired by then)
+            "iat": now, "exp": now + 6 * 3600}
     base.update(over)
     return {k: v for k, v in base.items() if v is not ...}
 
