@@ -36,17 +36,21 @@ class Api:
         self.http = httpx.Client(timeout=30)
         self.retry_for = retry_for
 
-    def call(self, method: str, service: str, path: str, user: str, *,
+    def call(self, method: str, service: str, path: str, user: str | None, *,
              body: Any = None, params: dict | None = None, expect: tuple[int, ...] = (200, 201),
-             key: str | None = None, anonymous: bool = False) -> httpx.Response:
-        headers = {} if anonymous else auth(user)
+             key: str | None = None, anonymous: bool = False, headers: dict | None = None,
+             data: dict | None = None, files: dict | None = None) -> httpx.Response:
+        """`headers`: the caller's own (instead of `user`'s token); `data`/`files`: a
+        multipart body instead of JSON."""
+        headers = dict(({} if anonymous else auth(user)) if headers is None else headers)
         if method == "POST":
             headers["Idempotency-Key"] = key or str(uuid.uuid4())
         deadline = time.monotonic() + self.retry_for
         while True:
             try:
                 r = self.http.request(method, self.urls[service] + path, json=body,
-                                      params=params, headers=headers)
+                                      params=params, headers=headers, data=data,
+                                      files=files)
                 if r.status_code not in RETRYABLE or time.monotonic() > deadline:
                     break
             except httpx.TransportError:

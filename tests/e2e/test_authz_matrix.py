@@ -10,7 +10,6 @@ denied cells and the reads share one per state. The rebuild of reporting's proje
 from __future__ import annotations
 
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -21,7 +20,7 @@ import httpx
 import pytest
 
 from chassis import authz_matrix as m
-from tests.e2e.client import RETRYABLE, TRANSIENT, Api
+from tests.e2e.client import TRANSIENT, Api
 from tests.e2e.conftest import FAST_POLICIES, INFORM_SECONDS, WALKIN_SECONDS, running_system
 from tests.integration.intake.support import NIK_3, ktp, letter_body, visit_body
 from tests.support.auth import auth
@@ -298,16 +297,10 @@ def _send(world: World, cell: m.Cell, method: str, path: str, kw: dict) -> tuple
     if (cell.route.service, cell.route.path) == STREAM:
         with httpx.stream("GET", url, headers=headers, timeout=httpx.Timeout(10, read=5)) as r:
             return r.status_code, ""  # the events themselves are test_standard's
-    if method == "POST":
-        headers["Idempotency-Key"] = str(uuid.uuid4())
-    deadline = time.monotonic() + RETRY_FOR
-    while True:
-        r = world.api.http.request(method, url, headers=headers, json=kw.get("body"),
-                                   params=kw.get("params"), data=kw.get("data"),
-                                   files=kw.get("files"))
-        if r.status_code not in RETRYABLE or time.monotonic() > deadline:
-            return r.status_code, r.text[:300]
-        time.sleep(0.3)
+    r = world.api.call(method, cell.route.service, path, cell.user, headers=headers,
+                       body=kw.get("body"), params=kw.get("params"), data=kw.get("data"),
+                       files=kw.get("files"), expect=())
+    return r.status_code, r.text[:300]
 
 
 @pytest.mark.timeout(600)
