@@ -19,6 +19,8 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import hashlib
+import hmac
 import os
 import sqlite3
 import threading
@@ -257,6 +259,20 @@ class MemoryKeyStore:
 
     def unlink(self, anchor: str) -> None:
         self.links.pop(anchor, None)
+
+
+class KeyedHash:
+    """HMAC-SHA256 under one named key of the store (made on first use, then kept): the
+    identity refs, the blind search terms and the citizens' status codes."""
+
+    def __init__(self, store: KeyStore, key_id: str) -> None:
+        self.store, self.key_id = store, key_id
+        self._key: bytes | None = None
+
+    def digest(self, text: str) -> bytes:
+        if self._key is None:
+            self._key = self.store.get_or_create(self.key_id)
+        return hmac.new(self._key, text.encode(), hashlib.sha256).digest()
 
 
 def open_keystore(settings, clock: Clock | None = None) -> KeyStore:

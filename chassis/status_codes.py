@@ -12,10 +12,9 @@ codes, reporting checks them. A lookup compares digests in constant time.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 
-from .keystore import KeyStore
+from .keystore import KeyedHash, KeyStore
 
 KEY_ID = "status-code-v1"
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -36,16 +35,10 @@ def normalize(code: str) -> str | None:
 
 class StatusCodes:
     def __init__(self, store: KeyStore) -> None:
-        self.store = store
-        self._secret: bytes | None = None
-
-    def _key(self) -> bytes:
-        if self._secret is None:
-            self._secret = self.store.get_or_create(KEY_ID)
-        return self._secret
+        self._hash = KeyedHash(store, KEY_ID)
 
     def _mac(self, purpose: str, text: str) -> bytes:
-        return hmac.new(self._key(), f"{purpose}:{text}".encode(), hashlib.sha256).digest()
+        return self._hash.digest(f"{purpose}:{text}")
 
     def issue(self, command_id: str) -> str:
         """The code of the record the command creates."""

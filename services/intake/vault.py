@@ -25,10 +25,9 @@ references keep their old form `hmac-sha256:<hex>`; later ones read `hmac-sha256
 from __future__ import annotations
 
 import hashlib
-import hmac
 from datetime import date
 
-from chassis.keystore import KeyStore
+from chassis.keystore import KeyedHash, KeyStore
 from chassis.sealing import Sealer
 from contracts.intake import Identity
 
@@ -53,18 +52,17 @@ class IdentityVault:
         self.store = store
         self.sealer = sealer or Sealer(store)
         self.hmac_version = hmac_version
-        self._hmac_keys: dict[int, bytes] = {}
+        self._hashes: dict[int, KeyedHash] = {}
 
-    def _hmac(self, version: int) -> bytes:
-        if version not in self._hmac_keys:
-            self._hmac_keys[version] = self.store.get_or_create(hmac_key_id(version))
-        return self._hmac_keys[version]
+    def _hmac(self, version: int) -> KeyedHash:
+        if version not in self._hashes:
+            self._hashes[version] = KeyedHash(self.store, hmac_key_id(version))
+        return self._hashes[version]
 
     def ref(self, kind: str, number: str, version: int | None = None) -> str:
         """The reference of an identity under the current HMAC key (or `version`'s)."""
         version = version or self.hmac_version
-        digest = hmac.new(self._hmac(version), f"{kind}:{normalize(number)}".encode(),
-                          hashlib.sha256).hexdigest()
+        digest = self._hmac(version).digest(f"{kind}:{normalize(number)}").hex()
         return REF_PREFIX + (digest if version == 1 else f"v{version}:{digest}")
 
     def refs(self, kind: str, number: str) -> list[str]:

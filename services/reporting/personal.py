@@ -16,10 +16,9 @@ entry of the subject (`projection.scrub`), and with them its index keys.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 from typing import Any
 
+from chassis.keystore import KeyedHash
 from chassis.sealing import Sealer
 from contracts.sealed import is_sealed
 
@@ -34,15 +33,10 @@ TERM_HEX = 16
 class Personal:
     def __init__(self, sealer: Sealer) -> None:
         self.sealer = sealer
-        self._blind: bytes | None = None
-
-    def _key(self) -> bytes:
-        if self._blind is None:
-            self._blind = self.sealer.store.get_or_create(SEARCH_KEY)
-        return self._blind
+        self._blind = KeyedHash(sealer.store, SEARCH_KEY)
 
     def blind(self, prefix: str) -> str:
-        return hmac.new(self._key(), prefix.encode(), hashlib.sha256).hexdigest()[:TERM_HEX]
+        return self._blind.digest(prefix).hex()[:TERM_HEX]
 
     def terms(self, name: str | None) -> list[str]:
         return sorted(self.blind(p) for p in name_prefixes(name)) if name else []
