@@ -3,7 +3,9 @@
 `lose-state-write:<command>` reproduces, deterministically, the crash that a SIGKILL at the
 wrong moment causes: the first command named `<command>` has its events published and
 acknowledged, its state write is lost (not made: as if the changelog write never left the
-process), the command's offset is committed, and then the process is SIGKILLed. A service
+process), the command's offset is committed, and then the process is SIGKILLed.
+`lose-state-write:<command>@<subject>` narrows it to that subject's command (a worker that
+shares its topics with other tests' subjects would otherwise spend it on one of theirs). A service
 whose state is a cache of its own events recovers the step after the restart; one whose
 state is only its changelog has lost it.
 """
@@ -36,6 +38,7 @@ class Faults:
         self._kill: asyncio.Task | None = None
         self.kind: str | None = None
         self.target: str | None = None
+        self.subject: str | None = None
         self.spent = False
         if not spec:
             return
@@ -44,17 +47,21 @@ class Faults:
         kind, _, target = spec.partition(":")
         if kind not in KINDS or not target:
             raise FaultRefused(f"unknown AUDIENSI_FAULT {spec!r} (kinds: {', '.join(KINDS)})")
-        self.kind, self.target = kind, target
+        target, _, subject = target.partition("@")
+        self.kind, self.target, self.subject = kind, target, subject or None
 
     @classmethod
     def for_app(cls, settings, faust_app) -> Faults:
         return cls(settings.fault, os.environ.get("AUDIENSI_ENV"), settings.kafka_bootstrap,
                    faust_app.conf.id)
 
-    def lose_state_write(self, command: str, message) -> bool:
-        """True once, for the first command named by the hook: the caller skips its state
-        write; the process is SIGKILLed once the message's offset is committed."""
+    def lose_state_write(self, command: str, message, subject: str | None = None) -> bool:
+        """True once, for the first command named by the hook (of its subject, if it names
+        one): the caller skips its state write; the process is SIGKILLed once the message's
+        offset is committed."""
         if self.kind != LOSE_STATE_WRITE or self.spent or command != self.target:
+            return False
+        if self.subject is not None and subject != self.subject:
             return False
         self.spent = True
         log.warning("fault hook: state write lost", extra={"command": command})

@@ -146,7 +146,8 @@ class Processor:
             if parsed.command is not None and decision.reply is not None:
                 replies.append((parsed.command, _reply(decision.reply)))
             if (self.faults is not None and w.envelopes
-                    and self.faults.lose_state_write(command_name(parsed), msg)):
+                    and self.faults.lose_state_write(command_name(parsed), msg,
+                                                   parsed.subject)):
                 lost = True
         decided = time.perf_counter()
         await self.publish([e for w in work.values() for e in w.envelopes] + letters)

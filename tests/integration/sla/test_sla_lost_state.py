@@ -27,8 +27,9 @@ async def test_an_escalation_whose_state_write_was_lost_is_not_raised_again(
     policy_file = tmp_path / "policies.yaml"
     policy_file.write_text(QUICK_POLICIES)
     bootstrap = stack_env.bootstrap
-    faulty = start_sla(stack_env, policy_file, AUDIENSI_FAULT="lose-state-write:tick")
     case = new_case()
+    # only this case's tick: the session's topics hold other tests' open clocks too
+    faulty = start_sla(stack_env, policy_file, AUDIENSI_FAULT=f"lose-state-write:tick@{case}")
     try:
         async with Upstream(bootstrap) as up:
             await up.received(case, at=datetime.now(UTC))

@@ -91,3 +91,22 @@ async def test_the_fault_hook_fires_once_for_its_command_only():
     assert not faults.lose_state_write("closure", Msg)
     await asyncio.sleep(0)
     assert kills == [(Msg.topic, 2, 41)]
+
+
+async def test_the_fault_hook_naming_a_subject_fires_for_that_subject_only():
+    kills = []
+
+    async def kill(bootstrap, group, topic, partition, offset):
+        kills.append(offset)
+
+    class Msg:
+        topic, partition, offset = "audiensi.sla.commands.v1", 0, 7
+
+    faults = Faults("lose-state-write:tick@case-2", None, "b", "g", kill=kill)
+    assert (faults.target, faults.subject) == ("tick", "case-2")
+    assert not faults.lose_state_write("tick", Msg, "case-1")
+    assert not faults.lose_state_write("tick", Msg)
+    assert faults.lose_state_write("tick", Msg, "case-2")
+    assert not faults.lose_state_write("tick", Msg, "case-2")
+    await asyncio.sleep(0)
+    assert kills == [7]
