@@ -111,6 +111,7 @@ async def live_once(redis, bootstrap: str, topics: list[str], prefix: str, n: in
 
     keys = Keys("rm")
     store = Store(redis, keys, ZoneInfo("Asia/Jakarta"))
+    say("live: registering")
     await store.register(1, 6)
     await redis.set(keys.current, 1)
 
@@ -122,14 +123,24 @@ async def live_once(redis, bootstrap: str, topics: list[str], prefix: str, n: in
                               deadletter_topic=prefix + DEADLETTER, store=store,
                               feed=Feed(redis, keys, 10_000), heal=heal,
                               batch_max=ReportingSettings().batch_max)
-    await projector.start()
+    say("live projector starting")
+    await asyncio.wait_for(projector.start(), 120)
+    say("live projector started")
+    deadline = time.monotonic() + 300
     try:
         while not projector.assignment():
+            if time.monotonic() > deadline:
+                raise RuntimeError("live projector: no partitions assigned in 300 s")
             await asyncio.sleep(0.01)
         start = time.perf_counter()
         while projector.counts["applied"] + projector.counts["duplicates"] < n:
             if not projector.healthy:
                 raise RuntimeError(f"live projector stopped: {projector.last_error}")
+            if projector.counts["deadlettered"]:
+                raise RuntimeError(f"live projector dead-lettered "
+                                   f"{projector.counts['deadlettered']} synthetic events")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"live projector: {projector.counts} of {n} in 300 s")
             await asyncio.sleep(0.005)
         seconds = time.perf_counter() - start
     finally:
@@ -221,6 +232,10 @@ def cpu_breakdown(raw: list[bytes]) -> dict[str, float]:
             "project": n / t_project}
 
 
+def say(text: str) -> None:
+    print(f"reporting bench: {text}", file=sys.stderr, flush=True)
+
+
 def pct(values: list[float], p: float) -> float:
     s = sorted(values)
     return s[max(0, min(len(s) - 1, round(p / 100 * len(s)) - 1))]
@@ -241,15 +256,19 @@ async def main(args: argparse.Namespace) -> tuple[str, list[dict]]:
         envs = sc.population(args.cases, seed=1)
         records = [(prefix + e.topic, e.subject.encode(), encode(e)) for e in envs]
         produce_s = await produce(bootstrap, records)
+        say(f"produced {len(records)} events in {produce_s:.1f} s")
         raw, rebuild, live = [], [], []
         for _ in range(args.rounds):
             if time.monotonic() > deadline:
                 break
             raw.append(await raw_consume(bootstrap, topics))
+            say("raw consume done")
             await redis.flushdb()
             rebuild.append(await rebuild_once(redis, bootstrap, topics))
+            say("rebuild done")
             await redis.flushdb()
             live.append(await live_once(redis, bootstrap, topics, prefix, len(records)))
+            say("live projector done")
         runs = [cpu_breakdown([r[2] for r in records]) for _ in range(3)]
         cpu = {stage: max(run[stage] for run in runs) for stage in runs[0]}  # best of 3
         info = await redis.info("memory")

@@ -81,6 +81,10 @@ class Stack:
         self.kafka = KafkaServer(self.workdir, free_port(), free_port())
         took = self.kafka.start(timeout=180)
         self.bootstrap, self.redis_url = self.kafka.bootstrap, self.redis.url
+        os.environ.update(self.kafka.signin_env())  # the broker wants SASL: this process as admin
+        from chassis.settings import get_settings
+
+        get_settings.cache_clear()
         print(f"started Kafka {self.bootstrap} in {took:.1f}s and Redis {self.redis_url}")
 
     def stop(self) -> None:
@@ -101,6 +105,8 @@ class Service:
                     "AUDIENSI_REDIS_URL": stack.redis_url, "AUDIENSI_DATA_DIR": str(workdir),
                     "AUDIENSI_SLA_PORT": str(self.port),
                     "AUDIENSI_SLA_POLICIES": str(policy_file), "PYTHONUNBUFFERED": "1"}
+        if stack.kafka is not None:  # the service signs in as its own principal
+            self.env.update(stack.kafka.signin_env("sla"))
         self.log = workdir / "sla.log"
         self.proc: subprocess.Popen | None = None
 
@@ -111,7 +117,8 @@ class Service:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise SystemExit(f"sla exited: see {self.log}")
+                tail = self.log.read_text(errors="replace").splitlines()[-15:]
+                raise SystemExit("sla exited:\n" + "\n".join(tail))
             try:
                 if httpx.get(f"http://127.0.0.1:{self.port}/readyz", timeout=2).is_success:
                     return
