@@ -37,6 +37,7 @@ from .accounts import Accounts, load_accounts
 from .l10n import LANGS, load, translations
 from .pages import CsrfRefused, SignInNeeded, lang_of, redirect, render
 from .security import BrowserHeaders, Csrf
+from .sso import Sso, configure
 from .texts import CHANNELS, EVENTS, STATUSES, label, text
 from .throttle import Backoff
 from .upstream import Upstream
@@ -64,6 +65,7 @@ class Console:
     backoff: Backoff = field(default_factory=Backoff)
     accounts: Accounts | None = None
     upstream: Upstream | None = None
+    sso: Sso | None = None  # OIDC sign-in, where an issuer is set
 
     def now(self) -> datetime:
         return datetime.now(UTC)
@@ -107,8 +109,12 @@ def build(settings: Settings) -> FastAPI:
     if settings.production and not settings.console_accounts:
         raise ConsoleRefused("AUDIENSI_ENV=production: the development accounts (password "
                              "'audiensi') are refused; set AUDIENSI_CONSOLE_ACCOUNTS")
+    try:
+        sso = configure(settings)
+    except ValueError as exc:
+        raise ConsoleRefused(str(exc)) from None
     console = Console(settings, org, Csrf(secret), templates(),
-                      Backoff(base=settings.console_backoff_seconds))
+                      Backoff(base=settings.console_backoff_seconds), sso=sso)
     assets = Path(settings.console_assets)
 
     @asynccontextmanager

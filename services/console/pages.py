@@ -81,7 +81,8 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
            "csrf_field": CSRF_FIELD, "csrf_token": c.csrf.token(nonce),
            "new_key": lambda: str(uuid.uuid4()),
            "flash": request.session.pop("flash", None) if user else None,
-           "production": c.settings.production, "path": request.url.path}
+           "production": c.settings.production, "path": request.url.path,
+           "sso": c.sso is not None}
     ctx.update(context or {})
     response: HTMLResponse = c.templates[lang].TemplateResponse(request, template, ctx,
                                                           status_code=status)
