@@ -228,11 +228,12 @@ def main(argv: list[str] | None = None) -> int:
     source = args.source or HERE / "texts.py"
     pairs, kept = import_texts(source, rewrite=args.source is None)
     for p in pairs:
-        print(f"{'kept' if p.key in kept else 'added'}: {p.key}")
-    if kept:
-        print("msgids already translated were kept as they are: " + ", ".join(kept),
-              file=sys.stderr)
-    print(f"{len(pairs)} pair(s) from {source}")
+        if p.key not in kept:
+            print(f"added: {p.key}")
+    print(f"{len(pairs)} pair(s) from {source}: {len(pairs) - len(kept)} added, "
+          f"{len(kept)} already translated (kept as they are)")
+    if pairs:
+        print("next: python -m services.console.l10n extract (regenerates the template)")
     return 0
 
 
