@@ -94,3 +94,12 @@ def test_import_texts_moves_pairs_into_both_catalogues(tmp_path: Path):
     other.write_text(TEXTS, encoding="utf-8")
     l10n.import_texts(other, locale, rewrite=False)
     assert other.read_text(encoding="utf-8") == TEXTS
+
+
+def test_jinja_i18n_is_installed_with_each_languages_catalogue():
+    from services.console.app import templates
+
+    envs = templates()
+    source = '{{ t("sign_in") }} / {{ _("sign_out") }} / {% trans %}home{% endtrans %}'
+    assert envs["id"].env.from_string(source).render() == "Masuk / Keluar / Beranda"
+    assert envs["en"].env.from_string(source).render() == "Sign in / Sign out / Home"
