@@ -28,7 +28,8 @@ NODE_STAMP := node_modules/.package-lock.json
 
 install: system-deps $(STAMPS)/venv $(KAFKA_JARS) $(NODE_STAMP)
 
-# the console's browser libraries (htmx, ECharts, axe-core): exact versions from
+# the console's browser libraries (htmx, ECharts; axe-core and oidc-provider for its
+# tests, run with node): exact versions from
 # package-lock.json, in this checkout's node_modules/ (npm writes the stamp itself)
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund

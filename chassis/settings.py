@@ -93,6 +93,16 @@ class Settings(BaseSettings):
     console_backoff_seconds: float = Field(default=1.0, gt=0)
     #: the npm packages the console serves (`npm ci` puts them in node_modules/)
     console_assets: Path = ROOT / "node_modules"
+    #: the console's OIDC sign-in (authorization code + PKCE S256), offered only when an
+    #: issuer is set: its discovery at <issuer>/.well-known/openid-configuration, the
+    #: console's client there, and the ID token claim that names a user id of
+    #: config/org.yaml; the callback is <console>/masuk/sso/callback unless set
+    console_oidc_issuer: str | None = None
+    console_oidc_client_id: str | None = None
+    console_oidc_client_secret: str | None = Field(default=None, repr=False)
+    console_oidc_claim: str = "preferred_username"
+    console_oidc_scope: str = "openid profile"
+    console_oidc_redirect_uri: str | None = None
 
     topic_partitions: int = 6
     replication_factor: int = 1

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+import jinja2
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -33,9 +34,11 @@ from . import (
     routes_home,
 )
 from .accounts import Accounts, load_accounts
+from .l10n import LANGS, load, translations
 from .pages import CsrfRefused, SignInNeeded, lang_of, redirect, render
 from .security import BrowserHeaders, Csrf
-from .texts import CHANNELS, EVENTS, STATUSES, T, label, text
+from .sso import Sso, configure
+from .texts import CHANNELS, EVENTS, STATUSES, label, text
 from .throttle import Backoff
 from .upstream import Upstream
 from .views import wib
@@ -58,10 +61,11 @@ class Console:
     settings: Settings
     org: Org
     csrf: Csrf
-    templates: Jinja2Templates
+    templates: dict[str, Jinja2Templates]  # by language
     backoff: Backoff = field(default_factory=Backoff)
     accounts: Accounts | None = None
     upstream: Upstream | None = None
+    sso: Sso | None = None  # OIDC sign-in, where an issuer is set
 
     def now(self) -> datetime:
         return datetime.now(UTC)
@@ -78,15 +82,25 @@ def session_secret(settings: Settings) -> str:
     return secrets.token_urlsafe(32)  # development: sessions end with the process
 
 
-def templates() -> Jinja2Templates:
-    t = Jinja2Templates(directory=str(HERE / "templates"))
-    t.env.globals["T"] = T
-    t.env.filters["wib"] = wib
-    t.env.globals["EVENTS"] = EVENTS
-    t.env.globals["CHANNELS"] = CHANNELS
-    t.env.globals["label"] = label
-    t.env.globals["STATUSES"] = STATUSES
-    return t
+def templates() -> dict[str, Jinja2Templates]:
+    """One Jinja2 environment per language, each with `jinja2.ext.i18n` and that
+    language's catalogue installed (`{% trans %}`, `_()`, `gettext()`), and `t("key")`."""
+    load()
+    out = {}
+    for lang in LANGS:
+        env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"),
+                                 autoescape=jinja2.select_autoescape(),
+                                 extensions=["jinja2.ext.i18n"])
+        t = Jinja2Templates(env=env)
+        t.env.install_gettext_translations(translations(lang), newstyle=True)
+        t.env.globals["t"] = lambda key, _lang=lang, **kw: text(key, _lang, **kw)
+        t.env.filters["wib"] = wib
+        t.env.globals["EVENTS"] = EVENTS
+        t.env.globals["CHANNELS"] = CHANNELS
+        t.env.globals["label"] = label
+        t.env.globals["STATUSES"] = STATUSES
+        out[lang] = t
+    return out
 
 
 def build(settings: Settings) -> FastAPI:
@@ -95,8 +109,12 @@ def build(settings: Settings) -> FastAPI:
     if settings.production and not settings.console_accounts:
         raise ConsoleRefused("AUDIENSI_ENV=production: the development accounts (password "
                              "'audiensi') are refused; set AUDIENSI_CONSOLE_ACCOUNTS")
+    try:
+        sso = configure(settings)
+    except ValueError as exc:
+        raise ConsoleRefused(str(exc)) from None
     console = Console(settings, org, Csrf(secret), templates(),
-                      Backoff(base=settings.console_backoff_seconds))
+                      Backoff(base=settings.console_backoff_seconds), sso=sso)
     assets = Path(settings.console_assets)
 
     @asynccontextmanager

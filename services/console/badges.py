@@ -33,20 +33,25 @@ def parse_time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
-def duration(seconds: int) -> str:
-    """`1 h 02 j 05 m` style: days (h = hari), hours (j = jam), minutes (m); under a minute:
-    seconds (d = detik)."""
+#: the formats of a duration, by size (msgids; `static/countdown.js` reads the same ones
+#: from the page's `data-duration-*` attributes)
+DURATIONS = ("duration_dhm", "duration_hm", "duration_m", "duration_s")
+
+
+def duration(seconds: int, lang: str = "id") -> str:
+    """`1 h 02 j 05 m` in Indonesian (hari, jam, menit), `1 d 02 h 05 m` in English; under
+    a minute, seconds (`5 d` detik, `5 s`)."""
     seconds = abs(seconds)
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
     minutes, secs = divmod(rest, 60)
     if days:
-        return f"{days} h {hours:02d} j {minutes:02d} m"
+        return text("duration_dhm", lang, d=days, h=f"{hours:02d}", m=f"{minutes:02d}")
     if hours:
-        return f"{hours} j {minutes:02d} m"
+        return text("duration_hm", lang, h=hours, m=f"{minutes:02d}")
     if minutes:
-        return f"{minutes} m"
-    return f"{secs} d"
+        return text("duration_m", lang, m=minutes)
+    return text("duration_s", lang, s=secs)
 
 
 def badge(sla_state: str | None, due_at: str | None, now: datetime, lang: str = "id",
@@ -62,8 +67,8 @@ def badge(sla_state: str | None, due_at: str | None, now: datetime, lang: str = 
     words = text(f"sla_{state}" if state else "sla_none", lang)
     remaining = ""
     if seconds is not None and not stopped and state != "paused":
-        remaining = (text("left", lang, time=duration(seconds)) if seconds >= 0
-                     else text("over", lang, time="\u2212" + duration(seconds)))
+        remaining = (text("left", lang, time=duration(seconds, lang)) if seconds >= 0
+                     else text("over", lang, time="\u2212" + duration(seconds, lang)))
     live = due.isoformat() if due and remaining else None
     return Badge(state or "none", ICONS.get(state, ICONS[None]), words, remaining, seconds,
                  live)

@@ -5,18 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from chassis.i18n import Text
+from .l10n import N_, Msg
 
-CHANNELS = {"letter": Text("Surat", "Letter"), "walk_in": Text("Datang langsung", "Walk-in")}
+CHANNELS = {"letter": N_("dash.channel.letter"), "walk_in": N_("dash.channel.walk_in")}
 STEP_NAMES = {
-    "disposition": Text("Disposisi", "Disposition"), "receipt": Text("Diterima", "Received"),
-    "inform": Text("Pemohon diberi tahu", "Informed"), "direction": Text("Diarahkan",
-                                                                          "Directed"),
-    "audience": Text("Audiensi", "Audience"), "report": Text("Laporan", "Report"),
-    "closure": Text("Ditutup", "Closed")}
+    "disposition": N_("dash.step.disposition"), "receipt": N_("dash.step.receipt"),
+    "inform": N_("dash.step.inform"), "direction": N_("dash.step.direction"),
+    "audience": N_("dash.step.audience"), "report": N_("dash.step.report"),
+    "closure": N_("dash.step.closure")}
 
 
-def _name(table: dict[str, Text], key: str, lang: str) -> str:
+def _name(table: dict[str, Msg], key: str, lang: str) -> str:
     return table[key].get(lang) if key in table else key
 
 
@@ -27,27 +26,27 @@ def volume(items: list[dict[str, Any]], lang: str) -> dict[str, Any]:
     series = [{"name": _name(CHANNELS, c, lang),
                "data": [i.get("requests", {}).get(c, 0) for i in items], "stack": "requests"}
               for c in channels]
-    series.append({"name": "Pengaduan" if lang == "id" else "Complaints",
+    series.append({"name": N_("dash.complaints").get(lang),
                    "data": [i.get("complaints_total", 0) for i in items]})
-    series.append({"name": "Kunjungan" if lang == "id" else "Visits",
+    series.append({"name": N_("dash.visits").get(lang),
                    "data": [i.get("visits", 0) for i in items]})
     rows = [[p, *[s["data"][n] for s in series]] for n, p in enumerate(periods)]
     return {"chart": {"categories": periods, "series": series},
-            "columns": ["Periode" if lang == "id" else "Period", *[s["name"] for s in series]],
+            "columns": [N_("dash.period").get(lang), *[s["name"] for s in series]],
             "rows": rows}
 
 
 def sla(policies: list[dict[str, Any]], lang: str) -> dict[str, Any]:
     names = [p["policy_id"] for p in policies]
     chart = {"categories": names, "unit": "%", "max": 100, "series": [
-        {"name": "Kepatuhan (%)" if lang == "id" else "Compliance (%)",
+        {"name": N_("dash.compliance").get(lang),
          "data": [p.get("compliance_pct") for p in policies]}]}
-    columns = ["Kebijakan" if lang == "id" else "Policy",
-               "Mulai" if lang == "id" else "Started",
-               "Terpenuhi" if lang == "id" else "Met",
-               "Terlambat" if lang == "id" else "Breached",
-               "Berjalan" if lang == "id" else "Running",
-               "Kepatuhan (%)" if lang == "id" else "Compliance (%)"]
+    columns = [N_("dash.policy").get(lang),
+               N_("dash.started").get(lang),
+               N_("dash.met").get(lang),
+               N_("dash.breached").get(lang),
+               N_("dash.running").get(lang),
+               N_("dash.compliance").get(lang)]
     rows = [[p["policy_id"], p["started"], p["met"], p["breached"], p["running"],
              "—" if p.get("compliance_pct") is None else p["compliance_pct"]]
             for p in policies]
@@ -60,12 +59,11 @@ def hours(seconds: float | None) -> float | None:
 
 def lead_times(steps: list[dict[str, Any]], lang: str) -> dict[str, Any]:
     names = [_name(STEP_NAMES, s["step"], lang) for s in steps]
-    chart = {"categories": names, "unit": "j" if lang == "id" else "h", "series": [
+    chart = {"categories": names, "unit": N_("dash.h").get(lang), "series": [
         {"name": "p50", "data": [hours(s.get("p50_seconds")) for s in steps]},
         {"name": "p90", "data": [hours(s.get("p90_seconds")) for s in steps]}]}
-    columns = ["Langkah" if lang == "id" else "Step", "n", "p50 (jam)" if lang == "id"
-               else "p50 (hours)", "p90 (jam)" if lang == "id" else "p90 (hours)",
-               "maks (jam)" if lang == "id" else "max (hours)"]
+    columns = [N_("dash.step").get(lang), "n", N_("dash.p50_hours").get(lang),
+               N_("dash.p90_hours").get(lang), N_("dash.max_hours").get(lang)]
     rows = [[names[n], s["count"], _dash(hours(s.get("p50_seconds"))),
              _dash(hours(s.get("p90_seconds"))), _dash(hours(s.get("max_seconds")))]
             for n, s in enumerate(steps)]
@@ -75,10 +73,10 @@ def lead_times(steps: list[dict[str, Any]], lang: str) -> dict[str, Any]:
 def workload(answer: dict[str, Any], lang: str) -> dict[str, Any]:
     divisions = answer.get("divisions", [])
     chart = {"categories": [d["division"] for d in divisions], "series": [
-        {"name": "Kasus terbuka" if lang == "id" else "Open cases",
+        {"name": N_("dash.open_cases").get(lang),
          "data": [d["open_cases"] for d in divisions]}]}
-    columns = ["Bidang" if lang == "id" else "Division",
-               "Kasus terbuka" if lang == "id" else "Open cases"]
+    columns = [N_("dash.division").get(lang),
+               N_("dash.open_cases").get(lang)]
     rows = [[d["division"], d["open_cases"]] for d in divisions]
     return {"chart": chart, "columns": columns, "rows": rows}
 

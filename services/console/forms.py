@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from chassis.i18n import Text
+from .l10n import N_, Msg
 
 WIB = timezone(timedelta(hours=7), "WIB")
 
@@ -19,7 +19,7 @@ WIB = timezone(timedelta(hours=7), "WIB")
 class FormError(ValueError):
     """A field the console itself cannot turn into the API's shape (e.g. a malformed time)."""
 
-    def __init__(self, field_name: str, text: Text) -> None:
+    def __init__(self, field_name: str, text: Msg) -> None:
         super().__init__(field_name)
         self.field = field_name
         self.text = text
@@ -28,7 +28,7 @@ class FormError(ValueError):
 @dataclass(frozen=True)
 class Field:
     name: str
-    label: Text
+    label: Msg
     kind: str = "text"  # text | textarea | lines | select | checks | datetime | date | number
     required: bool = True  # | checkbox | hidden
     options: str | None = None  # "divisions" | "officers" | "priorities" | "channels" | ...
@@ -39,101 +39,104 @@ class Field:
 class Step:
     key: str
     path: str
-    label: Text
+    label: Msg
     service: str = "disposition"
     fields: tuple[Field, ...] = field(default_factory=tuple)
 
 
-def _f(name, id_, en, kind="text", required=True, options=None, default=""):
-    return Field(name, Text(id_, en), kind, required, options, default)
+def _f(name, label, kind="text", required=True, options=None, default=""):
+    return Field(name, label, kind, required, options, default)
 
 
-CHANNEL = _f("channel", "Cara memberi tahu", "How the applicant was told", "select",
+CHANNEL = _f("channel", N_("field.notify.channel"), "select",
              options="contact_channels", default="telepon")
-MESSAGE = _f("message", "Pesan kepada pemohon", "Message to the applicant", "textarea")
+MESSAGE = _f("message", N_("field.notify.message"), "textarea")
 
 STEPS: dict[str, Step] = {s.key: s for s in (
-    Step("disposition", "disposition", Text("Disposisi", "Dispose"), fields=(
-        _f("division", "Bidang tujuan", "Division", "select", options="divisions"),
-        _f("copies", "Tembusan", "Copies to", "checks", False, "divisions"),
-        _f("instructions", "Instruksi", "Instructions", "textarea"),
-        _f("priority", "Sifat", "Priority", "select", False, "priorities"),
+    Step("disposition", "disposition", N_("step.disposition"), fields=(
+        _f("division", N_("field.disposition.division"), "select", options="divisions"),
+        _f("copies", N_("field.disposition.copies"), "checks", False, "divisions"),
+        _f("instructions", N_("field.disposition.instructions"), "textarea"),
+        _f("priority", N_("field.disposition.priority"), "select", False, "priorities"),
     )),
-    Step("receipt", "receipt", Text("Terima disposisi", "Receive the disposition")),
+    Step("receipt", "receipt", N_("step.receipt")),
     Step("disposition-return", "disposition/return",
-         Text("Kembalikan disposisi", "Return the disposition"),
-         fields=(_f("reason", "Alasan", "Reason", "textarea"),)),
-    Step("assignment", "assignment", Text("Tugaskan petugas", "Assign an officer"), fields=(
-        _f("officer_id", "Petugas", "Officer", "select", options="officers"),)),
-    Step("reassignment", "reassignment", Text("Alihkan petugas", "Reassign"), fields=(
-        _f("officer_id", "Petugas baru", "New officer", "select", options="officers"),
-        _f("reason", "Alasan", "Reason", "textarea"))),
-    Step("preparation", "preparation", Text("Catat persiapan", "Record the preparation"),
+         N_("step.disposition-return"),
+         fields=(_f("reason", N_("field.disposition-return.reason"), "textarea"),)),
+    Step("assignment", "assignment", N_("step.assignment"), fields=(
+        _f("officer_id", N_("field.assignment.officer_id"), "select", options="officers"),)),
+    Step("reassignment", "reassignment", N_("step.reassignment"), fields=(
+        _f("officer_id", N_("field.reassignment.officer_id"), "select", options="officers"),
+        _f("reason", N_("field.reassignment.reason"), "textarea"))),
+    Step("preparation", "preparation", N_("step.preparation"),
          fields=(
-        _f("administration", "Administrasi", "Administration", "textarea"),
-        _f("materials", "Bahan", "Materials", "textarea"),
-        _f("equipment", "Perlengkapan", "Equipment", "textarea"),
-        _f("staff_review_required", "Perlu telaah staf", "Staff review required", "checkbox",
+        _f("administration", N_("field.preparation.administration"), "textarea"),
+        _f("materials", N_("field.preparation.materials"), "textarea"),
+        _f("equipment", N_("field.preparation.equipment"), "textarea"),
+        _f("staff_review_required", N_("field.preparation.staff_review_required"), "checkbox",
            False))),
-    Step("staff-review", "staff-review", Text("Telaah staf", "Staff review"), fields=(
-        _f("summary", "Ringkasan telaah", "Summary", "textarea"),
-        _f("involves_agencies", "Instansi terkait (satu per baris)",
-           "Agencies involved (one per line)", "lines", False),
-        _f("needs_leadership_meeting", "Perlu rapat pimpinan", "Needs a leadership meeting",
+    Step("staff-review", "staff-review", N_("step.staff-review"), fields=(
+        _f("summary", N_("field.staff-review.summary"), "textarea"),
+        _f("involves_agencies", N_("field.staff-review.involves_agencies"), "lines", False),
+        _f("needs_leadership_meeting", N_("field.staff-review.needs_leadership_meeting"),
            "checkbox", False))),
-    Step("notification", "notification", Text("Beri tahu pemohon", "Inform the applicant"),
+    Step("notification", "notification", N_("step.notification"),
          fields=(CHANNEL, MESSAGE,
-                 _f("scheduled_for", "Jadwal audiensi (WIB)", "Audience time (WIB)",
+                 _f("scheduled_for", N_("field.notification.scheduled_for"),
                     "datetime", False))),
-    Step("rescheduling", "rescheduling", Text("Jadwal ulang", "Reschedule"), fields=(
-        _f("scheduled_for", "Jadwal baru (WIB)", "New time (WIB)", "datetime"),
+    Step("rescheduling", "rescheduling", N_("step.rescheduling"), fields=(
+        _f("scheduled_for", N_("field.rescheduling.scheduled_for"), "datetime"),
         CHANNEL, MESSAGE)),
-    Step("declination", "declination", Text("Tolak dengan jawaban", "Decline with an answer"),
-         fields=(_f("reason", "Alasan", "Reason", "textarea"), CHANNEL, MESSAGE)),
-    Step("direction", "direction", Text("Arahkan ke petugas", "Direct to an officer"),
-         fields=(_f("officer_id", "Petugas", "Officer", "select", options="all_officers"),)),
-    Step("audience", "audience", Text("Catat audiensi", "Record the audience"), fields=(
-        _f("held_at", "Waktu pelaksanaan (WIB)", "Held at (WIB)", "datetime"),
-        _f("attendees", "Peserta (satu per baris)", "Attendees (one per line)", "lines"),
-        _f("accompanied_by", "Didampingi (satu per baris)", "Accompanied by (one per line)",
+    Step("declination", "declination", N_("step.declination"),
+         fields=(_f("reason", N_("field.declination.reason"), "textarea"), CHANNEL, MESSAGE)),
+    Step("direction", "direction", N_("step.direction"),
+         fields=(_f("officer_id", N_("field.direction.officer_id"), "select",
+                    options="all_officers"),)),
+    Step("audience", "audience", N_("step.audience"), fields=(
+        _f("held_at", N_("field.audience.held_at"), "datetime"),
+        _f("attendees", N_("field.audience.attendees"), "lines"),
+        _f("accompanied_by", N_("field.audience.accompanied_by"),
            "lines", False),
-        _f("missing_documents", "Berkas yang kurang (satu per baris; kosong: lengkap)",
-           "Missing documents (one per line; empty: complete)", "lines", False))),
-    Step("report", "report", Text("Laporan hasil", "Result report"), fields=(
-        _f("summary", "Ringkasan", "Summary", "textarea"),
-        _f("advice", "Saran", "Advice", "textarea"),
-        _f("input", "Masukan", "Input", "textarea", False),
-        _f("considerations", "Pertimbangan", "Considerations", "textarea", False),
-        _f("solutions", "Solusi", "Solutions", "textarea", False),
-        _f("recommendations", "Rekomendasi (satu per baris)", "Recommendations (one per line)",
+        _f("missing_documents", N_("field.audience.missing_documents"), "lines", False))),
+    Step("report", "report", N_("step.report"), fields=(
+        _f("summary", N_("field.report.summary"), "textarea"),
+        _f("advice", N_("field.report.advice"), "textarea"),
+        _f("input", N_("field.report.input"), "textarea", False),
+        _f("considerations", N_("field.report.considerations"), "textarea", False),
+        _f("solutions", N_("field.report.solutions"), "textarea", False),
+        _f("recommendations", N_("field.report.recommendations"),
            "lines", False))),
     Step("report-forwarding", "report/forwarding",
-         Text("Teruskan laporan ke Kepala Dinas", "Forward the report to the Head of Office")),
-    Step("report-return", "report/return", Text("Kembalikan laporan", "Return the report"),
-         fields=(_f("note", "Catatan", "Note", "textarea"),)),
-    Step("closure", "closure", Text("Tutup kasus", "Close the case"), fields=(
-        _f("outcome", "Hasil", "Outcome", "textarea", default="selesai"),)),
-    Step("cancellation", "cancellation", Text("Batalkan kasus", "Cancel the case"),
-         fields=(_f("reason", "Alasan", "Reason", "textarea"),)),
+         N_("step.report-forwarding")),
+    Step("report-return", "report/return", N_("step.report-return"),
+         fields=(_f("note", N_("field.report-return.note"), "textarea"),)),
+    Step("closure", "closure", N_("step.closure"), fields=(
+        _f("outcome", N_("field.closure.outcome"), "textarea", default="selesai"),)),
+    Step("cancellation", "cancellation", N_("step.cancellation"),
+         fields=(_f("reason", N_("field.cancellation.reason"), "textarea"),)),
 )}
 
-OPTIONS_STATIC: dict[str, list[tuple[str, Text]]] = {
-    "complaint_channels": [("in_person", Text("Datang langsung", "In person")),
-                           ("letter", Text("Surat", "Letter")),
-                           ("website", Text("Situs web", "Website")),
-                           ("sp4n_lapor", Text("SP4N-LAPOR!", "SP4N-LAPOR!"))],
-    "identity_kinds": [("KTP", Text("KTP (NIK)", "KTP (NIK)")), ("SIM", Text("SIM", "SIM")),
-                       ("PASPOR", Text("Paspor", "Passport")), ("KITAS", Text("KITAS", "KITAS"))],
-    "priorities": [("biasa", Text("Biasa", "Normal")), ("segera", Text("Segera", "Urgent")),
-                   ("sangat_segera", Text("Sangat segera", "Very urgent"))],
-    "contact_channels": [("telepon", Text("Telepon", "Phone")),
-                         ("whatsapp", Text("WhatsApp", "WhatsApp")),
-                         ("surat", Text("Surat", "Letter")), ("email", Text("Surel", "Email"))],
+OPTIONS_STATIC: dict[str, list[tuple[str, Msg]]] = {
+    "complaint_channels": [("in_person", N_("option.complaint_channels.in_person")),
+                           ("letter", N_("option.complaint_channels.letter")),
+                           ("website", N_("option.complaint_channels.website")),
+                           ("sp4n_lapor", N_("option.complaint_channels.sp4n_lapor"))],
+    "identity_kinds": [("KTP", N_("option.identity_kinds.KTP")),
+                       ("SIM", N_("option.identity_kinds.SIM")),
+                       ("PASPOR", N_("option.identity_kinds.PASPOR")),
+                       ("KITAS", N_("option.identity_kinds.KITAS"))],
+    "priorities": [("biasa", N_("option.priorities.biasa")),
+                   ("segera", N_("option.priorities.segera")),
+                   ("sangat_segera", N_("option.priorities.sangat_segera"))],
+    "contact_channels": [("telepon", N_("option.contact_channels.telepon")),
+                         ("whatsapp", N_("option.contact_channels.whatsapp")),
+                         ("surat", N_("option.contact_channels.surat")),
+                         ("email", N_("option.contact_channels.email"))],
 }
 
-BAD_TIME = Text("Waktu tidak valid (YYYY-MM-DDTHH:MM)", "Invalid time (YYYY-MM-DDTHH:MM)")
-BAD_DATE = Text("Tanggal tidak valid (YYYY-MM-DD)", "Invalid date (YYYY-MM-DD)")
-BAD_NUMBER = Text("Bukan bilangan bulat", "Not a whole number")
+BAD_TIME = N_("form_error.time")
+BAD_DATE = N_("form_error.date")
+BAD_NUMBER = N_("form_error.number")
 
 
 def wib_time(value: str, field_name: str) -> str:
@@ -200,17 +203,17 @@ def body(step: str, form: Any) -> dict[str, Any]:
 
 # -- letter registration (intake POST /requests) -----------------------------------------
 LETTER_FIELDS: tuple[Field, ...] = (
-    _f("letter_number", "Nomor surat", "Letter number"),
-    _f("letter_dated", "Tanggal surat", "Letter date", "date"),
-    _f("sender", "Pengirim surat", "Sender"),
-    _f("addressed_to", "Ditujukan kepada", "Addressed to", default="Kepala Dinas"),
-    _f("applicant_name", "Nama pemohon", "Applicant's name"),
-    _f("organization", "Instansi / organisasi", "Organisation", required=False),
-    _f("contact", "Kontak (telepon/surel)", "Contact (phone/email)", required=False),
-    _f("subject", "Perihal", "Subject"),
-    _f("purpose", "Maksud audiensi", "Purpose of the audience", "textarea"),
-    _f("participants", "Jumlah peserta", "Participants", "number", default="1"),
-    _f("preferred_date", "Tanggal yang diinginkan", "Preferred date", "date", False),
+    _f("letter_number", N_("field.letter.letter_number")),
+    _f("letter_dated", N_("field.letter.letter_dated"), "date"),
+    _f("sender", N_("field.letter.sender")),
+    _f("addressed_to", N_("field.letter.addressed_to"), default="Kepala Dinas"),
+    _f("applicant_name", N_("field.letter.applicant_name")),
+    _f("organization", N_("field.letter.organization"), required=False),
+    _f("contact", N_("field.letter.contact"), required=False),
+    _f("subject", N_("field.letter.subject")),
+    _f("purpose", N_("field.letter.purpose"), "textarea"),
+    _f("participants", N_("field.letter.participants"), "number", default="1"),
+    _f("preferred_date", N_("field.letter.preferred_date"), "date", False),
 )
 LETTER_BY_NAME = {f.name: f for f in LETTER_FIELDS}
 
@@ -241,23 +244,21 @@ def letter_body(form: Any) -> dict[str, Any]:
 
 # -- the guest book (intake POST /visits) and a walk-in's request ----------------------------
 VISIT_FIELDS: tuple[Field, ...] = (
-    _f("name", "Nama tamu", "Visitor's name"),
-    _f("organization", "Instansi / organisasi", "Organisation", required=False),
-    _f("phone", "Telepon", "Phone", required=False),
-    _f("identity_kind", "Jenis identitas", "Identity document", "select",
+    _f("name", N_("field.visit.name")),
+    _f("organization", N_("field.visit.organization"), required=False),
+    _f("phone", N_("field.visit.phone"), required=False),
+    _f("identity_kind", N_("field.visit.identity_kind"), "select",
        options="identity_kinds", default="KTP"),
-    _f("identity_number", "Nomor identitas", "Identity number"),
-    _f("identity_valid_until", "Berlaku sampai (kosong: seumur hidup)",
-       "Valid until (empty: for life)", "date", False),
-    _f("purpose", "Keperluan", "Purpose of the visit", "textarea"),
+    _f("identity_number", N_("field.visit.identity_number")),
+    _f("identity_valid_until", N_("field.visit.identity_valid_until"), "date", False),
+    _f("purpose", N_("field.visit.purpose"), "textarea"),
 )
 WALK_IN_FIELDS: tuple[Field, ...] = (
-    _f("applicant_name", "Nama pemohon", "Applicant's name"),
-    _f("subject", "Perihal", "Subject"),
-    _f("purpose", "Maksud audiensi", "Purpose of the audience", "textarea"),
-    _f("participants", "Jumlah peserta", "Participants", "number", default="1"),
-    _f("urgent", "Mendesak (diarahkan ke petugas dalam 30 menit)",
-       "Urgent (directed to an officer within 30 minutes)", "checkbox", False),
+    _f("applicant_name", N_("field.walk_in.applicant_name")),
+    _f("subject", N_("field.walk_in.subject")),
+    _f("purpose", N_("field.walk_in.purpose"), "textarea"),
+    _f("participants", N_("field.walk_in.participants"), "number", default="1"),
+    _f("urgent", N_("field.walk_in.urgent"), "checkbox", False),
 )
 
 
@@ -288,36 +289,34 @@ def walk_in_body(visit_id: str, form: Any) -> dict[str, Any]:
 
 # -- complaints (intake /complaints) --------------------------------------------------------
 COMPLAINT_FIELDS: tuple[Field, ...] = (
-    _f("channel", "Saluran", "Channel", "select", options="complaint_channels",
+    _f("channel", N_("field.complaint.channel"), "select", options="complaint_channels",
        default="in_person"),
-    _f("lapor_tracking_id", "Nomor LAPOR! (jika dari SP4N-LAPOR!)",
-       "LAPOR! tracking id (from SP4N-LAPOR!)", required=False),
-    _f("identity_kind", "Jenis identitas pelapor", "Complainant's identity document", "select",
+    _f("lapor_tracking_id", N_("field.complaint.lapor_tracking_id"), required=False),
+    _f("identity_kind", N_("field.complaint.identity_kind"), "select",
        False, "identity_kinds"),
-    _f("identity_number", "Nomor identitas pelapor", "Complainant's identity number",
+    _f("identity_number", N_("field.complaint.identity_number"),
        required=False),
-    _f("anonymous", "Anonim", "Anonymous", "checkbox", False),
-    _f("confidential", "Rahasia (isi hanya untuk sekretariat dan Kepala Dinas)",
-       "Confidential (content for the secretariat and the Head of Office only)", "checkbox",
+    _f("anonymous", N_("field.complaint.anonymous"), "checkbox", False),
+    _f("confidential", N_("field.complaint.confidential"), "checkbox",
        False),
-    _f("subject", "Perihal", "Subject"),
-    _f("content", "Isi pengaduan", "The complaint", "textarea"),
+    _f("subject", N_("field.complaint.subject")),
+    _f("content", N_("field.complaint.content"), "textarea"),
 )
 
 #: complaint steps: key -> (path under /complaints/{id}/, label, fields, states it fits)
 COMPLAINT_STEPS: dict[str, Step] = {s.key: s for s in (
-    Step("verification", "verification", Text("Verifikasi", "Verify"), "intake",
-         (_f("note", "Catatan", "Note", "textarea", False),)),
-    Step("routing", "routing", Text("Teruskan ke bidang", "Route to a division"), "intake",
-         (_f("division", "Bidang", "Division", "select", options="divisions"),)),
-    Step("response", "response", Text("Jawab", "Respond"), "intake",
-         (_f("response", "Jawaban", "Response", "textarea"),
-          _f("channel", "Dikirim melalui", "Sent by", "select", options="contact_channels",
-             default="surat"))),
-    Step("rejection", "rejection", Text("Tolak (tidak sah / spam)", "Reject (invalid / spam)"),
-         "intake", (_f("reason", "Alasan", "Reason", "textarea"),)),
-    Step("closure", "closure", Text("Tutup pengaduan", "Close the complaint"), "intake",
-         (_f("resolution", "Penyelesaian", "Resolution", "textarea"),)),
+    Step("verification", "verification", N_("complaint_step.verification"), "intake",
+         (_f("note", N_("field.complaint_verification.note"), "textarea", False),)),
+    Step("routing", "routing", N_("complaint_step.routing"), "intake",
+         (_f("division", N_("field.complaint_routing.division"), "select", options="divisions"),)),
+    Step("response", "response", N_("complaint_step.response"), "intake",
+         (_f("response", N_("field.complaint_response.response"), "textarea"),
+          _f("channel", N_("field.complaint_response.channel"), "select",
+             options="contact_channels", default="surat"))),
+    Step("rejection", "rejection", N_("complaint_step.rejection"),
+         "intake", (_f("reason", N_("field.complaint_rejection.reason"), "textarea"),)),
+    Step("closure", "closure", N_("complaint_step.closure"), "intake",
+         (_f("resolution", N_("field.complaint_closure.resolution"), "textarea"),)),
 )}
 COMPLAINT_NEXT = {"filed": ("verification", "rejection", "closure"),
                   "verified": ("routing", "response", "rejection", "closure"),

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from chassis.org import User
 
 from .security import CSRF_COOKIE, CSRF_FIELD
-from .texts import LANG_COOKIE, pick, text
+from .texts import LANG_COOKIE, pick
 
 
 class SignInNeeded(Exception):
@@ -79,11 +79,12 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
     user = current_user(request)
     ctx = {"request": request, "lang": lang, "user": user,
            "csrf_field": CSRF_FIELD, "csrf_token": c.csrf.token(nonce),
-           "t": lambda key, **kw: text(key, lang, **kw), "new_key": lambda: str(uuid.uuid4()),
+           "new_key": lambda: str(uuid.uuid4()),
            "flash": request.session.pop("flash", None) if user else None,
-           "production": c.settings.production, "path": request.url.path}
+           "production": c.settings.production, "path": request.url.path,
+           "sso": c.sso is not None}
     ctx.update(context or {})
-    response: HTMLResponse = c.templates.TemplateResponse(request, template, ctx,
+    response: HTMLResponse = c.templates[lang].TemplateResponse(request, template, ctx,
                                                           status_code=status)
     return _finish(request, response)
 

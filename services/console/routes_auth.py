@@ -1,4 +1,5 @@
-"""Sign-in (`/masuk`) and sign-out (`/keluar`)."""
+"""Sign-in (`/masuk`, and `/masuk/sso` where an OIDC issuer is set) and sign-out
+(`/keluar`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from .pages import checked_form, console, current_user, lang_of, redirect, render
+from .sso import CALLBACK, SsoRefused
 from .texts import text
 
 log = logging.getLogger(__name__)
@@ -51,9 +53,44 @@ async def sign_in(request: Request) -> Response:
         return render(request, "masuk.html", {"error": text("wrong_password", lang),
                                               "username": username}, 401)
     c.backoff.succeeded(username)
+    start_session(request, user.id, "password")
+    return redirect(request, "/")
+
+
+def start_session(request: Request, user_id: str, via: str) -> None:
+    """The session cookie of a signed-in user (the same for both ways in)."""
     request.session.clear()
-    request.session.update({"sub": user.id, "since": int(time.time())})
-    log.info("signed in", extra={"user": user.id})
+    request.session.update({"sub": user_id, "since": int(time.time()), "via": via})
+    log.info("signed in", extra={"user": user_id, "via": via})
+
+
+@router.get("/masuk/sso")
+async def sso_start(request: Request) -> Response:
+    c = console(request)
+    if c.sso is None:
+        return render(request, "error.html", {"message": text("not_found", lang_of(request))},
+                      404)
+    try:
+        return await c.sso.start(request)
+    except Exception as exc:  # the provider's discovery document unreachable or broken
+        log.warning("sso start failed", extra={"error": repr(exc)})
+        return render(request, "masuk.html", {"error": text("sso_failed", lang_of(request)),
+                                              "username": ""}, 502)
+
+
+@router.get(CALLBACK, name="sso_callback")
+async def sso_callback(request: Request) -> Response:
+    c, lang = console(request), lang_of(request)
+    if c.sso is None:
+        return render(request, "error.html", {"message": text("not_found", lang)}, 404)
+    try:
+        user = await c.sso.finish(request, c.org)
+    except SsoRefused as refused:
+        request.session.clear()  # no session, and the flow's state is spent
+        return render(request, "masuk.html", {"error": refused.message.get(lang,
+                                                                           **refused.values),
+                                              "username": ""}, 403)
+    start_session(request, user.id, "oidc")
     return redirect(request, "/")
 
 

@@ -5,29 +5,29 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from babel.dates import format_datetime
+
 from chassis.org import Org, User
 
 from .badges import badge, by_next_breach, parse_time
 from .forms import OPTIONS_STATIC, WIB
-from .texts import QUEUES, STATUSES, label
+from .texts import QUEUES, STATUSES, label, text
 
-MONTHS = {"id": ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov",
-                 "Des"),
-          "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
-                 "Dec")}
+#: CLDR patterns (Babel): the month's abbreviation from the locale's data (`Des`, `Dec`);
+#: Indonesian writes the time with a dot
+PATTERNS = {"id": "d MMM y HH.mm", "en": "d MMM y HH:mm"}
 
 
 def wib(value: str | None, lang: str = "id") -> str:
-    """An ISO time as office time: `3 Des 2026 14.30 WIB` (Indonesian: a dot in the time)."""
+    """An ISO time as office time: `3 Des 2026 14.30 WIB`, `3 Dec 2026 14:30 WIB`."""
     moment = parse_time(value) if isinstance(value, str) else value
     if moment is None:
         return "—"
     if moment.tzinfo is None:
         return moment.isoformat()
+    lang = lang if lang in PATTERNS else "id"
     local = moment.astimezone(WIB)
-    sep = "." if lang == "id" else ":"
-    month = MONTHS["en" if lang == "en" else "id"][local.month - 1]
-    return f"{local.day} {month} {local.year} {local.hour:02d}{sep}{local.minute:02d} WIB"
+    return f"{format_datetime(local, PATTERNS[lang], tzinfo=WIB, locale=lang)} WIB"
 
 
 def tiles(queues: list[dict[str, Any]], now: datetime, lang: str) -> list[dict[str, Any]]:
@@ -69,8 +69,7 @@ def options(org: Org, user: User, case: dict[str, Any] | None, lang: str
     officers = [u for u in org.users if u.active and "officer" in u.roles]
     mine = [(u.id, u.name) for u in officers if u.division == division]
     if "division_head" in user.roles:
-        mine.append((user.id, f"{user.name} (sendiri)" if lang == "id" else
-                     f"{user.name} (self)"))
+        mine.append((user.id, text("self_suffix", lang, name=user.name)))
     out = {"divisions": [(d.id, d.name) for d in org.divisions],
            "officers": mine,
            "all_officers": [(u.id, f"{u.name} — {u.division}") for u in officers]}

@@ -1,19 +1,25 @@
 // SLA badges count down live (an urgent walk-in's 30 minutes among them): every badge with
 // a due time rewrites its remaining time each second, in the format the server renders
-// (`sisa 2 j 05 m`, `lewat \u221212 m`), and turns into "breached" (words and icon, not
+// (`sisa 2 j 05 m`, `lewat \u221212 m`; `2 h 05 m left` in English), and turns into "breached" (words and icon, not
 // only colour) once the time is over. Not announced: the text is there to be read.
 (function () {
   "use strict";
   function pad(n) { return n < 10 ? "0" + n : String(n); }
 
+  // the formats are the catalogue's, rendered into <body data-duration-*> by the server
+  function format(name, values) {
+    return document.body.getAttribute("data-duration-" + name).replace(/\{(\w)\}/g,
+      function (_, key) { return values[key]; });
+  }
+
   function duration(seconds) {
     var s = Math.abs(seconds);
     var days = Math.floor(s / 86400), hours = Math.floor((s % 86400) / 3600);
     var minutes = Math.floor((s % 3600) / 60), secs = s % 60;
-    if (days) { return days + " h " + pad(hours) + " j " + pad(minutes) + " m"; }
-    if (hours) { return hours + " j " + pad(minutes) + " m"; }
-    if (minutes) { return minutes + " m"; }
-    return secs + " d";
+    if (days) { return format("dhm", {d: days, h: pad(hours), m: pad(minutes)}); }
+    if (hours) { return format("hm", {h: hours, m: pad(minutes)}); }
+    if (minutes) { return format("m", {m: minutes}); }
+    return format("s", {s: secs});
   }
 
   function tick() {
