@@ -135,7 +135,8 @@ async def live_once(redis, bootstrap: str, topics: list[str], prefix: str, n: in
         start = time.perf_counter()
         while projector.counts["applied"] + projector.counts["duplicates"] < n:
             if not projector.healthy:
-                raise RuntimeError(f"live projector stopped: {projector.last_error}")
+                raise RuntimeError(f"live projector stopped: {projector.last_error} "
+                                   f"{projector.task.exception()!r}")
             if projector.counts["deadlettered"]:
                 raise RuntimeError(f"live projector dead-lettered "
                                    f"{projector.counts['deadlettered']} synthetic events")
@@ -144,7 +145,7 @@ async def live_once(redis, bootstrap: str, topics: list[str], prefix: str, n: in
             await asyncio.sleep(0.005)
         seconds = time.perf_counter() - start
     finally:
-        await projector.stop()
+        await asyncio.wait_for(projector.stop(), 30)
     return {"total": n, "seconds": seconds, **projector.counts}
 
 
