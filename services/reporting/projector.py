@@ -68,6 +68,7 @@ class LiveProjector:
         self.producer: AIOKafkaProducer | None = None
         self.task: asyncio.Task | None = None
         self.positions: dict[tuple[str, int], int] = {}
+        self._stopping = False
         self.counts = {"applied": 0, "duplicates": 0, "deadlettered": 0, "batches": 0}
         self.last_error: str | None = None
 
@@ -85,9 +86,12 @@ class LiveProjector:
         self.task = asyncio.create_task(self._run(), name="reporting-projector")
 
     async def stop(self) -> None:
-        if self.task:
+        """Stop the loop; a cancellation swallowed on its way (seen: the loop went on polling
+        and `stop` waited forever) is repeated until the task has ended."""
+        self._stopping = True
+        while self.task is not None and not self.task.done():
             self.task.cancel()
-            await asyncio.gather(self.task, return_exceptions=True)
+            await asyncio.wait([self.task], timeout=1.0)
         if self.consumer:
             await self.consumer.stop()
         if self.producer:
@@ -102,7 +106,7 @@ class LiveProjector:
 
     async def _run(self) -> None:
         backoff = 0.2
-        while True:
+        while not self._stopping:
             try:
                 batch = await self.consumer.getmany(timeout_ms=500, max_records=self.batch_max)
             except KafkaError as exc:  # the consumer reconnects by itself; keep polling
