@@ -13,6 +13,7 @@ from fastapi.responses import Response
 
 from .forms import VISIT_FIELDS, WALK_IN_FIELDS, WIB, FormError, visit_body, walk_in_body
 from .pages import checked_form, console, lang_of, redirect, render, require_user
+from .routes_home import remember_receipt
 from .texts import text
 from .upstream import Refused
 from .views import options
@@ -101,5 +102,6 @@ async def walk_in(request: Request, visit_id: str) -> Response:
         return render(request, "walk_in.html", {"visit_id": visit_id,
                                                 "fields": WALK_IN_FIELDS, "values": values,
                                                 "refused": refused}, refused.status)
+    remember_receipt(request, answer["case_id"], answer)
     request.session["flash"] = text("walk_in_requested", lang)
     return redirect(request, f"/kasus/{answer['case_id']}")

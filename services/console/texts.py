@@ -153,6 +153,61 @@ T: dict[str, Text] = {
                        "Lead time from the request, per step"),
     "chart_workload": Text("Beban kerja: kasus terbuka per bidang",
                            "Workload: open cases per division"),
+    # --- added by consolea ---
+    "documents": Text("Dokumen", "Documents"),
+    "no_documents": Text("Belum ada dokumen.", "No documents yet."),
+    "doc_kind": Text("Jenis dokumen", "Kind of document"),
+    "doc_title": Text("Judul (boleh kosong)", "Title (optional)"),
+    "doc_file": Text("Berkas (PDF, JPEG atau PNG, paling besar 10 MiB)",
+                     "File (PDF, JPEG or PNG, at most 10 MiB)"),
+    "doc_upload": Text("Unggah dokumen", "Upload a document"),
+    "doc_download": Text("Unduh", "Download"),
+    "doc_attached": Text("Dokumen terunggah: {name}.", "Document uploaded: {name}."),
+    "doc_not_attached": Text("Pindaian surat belum terunggah: {detail}. Unggah dari halaman "
+                             "kasus.", "The letter's scan was not uploaded: {detail}. Upload "
+                             "it from the case page."),
+    "doc_no_file": Text("Pilih berkas yang akan diunggah.", "Choose a file to upload."),
+    "doc_too_large": Text("Berkas terlalu besar (paling besar 10 MiB).",
+                          "The file is too large (at most 10 MiB)."),
+    "doc_size": Text("Ukuran", "Size"),
+    "doc_name": Text("Nama berkas", "File name"),
+    "kind_surat_permohonan": Text("Surat permohonan (pindaian)", "Request letter (scan)"),
+    "kind_berkas_rujukan": Text("Berkas rujukan", "Referral file"),
+    "kind_telaahan_staf": Text("Telaahan staf", "Staff review"),
+    "kind_laporan_hasil": Text("Laporan hasil", "Result report"),
+    "kind_lainnya": Text("Lainnya", "Other"),
+    "scan": Text("Pindaian surat (PDF, JPEG atau PNG; boleh menyusul)",
+                 "Scan of the letter (PDF, JPEG or PNG; may follow later)"),
+    "step_upload": Text("Lampiran (boleh kosong)", "Attachment (optional)"),
+    "printouts": Text("Cetak", "Print"),
+    "print_receipt": Text("Cetak tanda terima", "Print the receipt"),
+    "print_disposition": Text("Cetak lembar disposisi", "Print the disposition sheet"),
+    "print_report": Text("Cetak laporan hasil", "Print the result report"),
+    "status_code": Text("Kode status untuk pemohon", "Status code for the applicant"),
+    "status_code_hint": Text("Kode ini hanya tampil sekarang dan tercetak pada tanda terima; "
+                             "pemohon memakainya untuk melihat status permohonan.",
+                             "This code is shown only now and printed on the receipt; the "
+                             "applicant uses it to look up the request's status."),
+    "agenda_book": Text("Buku agenda", "Agenda book"),
+    "agenda_forbidden": Text("Buku agenda untuk sekretariat, front office, Kepala Dinas dan "
+                             "kepala bidang.", "The agenda book is for the secretariat, the "
+                             "front office, the Head of Office and the division heads."),
+    "agenda_csv": Text("Unduh buku agenda (CSV)", "Download the agenda book (CSV)"),
+    "agenda_empty": Text("Tidak ada surat terdaftar pada rentang ini.",
+                         "No letter was registered in this period."),
+    "registered_at": Text("Tanggal registrasi", "Registered"),
+    "letter_number": Text("Nomor surat", "Letter number"),
+    "organization": Text("Instansi", "Organisation"),
+    "clock_counts": Text("Tenggat layanan yang berjalan", "Service clocks running"),
+    "clock_counts_note": Text("Berisiko: tenggat berjalan yang sudah memunculkan eskalasi "
+                              "berisiko.", "At risk: a running clock that has raised an "
+                              "at-risk escalation."),
+    "routed_complaints": Text("Pengaduan yang diteruskan ke bidang Anda",
+                              "Complaints routed to your division"),
+    "nik_ok": Text("Format nomor identitas benar.", "The identity number's format is valid."),
+    "nik_hint": Text("Diperiksa saat Anda mengetik; nomor tidak disimpan sebelum kunjungan "
+                     "dicatat.", "Checked as you type; the number is not stored until the "
+                     "visit is checked in."),
 }
 
 QUEUES: dict[str, Text] = {
