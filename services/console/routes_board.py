@@ -20,6 +20,33 @@ router = APIRouter()
 
 BOARD_ROLES = frozenset({"ops", "head_of_office", "division_head", "secretariat"})
 REASONS = ("at_risk", "breached")
+#: sla's clock readers (`GET /clocks`): the secretariat watches the board without them
+CLOCK_ROLES = frozenset({"ops", "head_of_office", "division_head"})
+CLOCK_STATES = ("on_track", "at_risk", "breached", "paused")
+ICONS = {"on_track": "\u2714", "at_risk": "\u26a0", "breached": "\u2716", "paused": "\u23f8"}
+
+
+def clock_counts(running: list[dict], paused: list[dict], breached: list[dict],
+                 escalations: list[dict]) -> dict[str, int]:
+    """The open clocks by state. Pure. sla's states: `running`, `paused`, `breached` (a
+    running clock past its due reads so; a stopped one is not open); a running clock is
+    `at_risk` once sla raised an at-risk escalation on it (not yet resolved), else on
+    track."""
+    risky = {e.get("clock_id") for e in escalations
+             if e.get("reason") == "at_risk" and e.get("state") != "resolved"}
+    at_risk = sum(1 for c in running if c.get("clock_id") in risky)
+    return {"on_track": len(running) - at_risk, "at_risk": at_risk,
+            "breached": sum(1 for c in breached if c.get("open")),
+            "paused": len(paused)}
+
+
+async def read_clock_counts(c, user, lang: str, escalations: list[dict]) -> dict[str, int]:
+    found: dict[str, list[dict]] = {}
+    for state in ("running", "paused", "breached"):
+        answer = await c.upstream.get("sla", "/clocks", user, lang,
+                                      params={"state": state, "limit": 1000})
+        found[state] = answer.get("items", [])
+    return clock_counts(found["running"], found["paused"], found["breached"], escalations)
 
 
 def may_watch(user) -> bool:
@@ -43,7 +70,14 @@ async def board(request: Request) -> Response:
     except Refused as refused:
         error = refused
     counts = Counter(e.get("reason") for e in rows["open"])
-    return render(request, "board.html", {
+    clocks = None
+    if set(user.roles) & CLOCK_ROLES and error is None:
+        try:
+            found = await read_clock_counts(c, user, lang, rows["open"] + rows["acknowledged"])
+            clocks = [(s, ICONS[s], found[s]) for s in CLOCK_STATES]
+        except Refused as refused:
+            error = refused
+    return render(request, "board.html", {"clocks": clocks,
         "open": rows["open"], "acknowledged": rows["acknowledged"], "error": error,
         "counts": [(r, counts.get(r, 0)) for r in REASONS]})
 
