@@ -1,0 +1,72 @@
+"""The console's pure parts added with the documents, printouts, board clocks and the live
+identity check: which kinds a user may attach, which printouts a case has, the clock
+counts, the identity message."""
+
+from __future__ import annotations
+
+import pytest
+
+from chassis.org import load_org
+from chassis.settings import Settings
+from services.console.routes_board import clock_counts
+from services.console.routes_case import printouts
+from services.console.routes_documents import attachable
+from services.console.routes_guests import identity_message
+
+pytestmark = pytest.mark.unit
+ORG = load_org(Settings().org_file)
+FILE = {"status": "assigned", "division": "rehsos", "officer_id": "petugas-rehsos-1"}
+NIK = "1971011508850001"
+
+
+def test_the_front_of_the_office_attaches_letters_and_the_case_workers_their_papers():
+    assert attachable(ORG.user("frontdesk"), FILE) == ["surat_permohonan", "berkas_rujukan"]
+    assert attachable(ORG.user("sekretariat"), FILE) == ["surat_permohonan",
+                                                         "berkas_rujukan"]
+    worker = ["telaahan_staf", "laporan_hasil", "lainnya"]
+    assert attachable(ORG.user("petugas-rehsos-1"), FILE) == worker
+    assert attachable(ORG.user("kabid-rehsos"), FILE) == worker
+    assert attachable(ORG.user("petugas-rehsos-2"), FILE) == []  # not their case
+    assert attachable(ORG.user("kabid-pmd"), FILE) == []
+    assert attachable(ORG.user("kadis"), FILE) == []
+    assert attachable(ORG.user("frontdesk"), {**FILE, "status": "closed"}) == []
+
+
+def test_a_case_has_its_receipt_then_its_disposition_sheet_then_its_report():
+    assert printouts({}) == ["tanda-terima"]
+    assert printouts({"dispositions": [{}]}) == ["tanda-terima", "lembar-disposisi"]
+    assert printouts({"dispositions": [{}], "report": {"summary": "x"}}) == [
+        "tanda-terima", "lembar-disposisi", "laporan-hasil"]
+
+
+def test_open_clocks_are_counted_on_track_at_risk_breached_and_paused():
+    running = [{"clock_id": "a"}, {"clock_id": "b"}, {"clock_id": "c"}]
+    paused = [{"clock_id": "p"}]
+    breached = [{"clock_id": "x", "open": True}, {"clock_id": "y", "open": False}]
+    escalations = [{"clock_id": "b", "reason": "at_risk", "state": "open"},
+                   {"clock_id": "c", "reason": "at_risk", "state": "resolved"},
+                   {"clock_id": "x", "reason": "breached", "state": "open"}]
+    assert clock_counts(running, paused, breached, escalations) == {
+        "on_track": 2, "at_risk": 1, "breached": 1, "paused": 1}
+    assert clock_counts([], [], [], []) == {"on_track": 0, "at_risk": 0, "breached": 0,
+                                            "paused": 0}
+
+
+@pytest.mark.parametrize(("number", "lang", "words"), [
+    ("19710115", "id", "16 digit"),
+    ("9971011508850001", "id", "provinsi"),
+    ("1900011508850001", "en", "regency"),
+    ("1971013208850001", "en", "birth date"),
+    ("1971011508850000", "id", "urut"),
+])
+def test_the_identity_number_is_told_what_is_wrong_with_it(number, lang, words):
+    ok, message = identity_message("KTP", number, lang)
+    assert not ok and words in message
+    assert number not in message
+
+
+def test_a_valid_number_is_said_to_be_valid_in_the_readers_language():
+    assert identity_message("KTP", NIK, "id") == (True, "Format nomor identitas benar.")
+    assert identity_message("KTP", "1971 0115 0885 0001", "en")[0]
+    assert not identity_message("PASPOR", NIK, "en")[0]
+    assert identity_message("PASPOR", "A1234567", "en")[0]
