@@ -395,7 +395,12 @@ def test_each_role_home_shows_its_work_queues_with_cases(new_context, system):
     api.letter_path_until_received(to_inform)
     api.step(to_inform, "assignment", "kabid-rehsos", {"officer_id": "petugas-rehsos-1"})
     waiting = api.walk_in_request(api.visit(name="Rahmat Hidayat"))["case_id"]
+    complaint = api.post("intake", "/complaints", "frontdesk", {
+        "channel": "letter", "identity": {"kind": "KTP", "number": NIK},
+        "subject": "Bantuan belum cair", "content": "Sudah tiga bulan.",
+        "confidential": False})["complaint_id"]
     expected = {"frontdesk": ("walk_ins_waiting", waiting),
+                "sekretariat": ("complaints_to_verify", complaint),
                 "kadis": ("to_dispose", to_dispose),
                 "kabid-rehsos": ("to_receive", to_receive),
                 "petugas-rehsos-1": ("to_inform", to_inform),
