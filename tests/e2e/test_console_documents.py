@@ -284,7 +284,7 @@ def test_a_routed_division_head_sees_the_complaint_and_responds(new_context, api
 
     def responded() -> bool:
         found = api.get("intake", f"/complaints/{complaint['tracking_id']}", "sekretariat")
-        return found["state"] == "responded"
+        return found["status"] == "responded" and found["responded_by"] == "kabid-rehsos"
 
     eventually_sync(responded, timeout=CATCH_UP, retry_on=TRANSIENT)
     # another division's head has nothing routed to them
