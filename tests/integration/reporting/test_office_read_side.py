@@ -232,6 +232,7 @@ def answers(rep) -> dict:
     return {"queues": {u: queues(rep, u) for u in ("kadis", "kabid-rehsos", "frontdesk",
                                                     "petugas-rehsos-1", "sekretariat")},
             "file": rep.ok("/cases/c9/file", "kadis"),
+            "agenda": rep.ok("/agenda", "sekretariat"),
             "search": {q: found(rep, "kadis", q) for q in ("siti", "000909", "ADU-CP-Q")}}
 
 
