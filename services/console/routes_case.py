@@ -14,7 +14,7 @@ from chassis.org import User
 
 from .forms import STEPS, FormError, body
 from .pages import checked_form, console, lang_of, redirect, render, require_user
-from .routes_documents import KINDS, attach, attachable
+from .routes_documents import KINDS, attach, attachable, too_large
 from .texts import STATUSES, label, text
 from .upstream import Refused
 from .views import clock_rows, options
@@ -86,6 +86,9 @@ async def case_page(request: Request, case_id: str) -> Response:
 @router.post("/kasus/{case_id}/langkah/{step}")
 async def take_step(request: Request, case_id: str, step: str) -> Response:
     user = require_user(request)
+    if too_large(request):
+        return render(request, "error.html", {"message": text("doc_too_large",
+                                                              lang_of(request))}, 413)
     form = await checked_form(request)
     c, lang = console(request), lang_of(request)
     if step not in STEPS or not CASE_ID.match(case_id):

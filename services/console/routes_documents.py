@@ -77,7 +77,10 @@ async def attach(request: Request, user: User, case_id: str, *, kind: str, title
                  upload, lang: str, lag: bool = False) -> dict[str, Any]:
     """Send one uploaded file on to the documents service; `lag`: the case was made a
     moment ago (wait for the service to know it)."""
-    content = await upload.read()
+    limit = console(request).settings.documents_max_bytes
+    content = await upload.read(limit + 1)  # a body sent without its length is bounded too
+    if len(content) > limit:
+        raise Refused(413, text("doc_too_large", lang))
     data = {"kind": kind}
     if title:
         data["title"] = title

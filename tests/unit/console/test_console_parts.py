@@ -70,3 +70,49 @@ def test_a_valid_number_is_said_to_be_valid_in_the_readers_language():
     assert identity_message("KTP", "1971 0115 0885 0001", "en")[0]
     assert not identity_message("PASPOR", NIK, "en")[0]
     assert identity_message("PASPOR", "A1234567", "en")[0]
+
+
+@pytest.fixture(scope="module")
+def signed_in():
+    """The app in-process (no service behind it), signed in as the front office."""
+    import re
+
+    from fastapi.testclient import TestClient
+
+    from services.console.app import build
+
+    with TestClient(build(Settings(console_session_secret="s" * 40,
+                                   documents_max_bytes=1000))) as client:
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"',
+                         client.get("/masuk").text).group(1)
+        r = client.post("/masuk", data={"username": "frontdesk", "password": "audiensi",
+                                        "csrf_token": csrf}, follow_redirects=False)
+        assert r.status_code == 303
+        yield client, csrf
+
+
+def test_the_identity_check_answers_a_message_only_and_needs_the_forms_token(signed_in):
+    client, csrf = signed_in
+    r = client.post("/tamu/periksa-identitas", data={
+        "csrf_token": csrf, "identity_kind": "KTP", "identity_number": "197101"})
+    assert r.status_code == 200 and 'data-valid="0"' in r.text
+    assert "NIK harus 16 digit angka" in r.text and "197101" not in r.text
+    r = client.post("/tamu/periksa-identitas?lang=en", data={
+        "csrf_token": csrf, "identity_kind": "KTP", "identity_number": NIK})
+    assert 'data-valid="1"' in r.text and "format is valid" in r.text and NIK not in r.text
+    assert client.post("/tamu/periksa-identitas", data={"identity_number": NIK}
+                       ).status_code == 403
+    empty = client.post("/tamu/periksa-identitas", data={"csrf_token": csrf,
+                                                          "identity_number": " "})
+    assert empty.status_code == 200 and empty.text == ""
+
+
+def test_an_upload_declared_over_the_limit_is_refused_before_it_is_read(signed_in):
+    client, csrf = signed_in
+    big = b"%PDF-" + b"x" * (1000 + 70 * 1024)
+    r = client.post("/kasus/abc/dokumen", data={"csrf_token": csrf, "kind": "lainnya"},
+                    files={"file": ("big.pdf", big, "application/pdf")})
+    assert r.status_code == 413 and "terlalu besar" in r.text
+    r = client.post("/surat", data={"csrf_token": csrf},
+                    files={"scan": ("big.pdf", big, "application/pdf")})
+    assert r.status_code == 413
