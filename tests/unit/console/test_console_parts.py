@@ -1,6 +1,6 @@
-"""The console's pure parts added with the documents, printouts, board clocks and the live
-identity check: which kinds a user may attach, which printouts a case has, the clock
-counts, the identity message."""
+"""The console's parts added with the documents, printouts and the live identity check:
+which kinds a user may attach, which printouts a case has, the identity message; in
+process, the identity check's answer and the upload limit."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import pytest
 
 from chassis.org import load_org
 from chassis.settings import Settings
-from services.console.routes_board import clock_counts
 from services.console.routes_case import printouts
 from services.console.routes_documents import attachable
 from services.console.routes_guests import identity_message
@@ -37,19 +36,6 @@ def test_a_case_has_its_receipt_then_its_disposition_sheet_then_its_report():
     assert printouts({"dispositions": [{}]}) == ["tanda-terima", "lembar-disposisi"]
     assert printouts({"dispositions": [{}], "report": {"summary": "x"}}) == [
         "tanda-terima", "lembar-disposisi", "laporan-hasil"]
-
-
-def test_open_clocks_are_counted_on_track_at_risk_breached_and_paused():
-    running = [{"clock_id": "a"}, {"clock_id": "b"}, {"clock_id": "c"}]
-    paused = [{"clock_id": "p"}]
-    breached = [{"clock_id": "x", "open": True}, {"clock_id": "y", "open": False}]
-    escalations = [{"clock_id": "b", "reason": "at_risk", "state": "open"},
-                   {"clock_id": "c", "reason": "at_risk", "state": "resolved"},
-                   {"clock_id": "x", "reason": "breached", "state": "open"}]
-    assert clock_counts(running, paused, breached, escalations) == {
-        "on_track": 2, "at_risk": 1, "breached": 1, "paused": 1}
-    assert clock_counts([], [], [], []) == {"on_track": 0, "at_risk": 0, "breached": 0,
-                                            "paused": 0}
 
 
 @pytest.mark.parametrize(("number", "lang", "words"), [
