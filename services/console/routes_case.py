@@ -64,6 +64,8 @@ async def _page(request: Request, user: User, case_id: str, *, refused: Refused 
     context: dict[str, Any] = {
         "case_id": case_id, "file": file, "case": case,
         "documents": file.get("documents") or [], "kinds": kinds, "known_kinds": KINDS,
+        "document_events": {"DocumentAttached": text("ev_document_attached", lang),
+                            "DocumentRemoved": text("ev_document_removed", lang)},
         "step_uploads": {s: k for s, k in STEP_UPLOADS.items() if k in kinds},
         "printouts": printouts(file),
         "receipt_code": receipt.get("code") if isinstance(receipt, dict)

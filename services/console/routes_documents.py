@@ -4,6 +4,8 @@
   the documents service (`POST /cases/{id}/documents`) as the signed-in user;
 - `GET /kasus/{case_id}/dokumen/{document_id}` — a download, streamed from the documents
   service (`GET /documents/{id}`) as it arrives;
+- `POST /kasus/{case_id}/dokumen/{document_id}/hapus` — its uploader removes it (documents
+  `DELETE /documents/{id}`);
 - `GET /kasus/{case_id}/cetak/{printout}.pdf` — reporting's printable PDFs (receipt with
   `?code=`, disposition sheet, result report), streamed.
 
@@ -147,6 +149,25 @@ async def download_document(request: Request, case_id: str, document_id: str) ->
         if answer.headers.get(name):
             headers[name] = answer.headers[name]
     return streamed(answer, headers)
+
+
+@router.post("/kasus/{case_id}/dokumen/{document_id}/hapus")
+async def remove_document(request: Request, case_id: str, document_id: str) -> Response:
+    """The uploader removes a document (documents `DELETE /documents/{id}`: the uploader,
+    before the case is finished)."""
+    user = require_user(request)
+    await checked_form(request)
+    lang = lang_of(request)
+    if not CASE_ID.match(case_id) or not DOCUMENT_ID.match(document_id):
+        return render(request, "error.html", {"message": text("not_found", lang)}, 404)
+    try:
+        await console(request).upstream.call("DELETE", "documents",
+                                             f"/documents/{document_id}", user, lang)
+    except Refused as refused:
+        request.session["flash"] = f"{text('refused', lang)}: {refused.detail}"
+        return redirect(request, f"/kasus/{case_id}#h-documents")
+    request.session["flash"] = text("doc_removed", lang)
+    return redirect(request, f"/kasus/{case_id}#h-documents")
 
 
 @router.get("/kasus/{case_id}/cetak/{printout}.pdf")

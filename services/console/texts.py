@@ -208,6 +208,10 @@ T: dict[str, Text] = {
     "nik_hint": Text("Diperiksa saat Anda mengetik; nomor tidak disimpan sebelum kunjungan "
                      "dicatat.", "Checked as you type; the number is not stored until the "
                      "visit is checked in."),
+    "doc_remove": Text("Hapus", "Remove"),
+    "doc_removed": Text("Dokumen dihapus.", "The document was removed."),
+    "ev_document_attached": Text("Dokumen dilampirkan", "Document attached"),
+    "ev_document_removed": Text("Dokumen dihapus", "Document removed"),
 }
 
 QUEUES: dict[str, Text] = {

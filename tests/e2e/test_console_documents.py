@@ -207,12 +207,28 @@ def test_a_document_uploaded_on_the_case_page_downloads_with_the_same_bytes(new_
     row = document_row(secretariat, case_id, "rujukan.pdf")
     expect(row).to_contain_text("Surat rujukan desa")
     assert downloaded(secretariat, row) == sent
+    expect(secretariat.get_by_test_id("timeline")).to_contain_text("Dokumen dilampirkan")
     # a file that is not a PDF, JPEG or PNG by its bytes: the service's refusal, shown
     form = secretariat.get_by_test_id("upload-form")
     form.locator("input[type=file]").set_input_files(files=[{
         "name": "virus.pdf", "mimeType": "application/pdf", "buffer": b"MZ\x90\x00" * 64}])
     form.locator("button[type=submit]").click()
     expect(secretariat.get_by_test_id("flash")).to_contain_text("Ditolak")
+    # its uploader removes it; another one who may attach is not offered that
+    front = signed_in(new_context(), "frontdesk")
+    front.goto(f"/kasus/{case_id}")
+    assert front.get_by_test_id("documents").locator("tr", has_text="rujukan.pdf") \
+        .get_by_test_id("remove").count() == 0
+    row = document_row(secretariat, case_id, "rujukan.pdf")
+    row.get_by_test_id("remove").locator("button").click()
+    expect(secretariat.get_by_test_id("flash")).to_have_text("Dokumen dihapus.")
+    gone = secretariat.get_by_test_id("no-documents")
+
+    def removed() -> bool:
+        secretariat.goto(f"/kasus/{case_id}")
+        return gone.count() == 1
+
+    eventually_sync(removed, timeout=CATCH_UP, every=0.5)
 
 
 def test_the_agenda_book_lists_registered_letters_by_period_with_csv(new_context, api):
@@ -357,6 +373,10 @@ def test_the_new_pages_have_no_serious_or_critical_accessibility_violation(new_c
             page.wait_for_load_state("networkidle")
             found += serious_violations(page)
         if SCREENSHOTS and user == "sekretariat":
+            page.set_viewport_size({"width": 1280, "height": 900})
+            page.goto(f"/kasus/{case_id}")
+            page.screenshot(path=str(Path(SCREENSHOTS) / "case-documents-sekretariat.png"),
+                            full_page=True)
             page.goto("/agenda")
             page.set_viewport_size({"width": 1280, "height": 900})
             page.screenshot(path=str(Path(SCREENSHOTS) / "agenda-sekretariat.png"),
