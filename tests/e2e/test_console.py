@@ -263,6 +263,10 @@ def test_urgent_walk_in_checked_in_counted_down_live_and_directed(new_context):
     landed = front.locator("[data-case-id]").first
     expect(landed).to_be_attached()
     case_id = landed.get_attribute("data-case-id")
+    # the status code for the visitor, once, with the receipt that prints it
+    expect(front.get_by_test_id("status-code")).to_be_visible()
+    expect(front.get_by_test_id("print-receipt")).to_have_attribute(
+        "href", re.compile(rf"^/kasus/{case_id}/cetak/tanda-terima\.pdf\?code="))
     # the waiting walk-in's badge counts down in the page (its clock is 4 s here)
     item = queue_item(front, "walk_ins_waiting", case_id)
     badge = item.locator(".badge[data-due]")
