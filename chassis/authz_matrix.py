@@ -25,7 +25,7 @@ complaints to the front office, the secretariat and the Head of Office, and to t
 the division a complaint was routed to.
 
 What a cell cannot say: which items an allowed listing carries (`/escalations`, `/search`,
-`/queues/mine`, `/clocks` filter to the caller), nor the
+`/queues/mine`, `/clocks`, `/clocks/counts`, `/agenda` filter to the caller), nor the
 answers of a subject in another state (a step asked too early is the workflow's 409).
 
 Pure data: nothing here connects, reads a file or imports a service.
@@ -232,6 +232,8 @@ DISPOSITION = [
 
 SLA = [
     _r("sla", "GET", "/clocks", "ops", "head_of_office", "division_head", "analyst"),
+    _r("sla", "GET", "/clocks/counts", "ops", "head_of_office", "division_head", "analyst",
+       note="the open clocks by state (the ops board); a division head's division only"),
     _r("sla", "GET", "/escalations", "ops", "head_of_office", "division_head", "secretariat",
        note="each sees the escalations addressed to them"),
     _r("sla", "POST", "/escalations/{escalation_id}/acknowledgement", "ops", "head_of_office",
@@ -257,6 +259,10 @@ REPORTING = [
        "division_head", "officer", note="the results are scoped like the case file"),
     _r("reporting", "GET", "/guestbook", "front_office", "secretariat"),
     _r("reporting", "GET", "/complaints", "secretariat", "head_of_office"),
+    *[_r("reporting", "GET", path, "front_office", "secretariat", "head_of_office",
+         "division_head:own", subject=DIVISION,
+         note="the agenda book: a division head reads their own division's letters only")
+      for path in ("/agenda", "/agenda.csv")],
     _r("reporting", "GET", "/stats/sla", "analyst", "ops", "head_of_office"),
     _r("reporting", "GET", "/stats/lead-times", "analyst", "head_of_office"),
     _r("reporting", "GET", "/stats/workload", "analyst", "ops", "head_of_office"),

@@ -25,11 +25,13 @@ from chassis.org import Org, load_org
 from chassis.settings import Settings
 
 from . import (
+    routes_agenda,
     routes_auth,
     routes_board,
     routes_case,
     routes_complaints,
     routes_dashboard,
+    routes_documents,
     routes_guests,
     routes_home,
 )
@@ -175,6 +177,6 @@ def build(settings: Settings) -> FastAPI:
                       403)
 
     for module in (routes_auth, routes_home, routes_guests, routes_case, routes_complaints,
-                   routes_board, routes_dashboard):
+                   routes_board, routes_dashboard, routes_documents, routes_agenda):
         api.include_router(module.router)
     return api

@@ -20,6 +20,17 @@ router = APIRouter()
 
 BOARD_ROLES = frozenset({"ops", "head_of_office", "division_head", "secretariat"})
 REASONS = ("at_risk", "breached")
+#: sla's clock readers (`GET /clocks`): the secretariat watches the board without them
+CLOCK_ROLES = frozenset({"ops", "head_of_office", "division_head"})
+CLOCK_STATES = ("on_track", "at_risk", "breached", "paused")
+ICONS = {"on_track": "\u2714", "at_risk": "\u26a0", "breached": "\u2716", "paused": "\u23f8"}
+
+
+async def read_clock_counts(c, user, lang: str) -> dict[str, int]:
+    """sla's counts of the open clocks by state (`GET /clocks/counts`; a running clock is at
+    risk once it raised an at-risk escalation not yet resolved)."""
+    answer = await c.upstream.get("sla", "/clocks/counts", user, lang)
+    return {s: int(answer.get(s) or 0) for s in CLOCK_STATES}
 
 
 def may_watch(user) -> bool:
@@ -43,7 +54,14 @@ async def board(request: Request) -> Response:
     except Refused as refused:
         error = refused
     counts = Counter(e.get("reason") for e in rows["open"])
-    return render(request, "board.html", {
+    clocks = None
+    if set(user.roles) & CLOCK_ROLES and error is None:
+        try:
+            found = await read_clock_counts(c, user, lang)
+            clocks = [(s, ICONS[s], found[s]) for s in CLOCK_STATES]
+        except Refused as refused:
+            error = refused
+    return render(request, "board.html", {"clocks": clocks,
         "open": rows["open"], "acknowledged": rows["acknowledged"], "error": error,
         "counts": [(r, counts.get(r, 0)) for r in REASONS]})
 

@@ -9,6 +9,7 @@ import re
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from .badges import badge, by_next_breach
 from .forms import (
     COMPLAINT_FIELDS,
     COMPLAINT_NEXT,
@@ -18,7 +19,7 @@ from .forms import (
     complaint_step_body,
 )
 from .pages import checked_form, console, lang_of, redirect, render, require_user
-from .texts import text
+from .texts import STATUSES, label, text
 from .upstream import Refused
 from .views import clock_rows, options
 
@@ -26,6 +27,9 @@ router = APIRouter()
 
 FILERS = frozenset({"front_office", "secretariat"})
 HANDLERS = frozenset({"secretariat", "head_of_office"})
+#: the head of the division a complaint was routed to responds to it (intake allows it)
+ROUTED_TO = frozenset({"division_head"})
+ROUTED_QUEUE = "complaints_routed"
 COMPLAINT_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
 
 
@@ -33,7 +37,7 @@ async def _page(request: Request, user, *, refused: Refused | None = None,
                 values: dict | None = None, status: int = 200) -> Response:
     c, lang = console(request), lang_of(request)
     roles = set(user.roles)
-    if not roles & (FILERS | HANDLERS):
+    if not roles & (FILERS | HANDLERS | ROUTED_TO):
         return render(request, "error.html", {"message": text("complaints_forbidden", lang)},
                       403)
     items, error = [], None
@@ -45,13 +49,26 @@ async def _page(request: Request, user, *, refused: Refused | None = None,
         except Refused as failed:
             error = failed
     now = c.now()
+    routed = []
+    if roles & ROUTED_TO:
+        try:
+            mine = await c.upstream.get("reporting", "/queues/mine", user, lang)
+            queue = next((q for q in mine.get("queues", []) if q.get("queue") == ROUTED_QUEUE),
+                         {})
+            routed = [{**i, "badge": badge(i.get("sla_state"), i.get("due_at"), now, lang),
+                       "state_label": label(STATUSES, i.get("status"), lang),
+                       "steps": [COMPLAINT_STEPS["response"]]}
+                      for i in by_next_breach(queue.get("items", []))]
+        except Refused as failed:
+            error = failed
     rows = [{**i, "badges": clock_rows(i.get("clocks", []), now, lang),
              "steps": [COMPLAINT_STEPS[s] for s in COMPLAINT_NEXT.get(i.get("state"), ())]}
             for i in items]
     return render(request, "complaints.html", {
         "fields": COMPLAINT_FIELDS, "values": values or {}, "refused": refused,
         "error": error, "rows": rows, "may_file": bool(roles & FILERS),
-        "may_handle": bool(roles & HANDLERS), "options": options(c.org, user, None, lang)},
+        "may_handle": bool(roles & HANDLERS), "routed": routed,
+        "may_respond_routed": bool(roles & ROUTED_TO), "options": options(c.org, user, None, lang)},
         status)
 
 

@@ -9,10 +9,14 @@ import re
 from datetime import datetime
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, Response
+from markupsafe import escape
+
+from services.intake.identity import KINDS, check_number, normalize
 
 from .forms import VISIT_FIELDS, WALK_IN_FIELDS, WIB, FormError, visit_body, walk_in_body
 from .pages import checked_form, console, lang_of, redirect, render, require_user
+from .routes_home import remember_receipt
 from .texts import text
 from .upstream import Refused
 from .views import options
@@ -69,6 +73,31 @@ async def check_in(request: Request) -> Response:
     return redirect(request, f"/tamu/{answer['visit_id']}/permohonan")
 
 
+def identity_message(kind: str, number: str, lang: str) -> tuple[bool, str]:
+    """What the check-in form says of an identity number as it is typed: intake's own
+    format rules (`services.intake.identity`, pure), never the number itself."""
+    today = datetime.now(WIB).date()
+    problems = check_number(kind if kind in KINDS else "KTP", normalize(number), today)
+    if problems:
+        return False, "; ".join(p.get(lang) for p in problems)
+    return True, text("nik_ok", lang)
+
+
+@router.post("/tamu/periksa-identitas")
+async def check_identity(request: Request) -> Response:
+    """htmx: the message of the identity number's live check (nothing is posted on)."""
+    require_user(request)
+    form = await checked_form(request)
+    lang = lang_of(request)
+    number = str(form.get("identity_number") or "")[:64]
+    if not number.strip():
+        return HTMLResponse("", headers={"Cache-Control": "no-store"})
+    ok, message = identity_message(str(form.get("identity_kind") or "KTP"), number, lang)
+    body = (f'<span class="{"ok" if ok else "bad"}" data-valid="{"1" if ok else "0"}">'
+            f'<span aria-hidden="true">{"✔" if ok else "✖"}</span> {escape(message)}</span>')
+    return HTMLResponse(body, headers={"Cache-Control": "no-store"})
+
+
 @router.get("/tamu/{visit_id}/permohonan")
 async def walk_in_form(request: Request, visit_id: str) -> Response:
     require_user(request)
@@ -101,5 +130,6 @@ async def walk_in(request: Request, visit_id: str) -> Response:
         return render(request, "walk_in.html", {"visit_id": visit_id,
                                                 "fields": WALK_IN_FIELDS, "values": values,
                                                 "refused": refused}, refused.status)
+    remember_receipt(request, answer["case_id"], answer)
     request.session["flash"] = text("walk_in_requested", lang)
     return redirect(request, f"/kasus/{answer['case_id']}")

@@ -21,7 +21,7 @@ from .texts import text
 
 log = logging.getLogger(__name__)
 
-SERVICES = ("intake", "disposition", "sla", "reporting")
+SERVICES = ("intake", "disposition", "sla", "reporting", "documents")
 TOKEN_SECONDS = 300
 #: how long a call is tried again while the service answers 503 or cannot be reached; a
 #: command keeps its Idempotency-Key, so it is written once
@@ -96,6 +96,66 @@ class Upstream:
     async def post(self, service: str, path: str, user: User, lang: str, body: Any,
                    key: str | None = None) -> Any:
         return await self.call("POST", service, path, user, lang, json=body, key=key)
+
+
+    def headers(self, user: User, lang: str, accept: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(user)}", "Accept-Language": lang,
+                "Accept": accept}
+
+    async def open_stream(self, service: str, path: str, user: User, lang: str, *,
+                          params: dict | None = None, accept: str = "*/*",
+                          timeout: float = 30.0) -> httpx.Response:
+        """A GET whose body is relayed as it arrives (a PDF, a document): the open response
+        (the caller closes it) or `Refused`. A 503 or an unreachable service is tried
+        again for up to `RETRY_FOR` seconds, as `call` does."""
+        deadline = time.monotonic() + RETRY_FOR
+        url = self.urls[service] + path
+        while True:
+            req = self.http.build_request("GET", url, params=params,
+                                          headers=self.headers(user, lang, accept),
+                                          timeout=httpx.Timeout(timeout))
+            try:
+                r = await self.http.send(req, stream=True)
+            except httpx.HTTPError:
+                if time.monotonic() < deadline:
+                    await asyncio.sleep(0.5)
+                    continue
+                raise Refused(503, text("unreachable", lang, service=service)) from None
+            if r.status_code == 503 and time.monotonic() < deadline:
+                await r.aclose()
+                await asyncio.sleep(retry_after(r))
+                continue
+            if r.status_code >= 400:
+                await r.aread()
+                await r.aclose()
+                raise refusal(r, service, lang)
+            return r
+
+    async def upload(self, service: str, path: str, user: User, lang: str, *,
+                     data: dict[str, str], file: tuple[str, bytes, str],
+                     retry_while: tuple[int, ...] = (), retry_for: float = RETRY_FOR
+                     ) -> Any:
+        """A multipart POST (`file` = name, bytes, type, sent as the part `file`). Tried
+        again on 503, and on the statuses of `retry_while` (a service whose view of a
+        case made a moment ago lags) for up to `retry_for` seconds."""
+        deadline = time.monotonic() + retry_for
+        while True:
+            try:
+                r = await self.http.post(self.urls[service] + path, data=data,
+                                         files={"file": file},
+                                         headers=self.headers(user, lang, "application/json"))
+            except httpx.HTTPError:
+                if time.monotonic() < deadline:
+                    await asyncio.sleep(0.5)
+                    continue
+                raise Refused(503, text("unreachable", lang, service=service)) from None
+            if r.status_code in (503, *retry_while) and time.monotonic() < deadline:
+                await asyncio.sleep(0.5)
+                continue
+            break
+        if r.status_code >= 400:
+            raise refusal(r, service, lang)
+        return r.json() if r.content else {}
 
 
 def refusal(r: httpx.Response, service: str, lang: str) -> Refused:

@@ -24,7 +24,16 @@ from chassis.problems import (
 from chassis.settings import Settings
 from chassis.web import install_http_edges
 
-from . import api_admin, api_cases, api_office, api_print, api_public, api_stats, api_stream
+from . import (
+    api_admin,
+    api_agenda,
+    api_cases,
+    api_office,
+    api_print,
+    api_public,
+    api_stats,
+    api_stream,
+)
 from .config import get_reporting_settings
 from .queries import ModelMissing
 from .reading import BadInput
@@ -69,6 +78,6 @@ def build(settings: Settings) -> FastAPI:
         return JSONResponse(checks, status_code=200 if checks["ready"] else 503)
 
     for module in (api_cases, api_office, api_print, api_stats, api_admin, api_stream,
-                   api_public):
+                   api_public, api_agenda):
         api.include_router(module.router)
     return api

@@ -141,6 +141,22 @@ def case_row(view: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+AGENDA_COLUMNS = ("agenda_number", "registered_at", "letter_number", "subject",
+                  "organization", "division", "status", "case_id")
+
+
+def agenda_row(view: dict[str, Any]) -> dict[str, Any] | None:
+    """One line of the agenda book (*buku agenda*): a registered letter (None: not a letter,
+    or not registered yet). `organization` is still the sealed token the view keeps."""
+    if view.get("channel") != "letter" or not view.get("agenda_number"):
+        return None
+    summary = view.get("file") or {}
+    return {"agenda_number": view["agenda_number"], "registered_at": view.get("registered_at"),
+            "letter_number": summary.get("letter_number"), "subject": summary.get("subject"),
+            "organization": summary.get("organization"), "division": view.get("division"),
+            "status": view.get("status"), "case_id": view["subject"]}
+
+
 def case_detail(doc: Doc) -> dict[str, Any]:
     v = doc.view or {}
     return {

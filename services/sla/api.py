@@ -140,6 +140,17 @@ async def list_clocks(
     return {"items": items, "next_cursor": nxt}
 
 
+@router.get("/clocks/counts")
+async def count_clocks(
+    principal: Annotated[Principal, Depends(require_roles(*CLOCK_READERS))], redis: Redis,
+) -> dict[str, int]:
+    """The open clocks by state: on_track, at_risk, breached, paused (the ops board's
+    counts); a division head's are those of their division's cases."""
+    division = (principal.division or "-") if not principal.has_any(
+        ("ops", "head_of_office", "analyst")) else None
+    return await readmodel.clock_counts(redis, division=division)
+
+
 @router.get("/escalations")
 async def list_escalations(
     principal: Annotated[Principal, Depends(require_roles(*ESCALATION_ROLES))], redis: Redis,

@@ -212,6 +212,43 @@ async def list_clocks(redis, *, case_id: str | None, state: str | None, cursor: 
     return [i for i in items if mine(i)], nxt
 
 
+async def clock_counts(redis, *, division: str | None = None) -> dict[str, int]:
+    """The open clocks by state (only those of cases now in `division`, when given):
+    `running` on track, `at_risk` (running, not breached, with an at-risk escalation not yet
+    resolved), `breached` (running past its due), `paused`. Running and paused are the sizes
+    of their sets; a breached clock keeps its state once stopped, so the breached set is
+    read for the open ones (grows with every breach: a known cost)."""
+    base = f"{PREFIX}clocks:div:{division}:" if division else f"{PREFIX}clocks:"
+    esc_base = f"{PREFIX}escs:div:{division}:" if division else f"{PREFIX}escs:"
+    async with redis.pipeline(transaction=False) as pipe:
+        pipe.zcard(base + "running")
+        pipe.zcard(base + "paused")
+        pipe.zrange(base + "breached", 0, -1)
+        pipe.zrange(esc_base + "open", 0, -1)
+        pipe.zrange(esc_base + "acknowledged", 0, -1)
+        running, paused, breached, opened, acknowledged = await pipe.execute()
+
+    def ids(members) -> list[str]:
+        return [m.decode().rsplit("|", 1)[1] for m in members]
+
+    async with redis.pipeline(transaction=False) as pipe:
+        for clock_id in ids(breached):
+            pipe.hget(f"{PREFIX}clock:{clock_id}", "open")
+        for esc_id in ids(opened) + ids(acknowledged):
+            pipe.hmget(f"{PREFIX}esc:{esc_id}", ["reason", "clock_id"])
+        answers = await pipe.execute()
+    n = len(breached)
+    open_breached = sum(1 for v in answers[:n] if v == b"1")
+    risky = {clock for reason, clock in answers[n:] if reason == b"at_risk" and clock}
+    async with redis.pipeline(transaction=False) as pipe:
+        for clock_id in risky:
+            pipe.hget(f"{PREFIX}clock:" + clock_id.decode(), "state")
+        states = await pipe.execute()
+    at_risk = sum(1 for state in states if state == b"running")
+    return {"on_track": running - at_risk, "at_risk": at_risk, "breached": open_breached,
+            "paused": paused}
+
+
 async def list_escalations(redis, *, state: str | None, division: str | None,
                            case_id: str | None, cursor: str | None, limit: int,
                            to_role: str | None = None) -> tuple[list[dict[str, Any]], str | None]:

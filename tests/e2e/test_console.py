@@ -263,6 +263,10 @@ def test_urgent_walk_in_checked_in_counted_down_live_and_directed(new_context):
     landed = front.locator("[data-case-id]").first
     expect(landed).to_be_attached()
     case_id = landed.get_attribute("data-case-id")
+    # the status code for the visitor, once, with the receipt that prints it
+    expect(front.get_by_test_id("status-code")).to_be_visible()
+    expect(front.get_by_test_id("print-receipt")).to_have_attribute(
+        "href", re.compile(rf"^/kasus/{case_id}/cetak/tanda-terima\.pdf\?code="))
     # the waiting walk-in's badge counts down in the page (its clock is 4 s here)
     item = queue_item(front, "walk_ins_waiting", case_id)
     badge = item.locator(".badge[data-due]")
@@ -395,7 +399,12 @@ def test_each_role_home_shows_its_work_queues_with_cases(new_context, system):
     api.letter_path_until_received(to_inform)
     api.step(to_inform, "assignment", "kabid-rehsos", {"officer_id": "petugas-rehsos-1"})
     waiting = api.walk_in_request(api.visit(name="Rahmat Hidayat"))["case_id"]
+    complaint = api.post("intake", "/complaints", "frontdesk", {
+        "channel": "letter", "identity": {"kind": "KTP", "number": NIK},
+        "subject": "Bantuan belum cair", "content": "Sudah tiga bulan.",
+        "confidential": False})["complaint_id"]
     expected = {"frontdesk": ("walk_ins_waiting", waiting),
+                "sekretariat": ("complaints_to_verify", complaint),
                 "kadis": ("to_dispose", to_dispose),
                 "kabid-rehsos": ("to_receive", to_receive),
                 "petugas-rehsos-1": ("to_inform", to_inform),

@@ -119,7 +119,7 @@ def test_console_container_calls_the_services_and_holds_no_kafka_secret():
     assert not any(k.startswith(("AUDIENSI_KAFKA", "AUDIENSI_REDIS")) for k in env)
     urls = json.loads(env["AUDIENSI_SERVICE_URLS"])
     assert urls == {name: f"http://{name}:{DEFAULT_PORTS[name]}" for name in
-                    ("intake", "disposition", "sla", "reporting")}
+                    ("intake", "disposition", "sla", "reporting", "documents")}
     assert [s["source"] for s in console["secrets"]] == ["console_session_secret"]
     assert f"127.0.0.1:{port}/readyz" in " ".join(console["healthcheck"]["test"])
 

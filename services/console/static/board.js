@@ -23,6 +23,25 @@
       });
   }
 
+  // the clock counts change without an escalation too (a clock starts, stops, is paused):
+  // they alone are fetched again every COUNTS_MS, so a note being typed is never replaced
+  var COUNTS_MS = 10000;
+  var counting = null;
+
+  function refreshCounts() {
+    var current = document.querySelector("[data-testid=clock-counts]");
+    var live = document.getElementById("live");
+    if (!current || !live) { return; }
+    fetch(live.getAttribute("data-board"), { credentials: "same-origin" })
+      .then(function (r) { return r.text(); })
+      .then(function (html) {
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var fresh = doc.querySelector("[data-testid=clock-counts]");
+        var now = document.querySelector("[data-testid=clock-counts]");
+        if (fresh && now) { now.replaceWith(fresh); }
+      });
+  }
+
   function on(event) {
     var live = document.getElementById("live");
     if (!live) { return; }
@@ -35,7 +54,10 @@
 
   function start() {
     var live = document.getElementById("live");
-    if (!live && source) { source.close(); source = null; return; }
+    if (!live && source) { source.close(); source = null; }
+    if (!live && counting) { clearInterval(counting); counting = null; }
+    if (!live) { return; }
+    if (!counting) { counting = setInterval(refreshCounts, COUNTS_MS); }
     if (!live || source || !window.EventSource) { return; }
     source = new EventSource(live.getAttribute("data-stream"));
     ["EscalationRaised", "EscalationAcknowledged", "EscalationResolved"].forEach(function (n) {

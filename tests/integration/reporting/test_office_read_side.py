@@ -8,6 +8,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from contracts.sealed import is_sealed
 from services.reporting import scenarios as sc
 from tests.support.auth import auth
 from tests.unit.reporting.test_queues_and_file import documents_of, full_case
@@ -198,10 +199,40 @@ def test_guestbook_and_complaints(loaded):
     assert loaded.get("/complaints", "sekretariat", state="lost").status_code == 422
 
 
+def test_the_agenda_book_by_period_and_division(loaded):
+    book = {i["case_id"]: i for i in loaded.ok("/agenda", "sekretariat")["items"]}
+    assert {"q-reg", "q-asg", "q-lin"} <= set(book) and "q-walk" not in book
+    line = book["q-reg"]
+    assert (line["agenda_number"], line["subject"], line["status"]) == (
+        "AUD/2026/000041", "PKH", "registered")
+    assert line["registered_at"] and book["q-lin"]["division"] == "linjamsos"
+    assert not is_sealed(book["q-lin"]["organization"] or "")  # opened for the reader
+    assert loaded.ok("/agenda", "sekretariat", **{"from": "2000-01-01",
+                                                   "to": "2000-01-31"})["items"] == []
+    assert loaded.ok("/agenda", "frontdesk", division="linjamsos")["items"][0][
+        "case_id"] == "q-lin"
+    # a division head: their own division only
+    lin = loaded.ok("/agenda", "kabid-linjamsos")["items"]
+    assert "q-lin" in {i["case_id"] for i in lin} and {i["division"] for i in lin} == {
+        "linjamsos"}
+    assert loaded.get("/agenda", "kabid-linjamsos", division="rehsos").status_code == 403
+    for user in ("analis", "ops", "petugas-rehsos-1"):
+        assert loaded.get("/agenda", user).status_code == 403
+    assert loaded.get("/agenda", "sekretariat", division="nowhere").status_code == 422
+    csv = loaded.get("/agenda.csv", "sekretariat")
+    assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
+    rows = csv.text.lstrip("\ufeff").splitlines()
+    assert rows[0] == "agenda_number,registered_at,letter_number,subject,organization," \
+                      "division,status,case_id"
+    assert any(r.startswith("AUD/2026/000041,") for r in rows[1:])
+    assert loaded.get("/agenda.csv", "analis").status_code == 403
+
+
 def answers(rep) -> dict:
     return {"queues": {u: queues(rep, u) for u in ("kadis", "kabid-rehsos", "frontdesk",
                                                     "petugas-rehsos-1", "sekretariat")},
             "file": rep.ok("/cases/c9/file", "kadis"),
+            "agenda": rep.ok("/agenda", "sekretariat"),
             "search": {q: found(rep, "kadis", q) for q in ("siti", "000909", "ADU-CP-Q")}}
 
 

@@ -142,6 +142,39 @@ async def test_clocks_are_listed_by_case_and_state(http, scenario):
     assert (await http.get("/clocks")).status_code == 401
 
 
+async def listing(http, path: str, user: str, **params) -> list[dict]:
+    r = await http.get(path, params={"limit": 1000, **params}, headers=auth(user))
+    assert r.status_code == 200, r.text
+    return r.json()["items"]
+
+
+async def test_open_clocks_are_counted_by_state(http, scenario):
+    async def agree() -> dict:
+        """The counts, and the same derived from the listings (read again if a clock moved
+        between the two reads)."""
+        r = await http.get("/clocks/counts", headers=auth("ops"))
+        assert r.status_code == 200, r.text
+        counts = r.json()
+        running = await listing(http, "/clocks", "ops", state="running")
+        breached = await listing(http, "/clocks", "ops", state="breached")
+        paused = await listing(http, "/clocks", "ops", state="paused")
+        escalations = [e for state in ("open", "acknowledged")
+                       for e in await listing(http, "/escalations", "ops", state=state)]
+        risky = {e["clock_id"] for e in escalations if e["reason"] == "at_risk"}
+        at_risk = sum(1 for c in running if c["clock_id"] in risky)
+        assert counts == {"on_track": len(running) - at_risk, "at_risk": at_risk,
+                          "breached": sum(1 for c in breached if c["open"]),
+                          "paused": len(paused)}
+        return counts
+
+    counts = await eventually(agree, timeout=10)
+    assert counts["breached"] >= 1  # the late case's clock runs past its due
+    pmd = (await http.get("/clocks/counts", headers=auth("kabid-pmd"))).json()
+    assert all(pmd[k] <= counts[k] for k in counts)
+    assert (await http.get("/clocks/counts", headers=auth("frontdesk"))).status_code == 403
+    assert (await http.get("/clocks/counts")).status_code == 401
+
+
 async def test_pages_of_clocks_follow_each_other(http, scenario):
     seen, cursor = [], None
     for _ in range(50):
