@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e import test_console as base
 from tests.e2e.client import NIK, TRANSIENT, Api
-from tests.e2e.conftest import FAST_POLICIES, INFORM_SECONDS, WALKIN_SECONDS, running_system
+from tests.e2e.conftest import FAST_POLICIES, INFORM_SECONDS, running_system
 from tests.e2e.test_console import (
     CATCH_UP,
     intake_events,
@@ -34,14 +34,16 @@ from tests.support.waiting import eventually_sync
 browser = base.browser
 new_context = base.new_context
 SERVICES = ("intake", "disposition", "sla", "reporting", "documents")
+WALK_IN_IN_TIME_SECONDS = 30
 #: where to save the pages' screenshots (docs/console/); unset: not
 SCREENSHOTS = os.environ.get("AUDIENSI_CONSOLE_SCREENSHOTS")
 
 
 @pytest.fixture(scope="module")
 def system(tmp_path_factory):
-    """The e2e system with the object store and the documents service too."""
-    policies = FAST_POLICIES.format(inform=INFORM_SECONDS, walkin=WALKIN_SECONDS)
+    """The e2e system with the object store and the documents service too; an urgent
+    walk-in's clock of 30 s (the standard's 30 minutes), so one can be directed in time."""
+    policies = FAST_POLICIES.format(inform=INFORM_SECONDS, walkin=WALK_IN_IN_TIME_SECONDS)
     with running_system(tmp_path_factory.mktemp("console-docs"), policies,
                         documents=True) as running:
         yield running
@@ -382,3 +384,39 @@ def test_the_new_pages_have_no_serious_or_critical_accessibility_violation(new_c
             page.screenshot(path=str(Path(SCREENSHOTS) / "agenda-sekretariat.png"),
                             full_page=True)
     assert not found, "\n".join(found)
+
+
+def test_an_urgent_walk_in_directed_in_time_and_another_left_waiting_reaches_the_ops_board(
+        new_context, api):
+    ops = signed_in(new_context(), "ops")
+    ops.get_by_test_id("board-link").click()
+    expect(ops.locator("#live[data-connected='1']")).to_be_attached()
+    ops.evaluate("window.stayed = 'here'")
+    waiting = api.walk_in_request(api.visit("Rina Menunggu"))["case_id"]
+    directed = api.walk_in_request(api.visit("Andi Segera"))["case_id"]
+    # the front office directs one of them to an officer within its 30 s
+    front = signed_in(new_context(), "frontdesk")
+    take(front, directed, "direction", select={"officer_id": "petugas-rehsos-2"},
+         flash="Arahkan ke petugas")
+
+    def walk_in_clock(case_id: str) -> dict | None:
+        items = api.get("sla", "/clocks", "ops", params={"case_id": case_id})["items"]
+        return next((c for c in items if c["policy_id"] == "direct-walk-in"), None)
+
+    def met_in_time() -> bool:
+        clock = walk_in_clock(directed)
+        return clock is not None and clock["state"] == "stopped"
+
+    eventually_sync(met_in_time, timeout=CATCH_UP, retry_on=TRANSIENT)
+    assert not walk_in_clock(directed)["breached_at"], walk_in_clock(directed)
+    # the other, left waiting, escalates: its row appears on the board live, and is
+    # acknowledged there by the one who took it
+    row = ops.locator(f"tr[data-escalation-case='{waiting}']").first
+    expect(row).to_be_visible(timeout=CATCH_UP * 1000)
+    assert ops.evaluate("window.stayed") == "here"
+    escalation_id = row.get_attribute("data-escalation")
+    row.locator("input[name=note]").fill("petugas piket menemui")
+    row.locator("button[type=submit]").click()
+    expect(ops.get_by_test_id("flash")).to_contain_text("ditanggapi oleh Tim Operasional")
+    taken = ops.locator(f"tr[data-acknowledged='{escalation_id}'] [data-testid=taken-by]")
+    expect(taken).to_have_text("ops")
