@@ -16,7 +16,7 @@ APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
 help:
 	@echo "make install  venv + deps, Java/Maven/Redis/npm/chromium (apt-get, as root), Kafka jars, npm ci"
 	@echo "make up       install, then run Kafka, Redis and every service (.venv/bin/audiensi up)"
-	@echo "make test     install, then .venv/bin/pytest -q"
+	@echo "make test     install, then .venv/bin/pytest -q, then make bench-quick"
 	@echo "make lint     ruff"
 	@echo "make bench    the benchmark (bench/)"
 	@echo "make bench-quick  the benchmarks at small sizes (a smoke run)"
@@ -76,8 +76,10 @@ up: install
 down:
 	@test -x $(BIN)/audiensi && $(BIN)/audiensi down || echo "nothing to stop"
 
+# the tests, then the benchmarks at small sizes (so that none can rot; figures are no gate)
 test: install
 	$(BIN)/pytest -q
+	$(BIN)/python -m bench --quick
 
 lint: $(STAMPS)/venv
 	$(BIN)/ruff check .

@@ -24,6 +24,7 @@ from chassis.auth import Principal
 from chassis.org import User
 from services.documents.domain import KINDS, kinds_allowed
 
+from .l10n import N_
 from .pages import checked_form, console, lang_of, redirect, render, require_user
 from .texts import text
 from .upstream import Refused
@@ -42,6 +43,11 @@ FORM_OVERHEAD = 64 * 1024
 #: intake's events): its 404 / 403 turns into 201 within a few seconds
 LAG_STATUSES = (403, 404)
 LAG_SECONDS = 15.0
+#: the kinds' names (templates look them up as "kind_" + kind: marked here for extraction)
+KIND_NAMES = {"surat_permohonan": N_("kind_surat_permohonan"),
+              "berkas_rujukan": N_("kind_berkas_rujukan"),
+              "telaahan_staf": N_("kind_telaahan_staf"),
+              "laporan_hasil": N_("kind_laporan_hasil"), "lainnya": N_("kind_lainnya")}
 
 
 def principal_of(user: User) -> Principal:
@@ -114,7 +120,8 @@ async def upload_document(request: Request, case_id: str) -> Response:
     kind = str(form.get("kind") or "")
     title = str(form.get("title") or "").strip()
     if upload is None or isinstance(upload, str) or not upload.filename:
-        request.session["flash"] = f"{text('refused', lang)}: {text('doc_no_file', lang)}"
+        refused, no_file = text("refused", lang), text("doc_no_file", lang)
+        request.session["flash"] = f"{refused}: {no_file}"
         return redirect(request, f"/kasus/{case_id}#h-documents")
     try:
         answer = await attach(request, user, case_id, kind=kind, title=title, upload=upload,
