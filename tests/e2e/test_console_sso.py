@@ -97,8 +97,8 @@ def new_context(browser, console):
     made: list[BrowserContext] = []
     errors: list[str] = []
 
-    def make() -> BrowserContext:
-        context = browser.new_context(base_url=console.url, locale="id-ID")
+    def make(**options) -> BrowserContext:
+        context = browser.new_context(base_url=console.url, locale="id-ID", **options)
         context.set_default_timeout(WAIT_MS)
         context.route("https://fonts.googleapis.com/**", no_web_fonts)
         context.on("page", lambda page: (
@@ -208,3 +208,13 @@ def test_a_callback_with_a_wrong_state_is_refused(new_context, provider, console
     assert sessions(context, console) == []
     page.goto("/")
     assert page.url.endswith("/masuk")
+
+
+def test_the_sign_in_page_with_its_sso_button_has_no_serious_accessibility_violation(
+        new_context, provider):
+    from tests.e2e.test_console import serious_violations
+
+    page = new_context(bypass_csp=True).new_page()  # axe is injected: the CSP is bypassed
+    page.goto("/masuk")
+    expect(page.get_by_test_id("sso")).to_be_visible()
+    assert serious_violations(page) == []
