@@ -15,13 +15,11 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 
 from chassis.auth import Principal, require_roles
-from chassis.problems import Forbidden
 
 from .api_cases import From, To
-from .deps import RuntimeDep, check_division
+from .deps import RuntimeDep, check_division, division_scope
 from .queries import CaseFilter
 from .reading import AGENDA_COLUMNS, agenda_row, csv_value, decode_cursor, time_range
-from .texts import NO_DIVISION, OTHER_DIVISION
 
 router = APIRouter(tags=["office"])
 
@@ -33,15 +31,9 @@ Reader = Annotated[Principal, Depends(require_roles(*AGENDA_READERS))]
 
 
 def agenda_scope(principal: Principal, requested: str | None) -> str | None:
-    """The division the book is limited to: a division head's own (asking for another is
-    refused); the office-wide readers' choice."""
-    if principal.has_any(OFFICE_WIDE):
-        return requested
-    if not principal.division:
-        raise Forbidden(NO_DIVISION)
-    if requested is not None and requested != principal.division:
-        raise Forbidden(OTHER_DIVISION)
-    return principal.division
+    """The division the book is limited to: the office-wide readers' choice, a division
+    head's own."""
+    return division_scope(principal, requested, OFFICE_WIDE)
 
 
 def agenda_filter(rt, principal: Principal, division, from_, to) -> CaseFilter:

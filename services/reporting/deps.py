@@ -21,9 +21,15 @@ def runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(runtime)]
 
 
-def division_scope(principal: Principal, requested: str | None) -> str | None:
-    """The division a listing is limited to: a division head's own, whatever they asked."""
-    if principal.has_any({"analyst", "ops", "head_of_office", "admin"}):
+#: who reads the analysts' listings of every division
+ANALYSIS_WIDE = frozenset({"analyst", "ops", "head_of_office", "admin"})
+
+
+def division_scope(principal: Principal, requested: str | None,
+                   office_wide: frozenset[str] = ANALYSIS_WIDE) -> str | None:
+    """The division a listing is limited to: the `office_wide` readers' choice; a division
+    head's own (asking for another is refused)."""
+    if principal.has_any(office_wide):
         return requested
     if not principal.division:
         raise Forbidden(NO_DIVISION)

@@ -45,14 +45,18 @@ def type_into(page: Page, field_id: str, text: str) -> None:
     page.keyboard.type(text)
 
 
+def sign_in_by_keyboard(page: Page, user: str) -> None:
+    """Tab to each field, type, Enter."""
+    page.goto("/masuk")
+    type_into(page, "username", user)
+    type_into(page, "password", PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("who")).to_contain_text(f"({user})")
+
+
 def test_a_letter_registered_and_disposed_by_keyboard_only(new_context, system):
-    # sign in: Tab to each field, type, Enter
     front = new_context().new_page()
-    front.goto("/masuk")
-    type_into(front, "username", "frontdesk")
-    type_into(front, "password", PASSWORD)
-    front.keyboard.press("Enter")
-    expect(front.get_by_test_id("who")).to_contain_text("(frontdesk)")
+    sign_in_by_keyboard(front, "frontdesk")
 
     # the letter form, reached by Tab from the home page
     tab_to(front, lambda e: e["testid"] == "register-letter", "the register-letter link")
@@ -86,11 +90,7 @@ def test_a_letter_registered_and_disposed_by_keyboard_only(new_context, system):
 
     # the Head of Office: from the tile to the case, then the disposition form, by keyboard
     kadis = new_context().new_page()
-    kadis.goto("/masuk")
-    type_into(kadis, "username", "kadis")
-    type_into(kadis, "password", PASSWORD)
-    kadis.keyboard.press("Enter")
-    expect(kadis.get_by_test_id("who")).to_contain_text("(kadis)")
+    sign_in_by_keyboard(kadis, "kadis")
     queue_item(kadis, "to_dispose", case_id)  # reloads home until the read model has it
     tab_to(kadis, lambda e: e["tag"] == "a" and case_id in e["href"], "the case's link")
     kadis.keyboard.press("Enter")
