@@ -113,8 +113,34 @@ def recover_active_tables_from_the_start() -> None:
     Recovery._build_offsets = build_offsets
 
 
+# --- 4. faust: an idempotent producer only inside transactions --------------------------
+# Upstream: no issue found; faust-streaming 0.15.3's aiokafka `Producer._settings_extra`
+# returns `acks=all, enable_idempotence=True` only when the app runs transactions
+# (`processing_guarantee="exactly_once"`), and there is no setting for it otherwise.
+# Observed: with `producer_acks=-1` (acks=all) but no idempotence, a batch the leader wrote
+# and whose answer was lost (a leader killed, the connection cut) is sent again by the
+# producer's retry and written twice, each copy with its own offset. On a three-broker
+# cluster (`audiensi up --brokers 3`) that is the failure a leader kill brings. Patched so
+# that every faust producer is idempotent with acks=all (the broker drops the retried
+# batch by its producer id and sequence).
+
+def idempotent_producer() -> None:
+    from faust.transport.drivers.aiokafka import Producer
+
+    if _patched(Producer._settings_extra):
+        return
+    original = Producer._settings_extra
+
+    def settings_extra(self):
+        return {**original(self), "acks": "all", "enable_idempotence": True}
+
+    setattr(settings_extra, MARK, True)
+    Producer._settings_extra = settings_extra
+
+
 def apply_all(prefetch_backoff: float) -> None:
     """Every patch above; safe to call for every app built in the process."""
     tune_fetcher(prefetch_backoff)
+    idempotent_producer()
     drain_producer_buffer_on_flush()
     recover_active_tables_from_the_start()
