@@ -102,9 +102,41 @@ async def ensure_topics(bootstrap: str, topics: dict[str, int], replication: int
         kept = [name for name in topics if name in existing]
         if kept:  # topics made before (or by another tool): the same settings
             await _alter(admin, {name: configs[name] for name in kept}, deadline)
+        await known_everywhere(admin, list(topics), deadline)
         return [t.name for t in missing]
     finally:
         await admin.close()
+
+
+async def known_everywhere(admin, names: list[str], deadline: float) -> None:
+    """Wait until every live broker's metadata holds `names`, each partition with a leader.
+    On a cluster a topic just created reaches the other brokers' metadata a moment later;
+    a faust worker whose first group join asked such a broker was assigned none of that
+    topic's partitions ("Ignoring missing topic") and never asked again: its commands went
+    unanswered (seen on the three-broker cluster). A node that does not answer by the
+    deadline is left out (it may be down; the others serve)."""
+    from aiokafka.protocol.metadata import MetadataRequest
+
+    loop = asyncio.get_running_loop()
+    pending = {broker.nodeId for broker in admin._client.cluster.brokers()}  # noqa: SLF001
+    while pending:
+        for node in sorted(pending):
+            try:
+                # the admin client's own request sender, to one node (no public call for it)
+                response = await admin._send_request(MetadataRequest(names), node)  # noqa: SLF001
+            except (KafkaError, OSError, TimeoutError):
+                continue
+            found = response.to_object()["topics"]
+            if len(found) == len(set(names)) and all(
+                    t["error_code"] == 0 and t["partitions"]
+                    and all(p["leader"] >= 0 for p in t["partitions"]) for t in found):
+                pending.discard(node)
+        if not pending:
+            return
+        if loop.time() > deadline:
+            log.warning("topics not yet known to every broker", extra={"nodes": sorted(pending)})
+            return
+        await asyncio.sleep(0.1)
 
 
 async def _alter(admin, configs: dict[str, dict[str, str]], deadline: float) -> None:

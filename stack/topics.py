@@ -49,7 +49,7 @@ async def ensure_topics(bootstrap: str, topics: dict[str, int],
     """Create the topics that do not exist yet; returns the names created."""
     from aiokafka.admin import NewTopic
 
-    from chassis.kafka import replicated_config
+    from chassis.kafka import known_everywhere, replicated_config
     from contracts.topics import topic_config
 
     admin = await _admin(bootstrap)
@@ -67,6 +67,9 @@ async def ensure_topics(bootstrap: str, topics: dict[str, int],
         if errors:
             raise RuntimeError(f"create_topics failed: {errors}")
         await _wait_for_leaders(admin, [t.name for t in missing])
+        # and on a cluster: known to every broker, before a service's first group join
+        await known_everywhere(admin, [t.name for t in missing],
+                               asyncio.get_running_loop().time() + 15.0)
         return [t.name for t in missing]
     finally:
         await admin.close()

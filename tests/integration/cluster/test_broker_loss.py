@@ -1,0 +1,214 @@
+"""On the three-broker cluster (`audiensi up --brokers 3`): every topic at replication factor
+3 with `min.insync.replicas=2` and 12 partitions, and a broker SIGKILLed while cases move
+loses nothing. Letter cases go through intake and disposition over HTTP; the node leading
+the disposition command partition in use is killed between two steps; the steps go on
+(a 503 while the partitions move is sent again with the same Idempotency-Key); the node is
+restarted and rejoins the ISR. Afterwards every accepted command is on the topics exactly
+once and the reporting read model holds exactly those steps."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+
+import httpx
+import pytest
+
+from contracts import decode
+from contracts.topics import COMPLAINTS, DISPOSITION, INTAKE, command_topic
+from tests.e2e.client import TRANSIENT
+from tests.support.auth import auth
+from tests.support.cluster import (
+    ClusterSystem,
+    describe,
+    partition_of,
+    running_cluster,
+    wait_isr,
+    wait_leader_other_than,
+)
+from tests.support.kafka import read_raw
+from tests.support.waiting import eventually_sync
+
+CASES = 12
+RETRY_FOR = 90.0
+SERVICES = ("intake", "disposition", "reporting")
+BEFORE = ["AudienceRequested", "RequestRegistered", "CaseDisposed", "DispositionReceived"]
+AFTER = ["OfficerAssigned", "ApplicantInformed"]
+LAST = ["AudienceHeld"]
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory) -> Iterator[ClusterSystem]:
+    with running_cluster(tmp_path_factory.mktemp("cluster"), SERVICES) as running:
+        yield running
+
+
+class Driver:
+    """Sends each command until accepted, with one Idempotency-Key per command (what a
+    front office does while a service or broker is failing over)."""
+
+    def __init__(self, system: ClusterSystem) -> None:
+        self.urls = {name: system.url(name) for name in SERVICES}
+        self.http = httpx.AsyncClient(timeout=30)
+        self.retries: Counter[str] = Counter()
+        self.accepted: list[tuple[str, str]] = []  # (case, path) of every 2xx
+
+    async def post(self, service: str, path: str, user: str, body: dict | None = None) -> dict:
+        headers = {**auth(user), "Idempotency-Key": str(uuid.uuid4())}
+        deadline = time.monotonic() + RETRY_FOR
+        while True:
+            try:
+                r = await self.http.post(self.urls[service] + path, json=body or {},
+                                         headers=headers)
+                # 404 from disposition: it has not consumed the intake event yet
+                if r.status_code not in (404, 502, 503, 504):
+                    break
+                last = f"{r.status_code} {r.text[:200]}"
+            except httpx.TransportError as exc:
+                last = repr(exc)
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{path} not accepted within {RETRY_FOR}s: {last}")
+            self.retries[service] += 1
+            await asyncio.sleep(0.3)
+        assert r.status_code in (200, 201), f"{path}: {r.status_code} {r.text[:300]}"
+        self.accepted.append((service, path))
+        return r.json()
+
+    async def open_case(self) -> str:
+        req = await self.post("intake", "/requests", "sekretariat", {
+            "channel": "letter", "applicant": {"name": "Pemohon"}, "purpose": "Audiensi",
+            "form": {"subject": "Bantuan", "participants": 2},
+            "letter": {"number": f"S-{uuid.uuid4().hex[:8]}", "dated": str(date.today()),
+                       "addressed_to": "Kepala Dinas", "sender": "Desa"}})
+        case = req["case_id"]
+        await self.post("disposition", f"/cases/{case}/disposition", "kadis",
+                        {"division": "rehsos", "instructions": "tindak lanjuti"})
+        await self.post("disposition", f"/cases/{case}/receipt", "kabid-rehsos")
+        return case
+
+    async def assign_and_inform(self, case: str) -> None:
+        await self.post("disposition", f"/cases/{case}/assignment", "kabid-rehsos",
+                        {"officer_id": "petugas-rehsos-1"})
+        await self.post("disposition", f"/cases/{case}/notification", "petugas-rehsos-1",
+                        {"channel": "telepon", "message": "jadwal audiensi",
+                         "scheduled_for": (datetime.now(UTC) + timedelta(days=1)).isoformat()})
+
+    async def hold(self, case: str) -> None:
+        await self.post("disposition", f"/cases/{case}/audience", "petugas-rehsos-1",
+                        {"held_at": datetime.now(UTC).isoformat(), "attendees": ["Pemohon"]})
+
+
+def test_topics_are_replicated_three_times_with_two_in_sync_and_twelve_partitions(cluster):
+    topics = [INTAKE, DISPOSITION, COMPLAINTS, command_topic("disposition"),
+              command_topic("intake"), "__consumer_offsets"]
+    found = asyncio.run(describe(cluster.bootstrap, topics))
+    for topic in topics:
+        parts = found[topic]["partitions"]
+        assert all(p["replicas"] == [1, 2, 3] for p in parts.values()), (topic, parts)
+        assert {p["leader"] for p in parts.values()} <= {1, 2, 3}
+        if topic != "__consumer_offsets":
+            assert len(parts) == 12, (topic, len(parts))
+            assert found[topic]["config"]["min.insync.replicas"] == "2", topic
+    # the services' faust changelogs too (a table's state is as precious as the events)
+    changelog = "audiensi-disposition-cases-changelog"
+    if changelog in asyncio.run(_topics(cluster.bootstrap)):
+        state = asyncio.run(describe(cluster.bootstrap, [changelog]))[changelog]
+        assert state["config"]["min.insync.replicas"] == "2"
+        assert all(p["replicas"] == [1, 2, 3] for p in state["partitions"].values())
+
+
+async def _topics(bootstrap: str) -> set[str]:
+    from chassis.kafka import new_admin
+
+    admin = new_admin(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        return set(await admin.list_topics())
+    finally:
+        await admin.close()
+
+
+async def test_a_killed_leader_broker_loses_no_accepted_command(cluster):
+    driver = Driver(cluster)
+    timings: dict[str, float] = {}
+    began = time.monotonic()
+    cases = list(await asyncio.gather(*(driver.open_case() for _ in range(CASES))))
+    # a partition in use (where a case's disposition events went), preferably one node 1
+    # leads: the first of the bootstrap list, the one readiness once looked at alone
+    raw = await read_raw(cluster.bootstrap, DISPOSITION, timeout=30)
+    in_use = sorted({p for p, _, key, _ in raw if key and key.decode() in cases})
+    commands = command_topic("disposition")
+    leaders = {p: (await asyncio.to_thread(partition_of, cluster.bootstrap, commands,
+                                           p))["leader"] for p in in_use}
+    partition = next((p for p in in_use if leaders[p] == 1), in_use[0])
+    leader = leaders[partition]
+    killed_at = time.monotonic()
+    await asyncio.to_thread(cluster.kafka.node(leader).kill)  # SIGKILL: no clean shutdown
+    await asyncio.gather(*(driver.assign_and_inform(c) for c in cases))
+    timings["steps after the kill"] = time.monotonic() - killed_at
+    async with httpx.AsyncClient(timeout=10) as http:  # ready with one broker down
+        for name in SERVICES:
+            r = await http.get(cluster.url(name) + "/readyz")
+            assert r.status_code == 200, (name, r.text)
+    state, timings["new leader"] = await asyncio.to_thread(
+        wait_leader_other_than, cluster.bootstrap, commands, partition, leader)
+    assert len(state["isr"]) >= 2, state  # min.insync.replicas: still writable
+    restarted = time.monotonic()
+    await asyncio.to_thread(cluster.kafka.start_node, leader)
+    timings["node restarted"] = time.monotonic() - restarted
+    timings["back in the ISR"] = await asyncio.to_thread(wait_isr, cluster.bootstrap,
+                                                         commands, partition, 3)
+    await asyncio.gather(*(driver.hold(c) for c in cases))
+    await driver.http.aclose()
+    print(f"\n{CASES} cases on 3 brokers, node {leader} (leader of {commands}[{partition}]) "
+          f"killed; retries {dict(driver.retries)}; " +
+          ", ".join(f"{k} {v:.1f}s" for k, v in timings.items()) +
+          f"; total {time.monotonic() - began:.1f}s")
+    assert len(driver.accepted) == CASES * 6
+
+    # 1. every accepted command's event is on its topic, each (case, sequence) exactly once
+    expected = BEFORE + AFTER + LAST
+    seen: dict[tuple[str, int, str], set[str]] = defaultdict(set)
+    kinds: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
+    order = {"intake": 0, "disposition": 1}
+    for topic in (INTAKE, DISPOSITION):
+        for _, _, _, value in await read_raw(cluster.bootstrap, topic, timeout=30):
+            env = decode(value)
+            if env.subject in cases:
+                if env.id not in seen[(env.subject, env.sequence, env.source)]:
+                    kinds[env.subject].append((order[env.source], env.sequence, env.type))
+                seen[(env.subject, env.sequence, env.source)].add(env.id)
+    assert all(len(ids) == 1 for ids in seen.values()), "a command applied twice"
+    for case in cases:
+        assert [t for *_, t in sorted(kinds[case])] == expected, (case, kinds[case])
+
+    # 2. the disposition service's state and the reporting read model: exactly those steps
+    await asyncio.to_thread(_states_exact, cluster, cases, expected)
+
+
+def _states_exact(cluster: ClusterSystem, cases: list[str], expected: list[str]) -> None:
+    http = httpx.Client(timeout=30)
+
+    def get(service: str, path: str, user: str) -> dict:
+        r = http.get(cluster.url(service) + path, headers=auth(user))
+        assert r.status_code == 200, f"{path}: {r.status_code} {r.text[:300]}"
+        return r.json()
+
+    for case in cases:
+        assert get("disposition", f"/cases/{case}", "kadis")["status"] == "held"
+
+    def read_model_exact() -> bool:
+        for case in cases:
+            view = get("reporting", f"/cases/{case}", "analis")
+            steps = [e["type"] for e in view["timeline"]
+                     if e["source"] in ("intake", "disposition")]
+            assert steps == expected, (case, steps)
+            assert view["status"] == "held", (case, view["status"])
+        return True
+
+    eventually_sync(read_model_exact, timeout=60, every=1, retry_on=TRANSIENT)
+    http.close()
