@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,19 +33,28 @@ class ClusterSystem:
     def url(self, name: str) -> str:
         return self.supervisor.url(name)
 
+    def urls(self, service: str) -> list[str]:
+        """The HTTP address of every worker of `service`."""
+        return [self.supervisor.url(name) for name in self.supervisor.workers(service)]
+
     @property
     def bootstrap(self) -> str:
         return self.kafka.bootstrap
 
 
-def worker_specs(names: Iterable[str], workers: int = 1) -> list[ServiceSpec]:
-    """`workers` processes of each service on free ports: `<name>` then `<name>-2`, ..."""
+def worker_specs(names: Iterable[str], workers: int | Mapping[str, int] = 1
+                 ) -> list[ServiceSpec]:
+    """`workers` processes of each service (a count, or one per service: default 1) on free
+    ports, named as `audiensi up --workers` names them: `<name>`, then `<name>-2`, ..."""
+    count = (lambda name: workers.get(name, 1)) if isinstance(workers, Mapping) else (
+        lambda name: workers)
     return [ServiceSpec(name if k == 1 else f"{name}-{k}", free_port(), service=name)
-            for name in names for k in range(1, workers + 1)]
+            for name in names for k in range(1, count(name) + 1)]
 
 
 @contextmanager
-def running_cluster(data_dir: Path, names: Iterable[str], workers: int = 1,
+def running_cluster(data_dir: Path, names: Iterable[str],
+                    workers: int | Mapping[str, int] = 1,
                     extra_env: dict[str, str] | None = None) -> Iterator[ClusterSystem]:
     """Three KRaft nodes, Redis, and `workers` processes of each of `names`; everything
     stopped on exit. Inside, this process signs in to the cluster as admin."""

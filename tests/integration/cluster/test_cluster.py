@@ -1,14 +1,19 @@
-"""On the three-broker cluster (`audiensi up --brokers 3`): every topic at replication factor
-3 with `min.insync.replicas=2` and 12 partitions, and a broker SIGKILLed while cases move
-loses nothing. Letter cases go through intake and disposition over HTTP; the node leading
-the disposition command partition in use is killed between two steps; the steps go on
-(a 503 while the partitions move is sent again with the same Idempotency-Key); the node is
-restarted and rejoins the ISR. Afterwards every accepted command is on the topics exactly
-once and the reporting read model holds exactly those steps."""
+"""The production shape on one machine: `audiensi up --brokers 3 --workers 3`.
+
+- Every topic at replication factor 3 with `min.insync.replicas=2` and 12 partitions.
+- Three workers of intake and of disposition: a command sent to any worker reaches the
+  owner of its case's partition and the reply comes back to the worker that was asked.
+- A broker SIGKILLed while cases move loses nothing: letter cases go through intake and
+  disposition over HTTP (each command to the next worker in turn); the node leading the
+  disposition command partition in use is killed between two steps; the steps go on (a
+  503 while partitions move is sent again with the same Idempotency-Key); the node is
+  restarted and rejoins the ISR. Afterwards every accepted command is on the topics
+  exactly once and the reporting read model holds exactly those steps."""
 
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 import uuid
 from collections import Counter, defaultdict
@@ -36,6 +41,7 @@ from tests.support.waiting import eventually_sync
 CASES = 12
 RETRY_FOR = 90.0
 SERVICES = ("intake", "disposition", "reporting")
+WORKERS = {"intake": 3, "disposition": 3}
 BEFORE = ["AudienceRequested", "RequestRegistered", "CaseDisposed", "DispositionReceived"]
 AFTER = ["OfficerAssigned", "ApplicantInformed"]
 LAST = ["AudienceHeld"]
@@ -43,7 +49,7 @@ LAST = ["AudienceHeld"]
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory) -> Iterator[ClusterSystem]:
-    with running_cluster(tmp_path_factory.mktemp("cluster"), SERVICES) as running:
+    with running_cluster(tmp_path_factory.mktemp("cluster"), SERVICES, WORKERS) as running:
         yield running
 
 
@@ -52,18 +58,26 @@ class Driver:
     front office does while a service or broker is failing over)."""
 
     def __init__(self, system: ClusterSystem) -> None:
-        self.urls = {name: system.url(name) for name in SERVICES}
+        self.urls = {name: system.urls(name) for name in SERVICES}
         self.http = httpx.AsyncClient(timeout=30)
         self.retries: Counter[str] = Counter()
         self.accepted: list[tuple[str, str]] = []  # (case, path) of every 2xx
+        self.turn: Counter[str] = Counter()
+        self.served: Counter[str] = Counter()  # worker address -> commands it took
+
+    def next_worker(self, service: str) -> str:
+        """Each command of a service to its next worker in turn."""
+        urls = self.urls[service]
+        self.turn[service] += 1
+        return urls[self.turn[service] % len(urls)]
 
     async def post(self, service: str, path: str, user: str, body: dict | None = None) -> dict:
         headers = {**auth(user), "Idempotency-Key": str(uuid.uuid4())}
         deadline = time.monotonic() + RETRY_FOR
+        url = self.next_worker(service)
         while True:
             try:
-                r = await self.http.post(self.urls[service] + path, json=body or {},
-                                         headers=headers)
+                r = await self.http.post(url + path, json=body or {}, headers=headers)
                 # 404 from disposition: it has not consumed the intake event yet
                 if r.status_code not in (404, 502, 503, 504):
                     break
@@ -76,6 +90,7 @@ class Driver:
             await asyncio.sleep(0.3)
         assert r.status_code in (200, 201), f"{path}: {r.status_code} {r.text[:300]}"
         self.accepted.append((service, path))
+        self.served[url] += 1
         return r.json()
 
     async def open_case(self) -> str:
@@ -130,6 +145,54 @@ async def _topics(bootstrap: str) -> set[str]:
         return set(await admin.list_topics())
     finally:
         await admin.close()
+
+
+def published(url: str, service: str) -> int:
+    """Events this worker published: it owned the partitions they were decided on."""
+    text = httpx.get(url + "/metrics", timeout=5).text
+    return int(sum(float(v) for v in re.findall(
+        rf'^audiensi_events_published_total{{service="{service}",type="[A-Za-z]+"}} (\S+)$',
+        text, flags=re.M)))
+
+
+def ready_with_partitions(urls: list[str], timeout: float = 120.0) -> list[dict]:
+    """Every worker ready and owning some partitions (the group has settled)."""
+    def checks() -> list[dict]:
+        return [httpx.get(url + "/readyz", timeout=5).json() for url in urls]
+
+    return eventually_sync(checks, lambda found: all(
+        c.get("ready") and c.get("partitions", 0) > 0 for c in found),
+        timeout=timeout, every=0.5, retry_on=TRANSIENT)
+
+
+async def test_a_command_sent_to_any_worker_reaches_the_owner_and_answers_the_caller(cluster):
+    """Three workers each of intake and disposition: every command goes to the next worker
+    in turn, whoever owns its case's partition; each is answered to the worker asked (the
+    reply comes over Redis to the caller), and the cases' events are all there, once."""
+    for service in WORKERS:
+        await asyncio.to_thread(ready_with_partitions, cluster.urls(service))
+    driver = Driver(cluster)
+    cases = list(await asyncio.gather(*(driver.open_case() for _ in range(24))))
+    await driver.http.aclose()
+    owners = {}
+    for service, count in WORKERS.items():
+        urls = cluster.urls(service)
+        assert len(urls) == count
+        assert all(driver.served[url] >= 3 for url in urls), (service, driver.served)
+        owners[service] = [await asyncio.to_thread(published, url, service) for url in urls]
+    # disposition: the 12 partitions spread over the three, every one decided some cases
+    assert sum(owners["disposition"]) == 2 * len(cases), owners
+    assert all(n > 0 for n in owners["disposition"]), owners
+    # intake: a new request is decided by the owner of the one-partition registrar (gap-free
+    # agenda numbers), whichever of the three workers was asked: one worker, unless the
+    # group rebalanced meanwhile
+    assert sum(owners["intake"]) == 2 * len(cases), owners
+    print(f"\nevents published per worker: {owners}; commands taken: {dict(driver.served)}")
+    raw = await read_raw(cluster.bootstrap, DISPOSITION, timeout=30)
+    for case in cases:
+        steps = sorted((e.sequence, e.type) for e in map(decode, (
+            v for _, _, k, v in raw if k == case.encode())))
+        assert steps == [(1, "CaseDisposed"), (2, "DispositionReceived")], (case, steps)
 
 
 async def test_a_killed_leader_broker_loses_no_accepted_command(cluster):
