@@ -188,6 +188,14 @@ async def test_a_command_sent_to_any_worker_reaches_the_owner_and_answers_the_ca
     # group rebalanced meanwhile
     assert sum(owners["intake"]) == 2 * len(cases), owners
     print(f"\nevents published per worker: {owners}; commands taken: {dict(driver.served)}")
+    # each worker reports how far behind it is on the partitions it holds (and only those)
+    held = []
+    for url in cluster.urls("disposition"):
+        text = (await asyncio.to_thread(httpx.get, url + "/metrics", timeout=5)).text
+        held.append(set(re.findall(
+            r'^audiensi_consumer_lag_records\{partition="(\d+)",service="disposition",'
+            r'topic="audiensi.disposition.commands.v1"\} \S+$', text, flags=re.M)))
+    assert all(held) and sum(map(len, held)) == len(set().union(*held)) == 12, held
     raw = await read_raw(cluster.bootstrap, DISPOSITION, timeout=30)
     for case in cases:
         steps = sorted((e.sequence, e.type) for e in map(decode, (
