@@ -8,19 +8,26 @@ import asyncio
 import contextlib
 import logging
 import time
+import uuid
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+
+import httpx
 
 from chassis.kafka import new_admin
 from stack.kafka_cluster import KafkaCluster
 from stack.redis import RedisServer
 from stack.supervisor import ServiceSpec, Supervisor
+from tests.support.auth import auth
 from tests.support.kafka import signed_in
 from tests.support.waiting import free_port
 
 BROKERS = 3
+RETRY_FOR = 90.0
 
 
 @dataclass
@@ -40,6 +47,72 @@ class ClusterSystem:
     @property
     def bootstrap(self) -> str:
         return self.kafka.bootstrap
+
+
+class Driver:
+    """Sends each command until accepted, with one Idempotency-Key per command (what a
+    front office does while a service or broker is failing over)."""
+
+    def __init__(self, system: ClusterSystem, services: Iterable[str],
+                 retry_for: float = RETRY_FOR) -> None:
+        self.urls = {name: system.urls(name) for name in services}
+        self.retry_for = retry_for
+        self.http = httpx.AsyncClient(timeout=30)
+        self.retries: Counter[str] = Counter()
+        self.accepted: list[tuple[str, str]] = []  # (case, path) of every 2xx
+        self.turn: Counter[str] = Counter()
+        self.served: Counter[str] = Counter()  # worker address -> commands it took
+
+    def next_worker(self, service: str) -> str:
+        """Each command of a service to its next worker in turn."""
+        urls = self.urls[service]
+        self.turn[service] += 1
+        return urls[self.turn[service] % len(urls)]
+
+    async def post(self, service: str, path: str, user: str, body: dict | None = None) -> dict:
+        headers = {**auth(user), "Idempotency-Key": str(uuid.uuid4())}
+        deadline = time.monotonic() + self.retry_for
+        url = self.next_worker(service)
+        while True:
+            try:
+                r = await self.http.post(url + path, json=body or {}, headers=headers)
+                # 404 from disposition: it has not consumed the intake event yet
+                if r.status_code not in (404, 502, 503, 504):
+                    break
+                last = f"{r.status_code} {r.text[:200]}"
+            except httpx.TransportError as exc:
+                last = repr(exc)
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{path} not accepted within {self.retry_for}s: {last}")
+            self.retries[service] += 1
+            await asyncio.sleep(0.3)
+        assert r.status_code in (200, 201), f"{path}: {r.status_code} {r.text[:300]}"
+        self.accepted.append((service, path))
+        self.served[url] += 1
+        return r.json()
+
+    async def open_case(self) -> str:
+        req = await self.post("intake", "/requests", "sekretariat", {
+            "channel": "letter", "applicant": {"name": "Pemohon"}, "purpose": "Audiensi",
+            "form": {"subject": "Bantuan", "participants": 2},
+            "letter": {"number": f"S-{uuid.uuid4().hex[:8]}", "dated": str(date.today()),
+                       "addressed_to": "Kepala Dinas", "sender": "Desa"}})
+        case = req["case_id"]
+        await self.post("disposition", f"/cases/{case}/disposition", "kadis",
+                        {"division": "rehsos", "instructions": "tindak lanjuti"})
+        await self.post("disposition", f"/cases/{case}/receipt", "kabid-rehsos")
+        return case
+
+    async def assign_and_inform(self, case: str) -> None:
+        await self.post("disposition", f"/cases/{case}/assignment", "kabid-rehsos",
+                        {"officer_id": "petugas-rehsos-1"})
+        await self.post("disposition", f"/cases/{case}/notification", "petugas-rehsos-1",
+                        {"channel": "telepon", "message": "jadwal audiensi",
+                         "scheduled_for": (datetime.now(UTC) + timedelta(days=1)).isoformat()})
+
+    async def hold(self, case: str) -> None:
+        await self.post("disposition", f"/cases/{case}/audience", "petugas-rehsos-1",
+                        {"held_at": datetime.now(UTC).isoformat(), "attendees": ["Pemohon"]})
 
 
 def worker_specs(names: Iterable[str], workers: int | Mapping[str, int] = 1

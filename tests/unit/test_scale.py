@@ -112,3 +112,15 @@ async def test_any_broker_of_the_list_makes_the_cluster_reachable():
         assert not await broker_reachable(f"127.0.0.1:{down}", timeout=1)
     finally:
         listening.close()
+
+
+def test_up_refuses_two_brokers_before_starting_anything(tmp_path, monkeypatch):
+    """A quorum of two survives no loss: 1, or 3 and more."""
+    from click.testing import CliRunner
+
+    from stack.cli import cli
+
+    monkeypatch.setenv("AUDIENSI_DATA_DIR", str(tmp_path))
+    result = CliRunner().invoke(cli, ["up", "--brokers", "2"])
+    assert result.exit_code == 2 and "--brokers" in result.output
+    assert not (tmp_path / "kafka").exists() and not (tmp_path / "audiensi.pid").exists()

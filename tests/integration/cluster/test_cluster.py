@@ -15,10 +15,8 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-import uuid
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
 
 import httpx
 import pytest
@@ -29,6 +27,7 @@ from tests.e2e.client import TRANSIENT
 from tests.support.auth import auth
 from tests.support.cluster import (
     ClusterSystem,
+    Driver,
     describe,
     partition_of,
     running_cluster,
@@ -39,7 +38,6 @@ from tests.support.kafka import read_raw
 from tests.support.waiting import eventually_sync
 
 CASES = 12
-RETRY_FOR = 90.0
 SERVICES = ("intake", "disposition", "reporting")
 WORKERS = {"intake": 3, "disposition": 3}
 BEFORE = ["AudienceRequested", "RequestRegistered", "CaseDisposed", "DispositionReceived"]
@@ -51,70 +49,6 @@ LAST = ["AudienceHeld"]
 def cluster(tmp_path_factory) -> Iterator[ClusterSystem]:
     with running_cluster(tmp_path_factory.mktemp("cluster"), SERVICES, WORKERS) as running:
         yield running
-
-
-class Driver:
-    """Sends each command until accepted, with one Idempotency-Key per command (what a
-    front office does while a service or broker is failing over)."""
-
-    def __init__(self, system: ClusterSystem) -> None:
-        self.urls = {name: system.urls(name) for name in SERVICES}
-        self.http = httpx.AsyncClient(timeout=30)
-        self.retries: Counter[str] = Counter()
-        self.accepted: list[tuple[str, str]] = []  # (case, path) of every 2xx
-        self.turn: Counter[str] = Counter()
-        self.served: Counter[str] = Counter()  # worker address -> commands it took
-
-    def next_worker(self, service: str) -> str:
-        """Each command of a service to its next worker in turn."""
-        urls = self.urls[service]
-        self.turn[service] += 1
-        return urls[self.turn[service] % len(urls)]
-
-    async def post(self, service: str, path: str, user: str, body: dict | None = None) -> dict:
-        headers = {**auth(user), "Idempotency-Key": str(uuid.uuid4())}
-        deadline = time.monotonic() + RETRY_FOR
-        url = self.next_worker(service)
-        while True:
-            try:
-                r = await self.http.post(url + path, json=body or {}, headers=headers)
-                # 404 from disposition: it has not consumed the intake event yet
-                if r.status_code not in (404, 502, 503, 504):
-                    break
-                last = f"{r.status_code} {r.text[:200]}"
-            except httpx.TransportError as exc:
-                last = repr(exc)
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{path} not accepted within {RETRY_FOR}s: {last}")
-            self.retries[service] += 1
-            await asyncio.sleep(0.3)
-        assert r.status_code in (200, 201), f"{path}: {r.status_code} {r.text[:300]}"
-        self.accepted.append((service, path))
-        self.served[url] += 1
-        return r.json()
-
-    async def open_case(self) -> str:
-        req = await self.post("intake", "/requests", "sekretariat", {
-            "channel": "letter", "applicant": {"name": "Pemohon"}, "purpose": "Audiensi",
-            "form": {"subject": "Bantuan", "participants": 2},
-            "letter": {"number": f"S-{uuid.uuid4().hex[:8]}", "dated": str(date.today()),
-                       "addressed_to": "Kepala Dinas", "sender": "Desa"}})
-        case = req["case_id"]
-        await self.post("disposition", f"/cases/{case}/disposition", "kadis",
-                        {"division": "rehsos", "instructions": "tindak lanjuti"})
-        await self.post("disposition", f"/cases/{case}/receipt", "kabid-rehsos")
-        return case
-
-    async def assign_and_inform(self, case: str) -> None:
-        await self.post("disposition", f"/cases/{case}/assignment", "kabid-rehsos",
-                        {"officer_id": "petugas-rehsos-1"})
-        await self.post("disposition", f"/cases/{case}/notification", "petugas-rehsos-1",
-                        {"channel": "telepon", "message": "jadwal audiensi",
-                         "scheduled_for": (datetime.now(UTC) + timedelta(days=1)).isoformat()})
-
-    async def hold(self, case: str) -> None:
-        await self.post("disposition", f"/cases/{case}/audience", "petugas-rehsos-1",
-                        {"held_at": datetime.now(UTC).isoformat(), "attendees": ["Pemohon"]})
 
 
 def test_topics_are_replicated_three_times_with_two_in_sync_and_twelve_partitions(cluster):
@@ -171,7 +105,7 @@ async def test_a_command_sent_to_any_worker_reaches_the_owner_and_answers_the_ca
     reply comes over Redis to the caller), and the cases' events are all there, once."""
     for service in WORKERS:
         await asyncio.to_thread(ready_with_partitions, cluster.urls(service))
-    driver = Driver(cluster)
+    driver = Driver(cluster, SERVICES)
     cases = list(await asyncio.gather(*(driver.open_case() for _ in range(24))))
     await driver.http.aclose()
     owners = {}
@@ -204,7 +138,7 @@ async def test_a_command_sent_to_any_worker_reaches_the_owner_and_answers_the_ca
 
 
 async def test_a_killed_leader_broker_loses_no_accepted_command(cluster):
-    driver = Driver(cluster)
+    driver = Driver(cluster, SERVICES)
     timings: dict[str, float] = {}
     began = time.monotonic()
     cases = list(await asyncio.gather(*(driver.open_case() for _ in range(CASES))))
