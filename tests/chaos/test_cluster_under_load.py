@@ -6,6 +6,11 @@ started again, and a worker is added. Afterwards: no accepted command missing or
 twice, the read model exact, the agenda numbers gap-free; the time each fault took to heal is
 printed and written to `<data dir>/chaos-report.json`.
 
+Seen once in two 30 s runs (2026-12-03): after the worker was added, one case's intake event
+was never applied by disposition (its steps answered 404 "case not found" for 150 s) after a
+rebalance whose table recovery stalled and was restarted by `chassis.streams.recovery`; the
+other run passed (190 cases, 950 commands). Not yet explained.
+
 Not yet here (issue 17): Redis failover (Redis Cluster is another part of the issue), a
 network cut to one broker, walk-ins and complaints in the load, the SLA escalations."""
 
@@ -104,12 +109,21 @@ async def test_steady_load_loses_nothing_through_broker_and_worker_faults(system
 
     began = time.monotonic()
     clients = [asyncio.create_task(client()) for _ in range(CONCURRENCY)]
-    await faults(system, max(LOAD_SECONDS / 4, 3.0), heal, log)
-    while time.monotonic() - began < LOAD_SECONDS:
-        await asyncio.sleep(0.5)
-    stop.set()
-    await asyncio.gather(*clients)
-    await driver.http.aclose()
+    try:
+        await faults(system, max(LOAD_SECONDS / 4, 3.0), heal, log)
+        while time.monotonic() - began < LOAD_SECONDS:
+            await asyncio.sleep(0.5)
+        stop.set()
+        await asyncio.gather(*clients)
+    except AssertionError as exc:  # say which faults had happened, and when
+        stop.set()
+        raise AssertionError(f"{exc}\nafter {time.monotonic() - began:.0f}s; faults: {log}; "
+                             f"heal: {heal}; logs: {system.data_dir / 'logs'}") from exc
+    finally:
+        for task in clients:
+            task.cancel()
+        await asyncio.gather(*clients, return_exceptions=True)
+        await driver.http.aclose()
     elapsed = time.monotonic() - began
     report = {"seconds": round(elapsed, 1), "cases": len(done),
               "accepted_commands": len(driver.accepted), "retries": dict(driver.retries),
