@@ -138,9 +138,36 @@ def idempotent_producer() -> None:
     Producer._settings_extra = settings_extra
 
 
+# --- 5. faust: a gap in an input partition, committed over without a word ---------------
+# Not a fix: a log line. faust counts offsets it never delivered as done when a record
+# arrives more than one offset after the last it read on that partition (`Consumer._add_gap`,
+# meant for transaction markers and compacted logs; our input topics have neither), so the
+# next commit passes over them. Suspected in the chaos run on three brokers (tests/chaos):
+# one case's intake events were committed past by disposition without ever being applied,
+# across a rebalance. Logged at WARNING with the partition and the offsets, so that the next
+# such run says whether this is the way records are skipped.
+
+def log_input_gaps() -> None:
+    from faust.transport.consumer import Consumer
+
+    if _patched(Consumer._add_gap):
+        return
+    original = Consumer._add_gap
+
+    async def add_gap(self, tp, offset_from: int, offset_to: int) -> None:
+        log.warning("offsets skipped on an input partition will be committed over",
+                    extra={"topic": tp.topic, "partition": tp.partition,
+                           "from": offset_from, "to": offset_to})
+        await original(self, tp, offset_from, offset_to)
+
+    setattr(add_gap, MARK, True)
+    Consumer._add_gap = add_gap
+
+
 def apply_all(prefetch_backoff: float) -> None:
     """Every patch above; safe to call for every app built in the process."""
     tune_fetcher(prefetch_backoff)
     idempotent_producer()
+    log_input_gaps()
     drain_producer_buffer_on_flush()
     recover_active_tables_from_the_start()

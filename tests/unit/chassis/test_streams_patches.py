@@ -116,3 +116,29 @@ async def test_every_faust_producer_is_idempotent_with_acks_all(tmp_path):
     assert producer._sender._acks == -1  # acks=all
     assert app.producer._settings_default()["bootstrap_servers"] == [
         "127.0.0.1:1", "127.0.0.1:2"]  # a cluster's bootstrap list reaches faust whole
+
+
+async def test_a_gap_faust_will_commit_over_is_logged(caplog):
+    """faust's `_add_gap` (offsets it never delivered, counted as done) leaves a warning
+    naming the partition and the offsets, and still does what faust does."""
+    from collections import defaultdict
+
+    from faust.transport.consumer import Consumer
+    from faust.types import TP
+    from intervaltree import IntervalTree
+
+    apply_all(0.005)
+    assert getattr(Consumer._add_gap, MARK)
+
+    class Fake:
+        _committed_offset = defaultdict(lambda: None)
+        _gap = defaultdict(IntervalTree)
+
+    fake = Fake()
+    with caplog.at_level("WARNING", logger="chassis.streams.patches"):
+        await Consumer._add_gap(fake, TP("audiensi.intake.v1", 7), 42, 43)
+    found = [r for r in caplog.records if "committed over" in r.getMessage()]
+    assert [(r.topic, r.partition, getattr(r, "from"), r.to) for r in found] == [
+        ("audiensi.intake.v1", 7, 42, 43)]
+    assert sorted((i.begin, i.end) for i in fake._gap[TP("audiensi.intake.v1", 7)]) == [
+        (42, 44)]  # faust's own bookkeeping, unchanged
