@@ -44,6 +44,21 @@ def client_options(settings=None) -> dict[str, Any]:
             "sasl_plain_username": principal, "sasl_plain_password": password or ""}
 
 
+def min_insync_replicas(replication: int) -> int:
+    """The in-sync replicas an `acks=all` write needs: 2 of 3 or more (one broker may be down,
+    and no acknowledged write lives on one disk only); 1 below 3 replicas."""
+    return 2 if replication >= 3 else 1
+
+
+def replicated_config(config: dict[str, str], replication: int) -> dict[str, str]:
+    """A topic's settings with the `min.insync.replicas` its replication factor calls for
+    (below 3 replicas none: the broker's default, so that a client configured for fewer
+    replicas never lowers a cluster's setting when it brings a topic to its settings)."""
+    if replication < 3:
+        return dict(config)
+    return {**config, "min.insync.replicas": str(min_insync_replicas(replication))}
+
+
 def new_producer(**kwargs: Any) -> AIOKafkaProducer:
     return AIOKafkaProducer(**{**client_options(), **kwargs})
 
@@ -75,8 +90,9 @@ async def ensure_topics(bootstrap: str, topics: dict[str, int], replication: int
             await asyncio.sleep(0.5)
     try:
         existing = set(await admin.list_topics())
-        configs = {name: ({"cleanup.policy": "compact"} if name in compacted
-                          else topic_config(name)) for name in topics}
+        configs = {name: replicated_config({"cleanup.policy": "compact"} if name in compacted
+                                           else topic_config(name), replication)
+                   for name in topics}
         missing = [NewTopic(name, n, replication, topic_configs=configs[name])
                    for name, n in topics.items() if name not in existing]
         if missing:
@@ -86,9 +102,41 @@ async def ensure_topics(bootstrap: str, topics: dict[str, int], replication: int
         kept = [name for name in topics if name in existing]
         if kept:  # topics made before (or by another tool): the same settings
             await _alter(admin, {name: configs[name] for name in kept}, deadline)
+        await known_everywhere(admin, list(topics), deadline)
         return [t.name for t in missing]
     finally:
         await admin.close()
+
+
+async def known_everywhere(admin, names: list[str], deadline: float) -> None:
+    """Wait until every live broker's metadata holds `names`, each partition with a leader.
+    On a cluster a topic just created reaches the other brokers' metadata a moment later;
+    a faust worker whose first group join asked such a broker was assigned none of that
+    topic's partitions ("Ignoring missing topic") and never asked again: its commands went
+    unanswered (seen on the three-broker cluster). A node that does not answer by the
+    deadline is left out (it may be down; the others serve)."""
+    from aiokafka.protocol.metadata import MetadataRequest
+
+    loop = asyncio.get_running_loop()
+    pending = {broker.nodeId for broker in admin._client.cluster.brokers()}  # noqa: SLF001
+    while pending:
+        for node in sorted(pending):
+            try:
+                # the admin client's own request sender, to one node (no public call for it)
+                response = await admin._send_request(MetadataRequest(names), node)  # noqa: SLF001
+            except (KafkaError, OSError, TimeoutError):
+                continue
+            found = response.to_object()["topics"]
+            if len(found) == len(set(names)) and all(
+                    t["error_code"] == 0 and t["partitions"]
+                    and all(p["leader"] >= 0 for p in t["partitions"]) for t in found):
+                pending.discard(node)
+        if not pending:
+            return
+        if loop.time() > deadline:
+            log.warning("topics not yet known to every broker", extra={"nodes": sorted(pending)})
+            return
+        await asyncio.sleep(0.1)
 
 
 async def _alter(admin, configs: dict[str, dict[str, str]], deadline: float) -> None:
@@ -110,14 +158,31 @@ async def _alter(admin, configs: dict[str, dict[str, str]], deadline: float) -> 
         await asyncio.sleep(0.2)
 
 
+def bootstrap_servers(bootstrap: str) -> list[tuple[str, int]]:
+    """(host, port) of every broker in a bootstrap list ("h1:9092,h2:9092")."""
+    out = []
+    for item in bootstrap.split(","):
+        host, _, port = item.strip().rpartition(":")
+        if host:
+            out.append((host, int(port or 9092)))
+    return out
+
+
 async def broker_reachable(bootstrap: str, timeout: float = 2.0) -> bool:
-    host, _, port = bootstrap.split(",")[0].rpartition(":")
+    """True when any broker of the bootstrap list accepts a connection (a cluster with one
+    broker down still serves)."""
     try:
-        _, writer = await asyncio.wait_for(asyncio.open_connection(host, int(port)), timeout)
-    except (OSError, TimeoutError, ValueError):
+        servers = bootstrap_servers(bootstrap)
+    except ValueError:
         return False
-    writer.close()
-    return True
+    for host, port in servers:
+        try:
+            _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
+        except (OSError, TimeoutError):
+            continue
+        writer.close()
+        return True
+    return False
 
 
 async def source_partitions(consumer: AIOKafkaConsumer, topics: list[str],

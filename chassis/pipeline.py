@@ -27,7 +27,7 @@ from contracts.deadletter import DeadLettered
 
 from .commands import CommandMessage, Publisher, Reply, send_reply
 from .errors import DomainError, internal_reply, refusal
-from .metrics import EVENTS_PUBLISHED
+from .metrics import DEADLETTERS, EVENTS_PUBLISHED
 
 log = logging.getLogger(__name__)
 ERROR_KEPT = 2000  # characters of an error kept in a dead letter
@@ -106,6 +106,7 @@ class AgentIO:
                                             "partition": message.partition,
                                             "offset": message.offset, "error": error[:200]})
         await self.publish([env])
+        DEADLETTERS.labels(self.service, message.topic).inc()
 
     async def command(self, event) -> CommandMessage | None:
         """The command in a stream event, or None (dead-lettered) if it is not one."""

@@ -20,6 +20,14 @@ def _reachable(host: str, port: int, timeout: float = 1.0) -> bool:
         return False
 
 
+def _brokers(bootstrap: str) -> list[tuple[str, int]]:
+    out = []
+    for item in bootstrap.split(","):
+        host, _, port = item.strip().rpartition(":")
+        out.append((host or item.strip(), int(port or 9092) if host else 9092))
+    return out
+
+
 def _port_free(host: str, port: int) -> bool:
     with socket.socket() as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -41,17 +49,17 @@ def problems(settings: Settings, service: str, wait: float) -> list[Text]:
                           f"atau pilih port lain dengan {var}.",
                           f"Port {settings.host}:{port} is taken; stop that process or "
                           f"choose another port with {var}."))
-    first = settings.kafka_bootstrap.split(",")[0]
-    kafka_host, _, kafka_port = first.rpartition(":")
     redis = urlparse(settings.redis_url)
+    # any broker of the list will do: a cluster with one broker down still serves
     targets = {
-        "kafka": (kafka_host, int(kafka_port or 9092)),
-        "redis": (redis.hostname or "127.0.0.1", redis.port or 6379),
+        "kafka": _brokers(settings.kafka_bootstrap),
+        "redis": [(redis.hostname or "127.0.0.1", redis.port or 6379)],
     }
     deadline = time.monotonic() + wait
     pending = dict(targets)
     while pending:
-        pending = {k: hp for k, hp in pending.items() if not _reachable(*hp)}
+        pending = {k: hps for k, hps in pending.items()
+                   if not any(_reachable(*hp) for hp in hps)}
         if not pending or time.monotonic() > deadline:
             break
         time.sleep(0.5)

@@ -21,7 +21,7 @@ from contracts.topics import TOPICS, command_topic
 from .clock import Clock, SystemClock
 from .kafka import broker_reachable, ensure_topics
 from .limits import BodyLimit, HeaderLimits
-from .metrics import install_metrics
+from .metrics import faust_lag, install_metrics
 from .openapi import declare_problems
 from .problems import install_problem_handlers
 from .redis import REPLY_CONNECTIONS, make_redis
@@ -167,7 +167,7 @@ def create_service_app(
     api.state.ctx = ctx
     api.state.lang = settings.lang
     install_problem_handlers(api)
-    install_metrics(api, ctx.service)
+    install_metrics(api, ctx.service, lag=lambda: faust_lag(ctx.faust_app))
     install_http_edges(api, settings)
 
     @api.get("/healthz", tags=["ops"])

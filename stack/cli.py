@@ -107,16 +107,29 @@ def cli() -> None:
 @click.option("--s3-port", type=int, envvar="AUDIENSI_S3_PORT", show_envvar=True,
               help="Port of the local object store's S3 gateway (default 8333).")
 @click.option("--service", "services", multiple=True, help="Start only these services.")
+@click.option("--brokers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Kafka nodes (KRaft, each controller+broker). 3: replication factor 3, "
+                   "min.insync.replicas 2, 12 partitions per topic; node i on Kafka port + 2i "
+                   "(its controller + 1).")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Processes per service (one consumer group); worker k on the service's "
+                   "port + 100 (k - 1).")
 @click.option("--timeout", type=float, default=180.0, show_default=True,
               help="Seconds to wait for each part to become ready.")
 def up(kafka_port: int | None, kafka_controller_port: int | None, redis_port: int | None,
-       s3_port: int | None, services: tuple[str, ...], timeout: float) -> None:
+       s3_port: int | None, services: tuple[str, ...], brokers: int, workers: int,
+       timeout: float) -> None:
     """Start Kafka, Redis, the object store, the topics and every service; stay in the
     foreground."""
     from stack.kafka import KafkaServer
+    from stack.kafka_cluster import CLUSTER_PARTITIONS, KafkaCluster, cluster_ports
     from stack.objectstore import ObjectStoreServer
     from stack.redis import RedisServer
     from stack.supervisor import CONSOLE, STACK, Supervisor, default_specs
+
+    if brokers == 2:
+        raise click.BadParameter("1, or 3 or more (a quorum of 2 survives no loss)",
+                                 param_hint="--brokers")
 
     settings = _settings()
     data_dir = Path(settings.data_dir).resolve()
@@ -130,12 +143,18 @@ def up(kafka_port: int | None, kafka_controller_port: int | None, redis_port: in
     _pid_file().write_text(f"{os.getpid()}\n")
     try:
         env = {"AUDIENSI_DATA_DIR": str(data_dir)}
+        replication, partitions = settings.replication_factor, settings.topic_partitions
         if os.environ.get("AUDIENSI_KAFKA_BOOTSTRAP"):
             bootstrap = settings.kafka_bootstrap
             click.echo(text("using_external", what="Kafka", where=bootstrap))
         else:
             port = kafka_port or urlparse(f"//{settings.kafka_bootstrap}").port or 9092
-            kafka = KafkaServer(data_dir, port, kafka_controller_port)
+            if brokers > 1:
+                kafka = KafkaCluster(data_dir, *cluster_ports(port, brokers))
+                env.update(kafka.env())  # replication N, 12 partitions
+                replication, partitions = kafka.replication, CLUSTER_PARTITIONS
+            else:
+                kafka = KafkaServer(data_dir, port, kafka_controller_port)
             click.echo(text("starting", what=f"Kafka {kafka.bootstrap}"))
             kafka.start(timeout)
             bootstrap = kafka.bootstrap
@@ -158,20 +177,21 @@ def up(kafka_port: int | None, kafka_controller_port: int | None, redis_port: in
             click.echo(text("starting", what=f"SeaweedFS S3 {objects.endpoint}"))
             objects.start(timeout)
             env.update(objects.env())
-        _create_topics(bootstrap)
-        supervisor = Supervisor(default_specs({n: settings.port_for(n) for n in names}, names),
-                                data_dir, env, settings.host)
+        _create_topics(bootstrap, replication, partitions)
+        supervisor = Supervisor(
+            default_specs({n: settings.port_for(n) for n in names}, names, workers),
+            data_dir, env, settings.host)
         supervisor.start_all()
         supervisor.wait_ready(timeout)
         click.echo(text("ready", seconds=time.monotonic() - began))
-        for name in names:
+        for name in supervisor.specs:
             extra = "/masuk" if name == CONSOLE else "/docs"
-            click.echo(f"  {name:<12} {supervisor.url(name)}  ({supervisor.url(name, extra)})")
-        click.echo(f"  {'kafka':<12} {bootstrap}")
-        click.echo(f"  {'redis':<12} {env['AUDIENSI_REDIS_URL']}")
+            click.echo(f"  {name:<14} {supervisor.url(name)}  ({supervisor.url(name, extra)})")
+        click.echo(f"  {'kafka':<14} {bootstrap}")
+        click.echo(f"  {'redis':<14} {env['AUDIENSI_REDIS_URL']}")
         if objects is not None:
-            click.echo(f"  {'s3':<12} {objects.endpoint}  (bucket {objects.bucket})")
-        click.echo(f"  {'logs':<12} {data_dir / 'logs'}")
+            click.echo(f"  {'s3':<14} {objects.endpoint}  (bucket {objects.bucket})")
+        click.echo(f"  {'logs':<14} {data_dir / 'logs'}")
         if CONSOLE in names and not settings.production and not settings.console_accounts:
             click.echo(text("console_password"))
         click.echo(text("stop_hint"))
@@ -212,15 +232,21 @@ def _watch(supervisor) -> None:
                                 log=supervisor.log_file(name)), err=True)
 
 
-def _create_topics(bootstrap: str) -> list[str]:
-    from stack.topics import ensure_topics, load_topics
+def _create_topics(bootstrap: str, replication: int | None = None,
+                   partitions: int | None = None) -> list[str]:
+    """The public topics at `replication` and, those of the default count, `partitions`
+    (default: the settings', AUDIENSI_REPLICATION_FACTOR / AUDIENSI_TOPIC_PARTITIONS)."""
+    from stack.topics import ensure_topics, load_topics, scaled
 
     try:
         topics = load_topics()
     except ImportError as exc:
         click.echo(text("topics_missing_module", error=exc), err=True)
         return []
-    created = asyncio.run(ensure_topics(bootstrap, topics, _settings().replication_factor))
+    settings = _settings()
+    topics = scaled(topics, partitions or settings.topic_partitions)
+    created = asyncio.run(ensure_topics(bootstrap, topics,
+                                        replication or settings.replication_factor))
     if created:
         click.echo(text("topics_created", names=", ".join(created)))
     return created

@@ -16,12 +16,13 @@ import logging
 import os
 import re
 import shutil
+import signal
 import subprocess
 import time
 import uuid
 from pathlib import Path
 
-from chassis.kafka import new_admin
+from chassis.kafka import min_insync_replicas, new_admin
 from stack import kafka_access as access
 from stack.messages import StackError
 from stack.proc import (
@@ -121,10 +122,18 @@ class KafkaServer:
     def __init__(self, data_dir: Path | str, port: int = 9092, controller_port: int | None = None,
                  *, host: str = "127.0.0.1", java: str | None = None, mvn: str = "mvn",
                  cache: Path | None = None, port_env: str = "AUDIENSI_KAFKA_PORT",
-                 controller_port_env: str = "AUDIENSI_KAFKA_CONTROLLER_PORT") -> None:
-        self.home = Path(data_dir) / "kafka"
+                 controller_port_env: str = "AUDIENSI_KAFKA_CONTROLLER_PORT",
+                 node_id: int = 1, voters: str | None = None, cluster_size: int = 1,
+                 home: Path | None = None, shared: Path | None = None,
+                 heap: str = "768m") -> None:
+        self.home = Path(home) if home is not None else Path(data_dir) / "kafka"
+        # credentials and cluster id: one set for every node of a cluster (`stack.kafka_cluster`)
+        self.shared = Path(shared) if shared is not None else self.home
         self.host, self.port = host, port
         self.controller_port = controller_port or port + 1
+        self.node_id, self.cluster_size = node_id, cluster_size
+        self.voters = voters or f"{node_id}@{host}:{self.controller_port}"
+        self.heap = heap
         self.java, self.mvn, self.cache = java, mvn, cache
         self.port_env, self.controller_port_env = port_env, controller_port_env
         self._proc: subprocess.Popen[bytes] | None = None
@@ -135,7 +144,8 @@ class KafkaServer:
     out_file = property(lambda self: self.home / "kafka.out")
     properties_file = property(lambda self: self.home / "server.properties")
     pid_file = property(lambda self: self.home / "kafka.pid")
-    credentials_file = property(lambda self: self.home / "credentials.json")
+    credentials_file = property(lambda self: self.shared / "credentials.json")
+    cluster_id_file = property(lambda self: self.shared / "cluster.id")
 
     @property
     def credentials(self) -> dict[str, str]:
@@ -163,9 +173,25 @@ class KafkaServer:
         if self.is_running:
             return 0.0
         began = time.monotonic()
+        self.launch()
+        try:
+            self.wait_ready(timeout)
+            run_async(lambda: access.put_all_rules(**self.client_settings()))
+        except BaseException:
+            self.stop()
+            raise
+        self.started_in = time.monotonic() - began
+        return self.started_in
+
+    def launch(self) -> None:
+        """Format once and spawn the JVM, without waiting (a cluster launches every node before
+        any can be ready: a controller needs a quorum of its peers)."""
+        if self.is_running:
+            return
         java = find_java(self.java)
         libs = ensure_kafka_jars(self.cache, self.mvn)
         self.home.mkdir(parents=True, exist_ok=True)
+        self.shared.mkdir(parents=True, exist_ok=True)
         reap_stale(self.pid_file, str(self.properties_file))
         require_free_port(self.port, "Kafka", self.port_env, self.host)
         require_free_port(self.controller_port, "Kafka controller", self.controller_port_env,
@@ -173,18 +199,18 @@ class KafkaServer:
         self.properties_file.write_text(self.server_properties())
         classpath = f"{libs}/*"
         self._format(java, classpath)
-        argv = [java, *JVM_OPTS, *self._log_opts(), "-cp", classpath, "kafka.Kafka",
+        argv = [java, *self._jvm_opts(), *self._log_opts(), "-cp", classpath, "kafka.Kafka",
                 str(self.properties_file)]
         self._proc = spawn(argv, self.out_file, cwd=self.home)
         write_pid(self.pid_file, self._proc.pid)
-        try:
-            self._wait_ready(timeout)
-            run_async(lambda: access.put_all_rules(**self.client_settings()))
-        except BaseException:
-            self.stop()
-            raise
-        self.started_in = time.monotonic() - began
-        return self.started_in
+
+    def kill(self, sig: int = signal.SIGKILL) -> None:
+        """Send `sig` to the broker (SIGKILL: a crash, no controlled shutdown) and reap it."""
+        if self.is_running:
+            self._proc.send_signal(sig)
+            self._proc.wait(30)
+        self._proc = None
+        self.pid_file.unlink(missing_ok=True)
 
     def stop(self, timeout: float = 30.0) -> int | None:
         code = terminate(self._proc, timeout)
@@ -209,10 +235,12 @@ class KafkaServer:
                  f'username="admin" password="{admin}";')
         plain = ('org.apache.kafka.common.security.plain.PlainLoginModule required '
                  f'username="admin" password="{admin}" user_admin="{admin}";')
+        replicas = self.cluster_size
+        min_isr = min_insync_replicas(replicas)
         settings = {
             "process.roles": "broker,controller",
-            "node.id": 1,
-            "controller.quorum.voters": f"1@{ctl}",
+            "node.id": self.node_id,
+            "controller.quorum.voters": self.voters,
             "listeners": f"CLIENT://{self.host}:{self.port},CONTROLLER://{ctl}",
             "advertised.listeners": f"CLIENT://{self.host}:{self.port}",
             "controller.listener.names": "CONTROLLER",
@@ -232,16 +260,18 @@ class KafkaServer:
             "super.users": "User:admin",
             "allow.everyone.if.no.acl.found": "false",
             "log.dirs": self.home / "data",
-            "num.partitions": 6,
-            "default.replication.factor": 1,
-            "min.insync.replicas": 1,
-            "offsets.topic.replication.factor": 1,
+            "num.partitions": 12 if replicas > 1 else 6,
+            "default.replication.factor": replicas,
+            "min.insync.replicas": min_isr,
+            "offsets.topic.replication.factor": replicas,
             "offsets.topic.num.partitions": 6,
-            "transaction.state.log.replication.factor": 1,
-            "transaction.state.log.min.isr": 1,
+            "transaction.state.log.replication.factor": replicas,
+            "transaction.state.log.min.isr": min_isr,
             "transaction.state.log.num.partitions": 6,
-            "share.coordinator.state.topic.replication.factor": 1,
-            "share.coordinator.state.topic.min.isr": 1,
+            "share.coordinator.state.topic.replication.factor": replicas,
+            "share.coordinator.state.topic.min.isr": min_isr,
+            # a lost replica is never elected leader (it could lack acknowledged writes)
+            "unclean.leader.election.enable": "false",
             "group.initial.rebalance.delay.ms": 0,
             "auto.create.topics.enable": "false",
             "delete.topic.enable": "true",
@@ -260,6 +290,9 @@ class KafkaServer:
         lines = [f"{key}={value}" for key, value in settings.items()]
         return "# written by stack/kafka.py on every start\n" + "\n".join(lines) + "\n"
 
+    def _jvm_opts(self) -> list[str]:
+        return [f"-Xmx{self.heap}" if o.startswith("-Xmx") else o for o in JVM_OPTS]
+
     def _log_opts(self) -> list[str]:
         return [f"-Dkafka.logs.dir={self.home}", f"-Dlog4j2.configurationFile={LOG4J_CONFIG}"]
 
@@ -269,7 +302,7 @@ class KafkaServer:
                 raise StackError("kafka_data_without_credentials", path=self.home / "data")
             return
         credentials = self.credentials
-        id_file = self.home / "cluster.id"
+        id_file = self.cluster_id_file
         if not id_file.exists() or id_file.read_text().strip().startswith("-"):
             id_file.write_text(new_cluster_id())
         done = subprocess.run(
@@ -282,7 +315,7 @@ class KafkaServer:
             raise StackError("kafka_format_failed", path=self.home / "data",
                              tail=(done.stdout + done.stderr).strip()[-2000:])
 
-    def _wait_ready(self, timeout: float) -> None:
+    def wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
 
         async def loop() -> None:

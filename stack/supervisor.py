@@ -23,20 +23,41 @@ CONSOLE = "console"
 DOCUMENTS = "documents"
 #: what `audiensi up` runs: the four services, documents (with its object store), the console
 STACK = (*SERVICES, DOCUMENTS, CONSOLE)
+#: `audiensi up --workers N`: worker k (1..N) of a service whose port is P listens on
+#: P + WORKER_PORT_STEP * (k - 1) (disposition: 8002, 8102, 8202); the console stays one
+WORKER_PORT_STEP = 100
 
 
 @dataclass
 class ServiceSpec:
-    name: str
+    name: str  # the process's name: the service, or `<service>-<k>` for its k-th worker
     port: int
-    argv: list[str] = field(default_factory=list)  # default: python -m services.<name>
+    argv: list[str] = field(default_factory=list)  # default: python -m services.<service>
+    service: str = ""  # the service it runs (default: name)
+
+    def __post_init__(self) -> None:
+        self.service = self.service or self.name
 
     def command(self) -> list[str]:
-        return self.argv or [sys.executable, "-m", f"services.{self.name}"]
+        return self.argv or [sys.executable, "-m", f"services.{self.service}"]
 
 
-def default_specs(ports: Mapping[str, int], names: Iterable[str] = SERVICES) -> list[ServiceSpec]:
-    return [ServiceSpec(name, int(ports[name])) for name in names]
+def worker_port(port: int, k: int) -> int:
+    """The HTTP port of worker `k` (1-based) of a service whose first worker has `port`."""
+    return port + WORKER_PORT_STEP * (k - 1)
+
+
+def default_specs(ports: Mapping[str, int], names: Iterable[str] = SERVICES,
+                  workers: int = 1) -> list[ServiceSpec]:
+    """One spec per process: `workers` of every Kafka service (the first named like the
+    service, then `<service>-2`, ...: one consumer group, each with its own HTTP port), one
+    console."""
+    specs = []
+    for name in names:
+        count = workers if name in kafka_access.SERVICES else 1
+        specs += [ServiceSpec(name if k == 1 else f"{name}-{k}", worker_port(int(ports[name]), k),
+                              service=name) for k in range(1, count + 1)]
+    return specs
 
 
 class Supervisor:
@@ -60,11 +81,20 @@ class Supervisor:
     def url(self, name: str, path: str = "") -> str:
         return f"http://{self.host}:{self.specs[name].port}{path}"
 
-    def child_env(self) -> dict[str, str]:
+    def workers(self, service: str) -> list[str]:
+        """The names of the processes running `service` (its workers), first to last."""
+        return [spec.name for spec in self.specs.values() if spec.service == service]
+
+    def child_env(self, name: str | None = None) -> dict[str, str]:
+        """A child's environment: every service's (first worker's) port, so the console
+        finds them, and for `name` its own port."""
         env = {**os.environ, **self.env, "PYTHONUNBUFFERED": "1"}
         env.setdefault("AUDIENSI_DATA_DIR", str(self.data_dir))
-        for spec in self.specs.values():
-            env[f"AUDIENSI_{spec.name.upper()}_PORT"] = str(spec.port)
+        for spec in reversed(self.specs.values()):  # the first worker of each service wins
+            env[f"AUDIENSI_{spec.service.upper()}_PORT"] = str(spec.port)
+        if name is not None:
+            spec = self.specs[name]
+            env[f"AUDIENSI_{spec.service.upper()}_PORT"] = str(spec.port)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
         return env
 
@@ -77,14 +107,14 @@ class Supervisor:
             return
         spec = self.specs[name]
         reap_stale(self.pid_file(name), " ".join(spec.command()))  # left by a killed `up`
-        require_free_port(spec.port, name, f"AUDIENSI_{name.upper()}_PORT", self.host)
+        require_free_port(spec.port, name, f"AUDIENSI_{spec.service.upper()}_PORT", self.host)
         log = self.log_file(name)
         log.parent.mkdir(parents=True, exist_ok=True)
         with open(log, "a") as handle:
             handle.write(f"\n--- start {time.strftime('%Y-%m-%d %H:%M:%S')} ---\n")
-        env = self.child_env()
-        if name in kafka_access.SERVICES:  # each service signs in to Kafka as its own principal
-            env["AUDIENSI_KAFKA_PRINCIPAL"] = name
+        env = self.child_env(name)
+        if spec.service in kafka_access.SERVICES:  # each service signs in as its own principal
+            env["AUDIENSI_KAFKA_PRINCIPAL"] = spec.service
         self.procs[name] = spawn(spec.command(), log, env=env, cwd=ROOT)
         write_pid(self.pid_file(name), self.procs[name].pid)
 

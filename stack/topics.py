@@ -18,6 +18,14 @@ def load_topics() -> dict[str, int]:
     return {name: _partitions(value) for name, value in TOPICS.items()}
 
 
+def scaled(topics: dict[str, int], partitions: int) -> dict[str, int]:
+    """Topics of the default partition count at `partitions` (AUDIENSI_TOPIC_PARTITIONS, as
+    the services declare them: `chassis.web`); any other count (a one-partition topic) kept."""
+    from contracts.topics import DEFAULT_PARTITIONS
+
+    return {name: partitions if n == DEFAULT_PARTITIONS else n for name, n in topics.items()}
+
+
 def _partitions(value: object) -> int:
     if isinstance(value, int):
         return value
@@ -41,13 +49,15 @@ async def ensure_topics(bootstrap: str, topics: dict[str, int],
     """Create the topics that do not exist yet; returns the names created."""
     from aiokafka.admin import NewTopic
 
+    from chassis.kafka import known_everywhere, replicated_config
     from contracts.topics import topic_config
 
     admin = await _admin(bootstrap)
     try:
         existing = set(await admin.list_topics())
         missing = [NewTopic(name, partitions, replication_factor,
-                            topic_configs=topic_config(name))
+                            topic_configs=replicated_config(topic_config(name),
+                                                            replication_factor))
                    for name, partitions in topics.items() if name not in existing]
         if not missing:
             return []
@@ -57,6 +67,9 @@ async def ensure_topics(bootstrap: str, topics: dict[str, int],
         if errors:
             raise RuntimeError(f"create_topics failed: {errors}")
         await _wait_for_leaders(admin, [t.name for t in missing])
+        # and on a cluster: known to every broker, before a service's first group join
+        await known_everywhere(admin, [t.name for t in missing],
+                               asyncio.get_running_loop().time() + 15.0)
         return [t.name for t in missing]
     finally:
         await admin.close()

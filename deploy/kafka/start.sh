@@ -1,20 +1,26 @@
 #!/bin/sh
-# The docker-compose broker with SASL/SCRAM and ACLs (the same settings as stack/kafka.py):
+# One node of the docker-compose Kafka cluster: three KRaft nodes (kafka-1, kafka-2, kafka-3),
+# each controller and broker, a controller quorum of the three, the same settings as
+# stack/kafka.py's cluster (`audiensi up --brokers 3`): replication factor 3,
+# min.insync.replicas 2, 12 partitions, no unclean leader election. SASL/SCRAM with ACLs:
 # every principal's password comes from a docker secret /run/secrets/kafka_<name>_password;
-# their SCRAM credentials are made when the storage is formatted (first start). The ACLs are
-# put on by the `kafka-setup` container (`audiensi kafka-setup`, as admin).
+# their SCRAM credentials are made when each node's storage is formatted (first start). The
+# ACLs are put on by the `topics` container (`audiensi kafka-setup`, as admin).
+# NODE_ID (1..3) says which node this is; CLUSTER_ID is the same on every node.
 set -eu
 PRINCIPALS="admin operator intake disposition sla reporting documents"
+: "${NODE_ID:?set NODE_ID (1, 2 or 3)}"
+VOTERS="1@kafka-1:9093,2@kafka-2:9093,3@kafka-3:9093"
 pw() { cat "/run/secrets/kafka_$1_password"; }
 ADMIN="$(pw admin)"
 CONF=/tmp/server.properties
 DATA=/var/lib/kafka/data
 cat > "$CONF" <<PROPS
 process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@kafka:9093
-listeners=CLIENT://:9092,CONTROLLER://:9093,HOST://:29092
-advertised.listeners=CLIENT://kafka:9092,HOST://localhost:29092
+node.id=$NODE_ID
+controller.quorum.voters=$VOTERS
+listeners=CLIENT://:9092,CONTROLLER://:9093,HOST://:2909$NODE_ID
+advertised.listeners=CLIENT://kafka-$NODE_ID:9092,HOST://localhost:2909$NODE_ID
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=CLIENT
 listener.security.protocol.map=CLIENT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT,HOST:SASL_PLAINTEXT
@@ -31,14 +37,17 @@ authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
 super.users=User:admin
 allow.everyone.if.no.acl.found=false
 log.dirs=$DATA
-num.partitions=6
+num.partitions=12
+default.replication.factor=3
+min.insync.replicas=2
+unclean.leader.election.enable=false
 auto.create.topics.enable=false
-offsets.topic.replication.factor=1
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
-group.initial.rebalance.delay.ms=0
+offsets.topic.replication.factor=3
+transaction.state.log.replication.factor=3
+transaction.state.log.min.isr=2
+share.coordinator.state.topic.replication.factor=3
+share.coordinator.state.topic.min.isr=2
+group.initial.rebalance.delay.ms=3000
 PROPS
 cat > /tmp/admin.properties <<PROPS
 security.protocol=SASL_PLAINTEXT

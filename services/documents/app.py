@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
-from chassis.metrics import install_metrics
+from chassis.metrics import aiokafka_lag, install_metrics
 from chassis.problems import install_problem_handlers
 from chassis.settings import Settings
 from chassis.web import install_http_edges
@@ -40,7 +40,8 @@ def build(settings: Settings, clock=None) -> FastAPI:
     app.state.rt = rt
     app.state.lang = settings.lang
     install_problem_handlers(app)
-    install_metrics(app, "documents")
+    install_metrics(app, "documents", lag=lambda: aiokafka_lag(
+        rt.feed.consumer if getattr(rt, "feed", None) else None))
     install_http_edges(app, settings,
                        body_limits={"/cases/": settings.documents_max_bytes + FORM_OVERHEAD},
                        streamed=("/cases/",))

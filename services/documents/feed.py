@@ -15,6 +15,7 @@ from typing import Any
 from aiokafka.errors import CommitFailedError, KafkaError
 
 from chassis.kafka import new_consumer
+from chassis.metrics import DEADLETTERS
 from chassis.pipeline import dead_letter_envelope
 from contracts import DecodeError, decode, encode
 from contracts.topics import DISPOSITION, DOCUMENTS, INTAKE
@@ -114,6 +115,7 @@ class Feed:
 
     async def _dead_letter(self, record: Any, error: str) -> None:
         env = dead_letter_envelope(SERVICE, record, error)
+        DEADLETTERS.labels(SERVICE, record.topic).inc()
         await self.producer.send_and_wait(env.topic, key=env.subject.encode(),
                                           value=encode(env))
         log.warning("dead-lettered", extra={"topic": record.topic, "offset": record.offset,

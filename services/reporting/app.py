@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from chassis.metrics import install_metrics
+from chassis.metrics import aiokafka_lag, install_metrics
 from chassis.problems import (
     Invalid,
     Unavailable,
@@ -56,7 +56,8 @@ def build(settings: Settings) -> FastAPI:
     api.state.rt = rt
     api.state.lang = settings.lang
     install_problem_handlers(api)
-    install_metrics(api, "reporting")
+    install_metrics(api, "reporting", lag=lambda: aiokafka_lag(
+        rt.projector.consumer if rt.projector else None))
     install_http_edges(api, settings)  # input limits, CORS, security headers (as everywhere)
 
     async def on_bad_input(request: Request, exc: BadInput) -> JSONResponse:

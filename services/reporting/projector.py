@@ -16,6 +16,7 @@ from aiokafka.errors import CommitFailedError, KafkaError
 
 from chassis.clock import Clock, SystemClock
 from chassis.kafka import new_consumer, new_producer
+from chassis.metrics import DEADLETTERS
 from contracts import encode
 
 from .feed import ESCALATION_TYPES, Feed
@@ -177,5 +178,6 @@ class LiveProjector:
                                           value=encode(env))
         self.counts["deadlettered"] += 1
         DEADLETTERED.inc()
+        DEADLETTERS.labels("reporting", record.topic).inc()
         log.warning("dead-lettered", extra={"topic": record.topic, "partition": record.partition,
                                             "offset": record.offset, "error": why})

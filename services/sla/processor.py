@@ -32,7 +32,7 @@ from prometheus_client import Histogram
 from chassis.commands import CommandMessage, Reply, send_reply
 from chassis.durability import Published
 from chassis.errors import refusal
-from chassis.metrics import EVENTS_CONSUMED, EVENTS_PUBLISHED
+from chassis.metrics import DEADLETTERS, EVENTS_CONSUMED, EVENTS_PUBLISHED
 from chassis.pipeline import dead_letter_envelope, describe, retrying
 from contracts import DecodeError, Envelope, decode, envelope
 from services.sla import readmodel
@@ -264,6 +264,7 @@ class Processor:
 
     def dead_letter(self, msg, error: str) -> Envelope:
         log.warning("dead-lettering %s/%s@%s: %s", msg.topic, msg.partition, msg.offset, error)
+        DEADLETTERS.labels(SERVICE, msg.topic).inc()
         return dead_letter_envelope(SERVICE, msg, error)
 
 

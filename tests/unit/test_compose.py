@@ -30,8 +30,15 @@ def _field(var: str) -> str:
     return var.removeprefix("AUDIENSI_").lower()
 
 
+KAFKA_NODES = ("kafka-1", "kafka-2", "kafka-3")
+BOOTSTRAP = "kafka-1:9092,kafka-2:9092,kafka-3:9092"
+#: each service's replicas: one host port of its own range each (`--scale name=N`)
+HOST_PORTS = {"intake": "8010-8019", "disposition": "8020-8029", "sla": "8030-8039",
+              "reporting": "8040-8049", "documents": "8050-8059"}
+
+
 def test_every_part_has_a_container():
-    assert {"kafka", "redis", "topics", *DEFAULT_PORTS} <= set(SERVICES)
+    assert {*KAFKA_NODES, "redis", "topics", *DEFAULT_PORTS} <= set(SERVICES)
 
 
 @pytest.mark.parametrize("name", KAFKA_SERVICES)
@@ -44,18 +51,47 @@ def test_service_container_matches_settings(name):
     assert Settings(**{f"{name}_port": int(env[f"AUDIENSI_{name.upper()}_PORT"])}).port_for(
         name) == port
     assert env["AUDIENSI_HOST"] == "0.0.0.0"
-    assert env["AUDIENSI_KAFKA_BOOTSTRAP"] == "kafka:9092"
+    assert env["AUDIENSI_KAFKA_BOOTSTRAP"] == BOOTSTRAP
     assert env["AUDIENSI_REDIS_URL"] == "redis://redis:6379/0"
-    assert f"{port}:{port}" in service["ports"]
     assert f"127.0.0.1:{port}/readyz" in " ".join(service["healthcheck"]["test"])
-    assert service["depends_on"]["kafka"]["condition"] == "service_healthy"
+    for node in KAFKA_NODES:
+        assert service["depends_on"][node]["condition"] == "service_healthy"
     assert service["depends_on"]["redis"]["condition"] == "service_healthy"
     assert service["depends_on"]["topics"]["condition"] == "service_completed_successfully"
 
 
+def _host_ports(spec: str) -> set[int]:
+    host = spec.rsplit(":", 1)[0]
+    low, _, high = host.partition("-")
+    return set(range(int(low), int(high or low) + 1))
+
+
 def test_ports_are_distinct():
     published = [p for s in SERVICES.values() for p in s.get("ports", [])]
-    assert len(published) == len(set(published))
+    ranges = [_host_ports(p) for p in published]
+    assert sum(map(len, ranges)) == len(set().union(*ranges))  # no host port twice
+
+
+@pytest.mark.parametrize("name", KAFKA_SERVICES)
+def test_every_service_scales_with_a_host_port_per_replica(name):
+    """`docker compose up --scale <name>=N`: nothing that fixes one container (no
+    container_name, no single host port), its own host port range, replicas found by name."""
+    service, port = SERVICES[name], DEFAULT_PORTS[name]
+    assert "container_name" not in service
+    assert service["ports"] == [f"{HOST_PORTS[name]}:{port}"]
+
+
+def test_topics_are_made_for_three_brokers():
+    env = _env(SERVICES["topics"])
+    assert env["AUDIENSI_KAFKA_BOOTSTRAP"] == BOOTSTRAP
+    assert env["AUDIENSI_REPLICATION_FACTOR"] == "3"
+    assert env["AUDIENSI_TOPIC_PARTITIONS"] == "12"
+    for node in KAFKA_NODES:
+        assert SERVICES["topics"]["depends_on"][node]["condition"] == "service_healthy"
+    for name in KAFKA_SERVICES:  # every service declares its topics the same way
+        env = _env(SERVICES[name])
+        assert (env["AUDIENSI_REPLICATION_FACTOR"], env["AUDIENSI_TOPIC_PARTITIONS"]) == (
+            "3", "12")
 
 
 def test_every_audiensi_variable_is_a_setting():
@@ -77,18 +113,46 @@ def test_dependencies_exist_and_have_healthchecks():
 START = (ROOT / "deploy" / "kafka" / "start.sh").read_text()
 
 
-def _props() -> dict[str, str]:
+def _props(node_id: int = 1) -> dict[str, str]:
+    """deploy/kafka/start.sh's server.properties of node `node_id` (its shell variables
+    filled in as the script fills them)."""
     body = START.split("<<PROPS", 1)[1].split("PROPS", 1)[0]
+    voters = START.split('VOTERS="', 1)[1].split('"', 1)[0]
+    body = body.replace("$NODE_ID", str(node_id)).replace("$VOTERS", voters)
     return dict(line.split("=", 1) for line in body.strip().splitlines())
 
 
-def test_kafka_is_single_node_kraft_with_sign_in_on_every_listener():
-    kafka = SERVICES["kafka"]
-    assert kafka["image"] == "apache/kafka:4.0.2"
-    assert "./deploy/kafka/start.sh:/opt/audiensi/start.sh:ro" in kafka["volumes"]
+def test_kafka_is_three_kraft_nodes_each_with_its_volume():
+    volumes = set()
+    for i, name in enumerate(KAFKA_NODES, start=1):
+        node = SERVICES[name]
+        assert node["image"] == "apache/kafka:4.0.2"
+        assert _env(node)["NODE_ID"] == str(i)
+        assert node["hostname"] == name
+        assert "./deploy/kafka/start.sh:/opt/audiensi/start.sh:ro" in node["volumes"]
+        data = [v for v in node["volumes"] if v.endswith(":/var/lib/kafka/data")]
+        assert len(data) == 1 and data[0].split(":")[0] in COMPOSE["volumes"]
+        volumes.add(data[0].split(":")[0])
+        props = _props(i)
+        assert props["node.id"] == str(i)
+        assert props["controller.quorum.voters"] == (
+            "1@kafka-1:9093,2@kafka-2:9093,3@kafka-3:9093")
+        assert f"CLIENT://kafka-{i}:9092" in props["advertised.listeners"]
+        assert f"2909{i}:2909{i}" in node["ports"]
+    assert len(volumes) == 3
+    assert len({_env(SERVICES[n])["CLUSTER_ID"] for n in KAFKA_NODES}) == 1
+    props = _props()
+    assert props["default.replication.factor"] == props["offsets.topic.replication.factor"] \
+        == props["transaction.state.log.replication.factor"] == "3"
+    assert props["min.insync.replicas"] == props["transaction.state.log.min.isr"] == "2"
+    assert props["num.partitions"] == "12"
+    assert props["unclean.leader.election.enable"] == "false"
+
+
+def test_kafka_signs_in_on_every_listener():
+    kafka = SERVICES["kafka-1"]
     props = _props()
     assert props["process.roles"] == "broker,controller"
-    assert "CLIENT://kafka:9092" in props["advertised.listeners"]
     protocols = dict(p.split(":") for p in props["listener.security.protocol.map"].split(","))
     assert set(protocols.values()) == {"SASL_PLAINTEXT"}  # no listener without sign-in
     assert props["authorizer.class.name"].endswith("StandardAuthorizer")
@@ -105,7 +169,8 @@ def test_every_principal_has_a_secret_and_a_scram_credential():
     script = START.split('PRINCIPALS="', 1)[1].split('"', 1)[0].split()
     assert tuple(script) == PRINCIPALS
     assert {f"kafka_{p}_password" for p in PRINCIPALS} <= set(COMPOSE["secrets"])
-    assert set(SERVICES["kafka"]["secrets"]) == {f"kafka_{p}_password" for p in PRINCIPALS}
+    for node in KAFKA_NODES:
+        assert set(SERVICES[node]["secrets"]) == {f"kafka_{p}_password" for p in PRINCIPALS}
 
 
 def test_console_container_calls_the_services_and_holds_no_kafka_secret():

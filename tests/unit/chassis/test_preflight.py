@@ -64,3 +64,17 @@ def test_the_service_exits_with_status_2_and_the_message_only():
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert "Kafka is not reachable" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_cluster_with_its_first_broker_down_is_reachable(listening):
+    """Any broker of the bootstrap list will do (a cluster with node 1 down still serves);
+    only none answering is a problem."""
+    kafka, redis = listening
+    down = closed_port()
+    settings = Settings(kafka_bootstrap=f"127.0.0.1:{down},127.0.0.1:{kafka}",
+                        redis_url=f"redis://127.0.0.1:{redis}/0", intake_port=closed_port())
+    assert problems(settings, "intake", wait=0) == []
+    nobody = Settings(kafka_bootstrap=f"127.0.0.1:{down},127.0.0.1:{closed_port()}",
+                      redis_url=f"redis://127.0.0.1:{redis}/0", intake_port=closed_port())
+    found = problems(nobody, "intake", wait=0)
+    assert len(found) == 1 and "Kafka is not reachable" in found[0].en, found

@@ -95,3 +95,50 @@ async def test_recovery_of_active_partitions_reads_every_changelog_from_the_star
     finally:
         Recovery._build_offsets = patched
     assert seen == [("active", {"c-3": None, "c-4": None}), ("standby", {"c-3": 23})]
+
+
+
+async def test_every_faust_producer_is_idempotent_with_acks_all(tmp_path):
+    """faust's own producer is idempotent only in transactions (`_settings_extra` of an
+    at-least-once app is `{}`, the upstream behaviour); patched, the producer the services
+    publish through retries without duplicates (a leader killed on a cluster)."""
+    from faust.transport.drivers.aiokafka import Producer
+
+    from chassis.settings import Settings
+    from chassis.streams import make_faust_app
+
+    apply_all(0.005)
+    assert getattr(Producer._settings_extra, MARK)
+    app = make_faust_app("echo", Settings(data_dir=tmp_path,
+                                          kafka_bootstrap="127.0.0.1:1,127.0.0.1:2"))
+    producer = app.producer._new_producer()  # built, never started: nothing connects
+    assert producer._txn_manager is not None  # aiokafka's idempotence (producer id, sequences)
+    assert producer._sender._acks == -1  # acks=all
+    assert app.producer._settings_default()["bootstrap_servers"] == [
+        "127.0.0.1:1", "127.0.0.1:2"]  # a cluster's bootstrap list reaches faust whole
+
+
+async def test_a_gap_faust_will_commit_over_is_logged(caplog):
+    """faust's `_add_gap` (offsets it never delivered, counted as done) leaves a warning
+    naming the partition and the offsets, and still does what faust does."""
+    from collections import defaultdict
+
+    from faust.transport.consumer import Consumer
+    from faust.types import TP
+    from intervaltree import IntervalTree
+
+    apply_all(0.005)
+    assert getattr(Consumer._add_gap, MARK)
+
+    class Fake:
+        _committed_offset = defaultdict(lambda: None)
+        _gap = defaultdict(IntervalTree)
+
+    fake = Fake()
+    with caplog.at_level("WARNING", logger="chassis.streams.patches"):
+        await Consumer._add_gap(fake, TP("audiensi.intake.v1", 7), 42, 43)
+    found = [r for r in caplog.records if "committed over" in r.getMessage()]
+    assert [(r.topic, r.partition, getattr(r, "from"), r.to) for r in found] == [
+        ("audiensi.intake.v1", 7, 42, 43)]
+    assert sorted((i.begin, i.end) for i in fake._gap[TP("audiensi.intake.v1", 7)]) == [
+        (42, 44)]  # faust's own bookkeeping, unchanged
