@@ -9,7 +9,9 @@ outside production, from a file made once under the data dir (`master.key`, 0600
 Stores:
 - `redis://…` (the default: the service's Redis): one hash shared by every worker on every
   host, persistent as Redis is (AOF in docker-compose), so an erasure on one worker is an
-  erasure for all;
+  erasure for all; `redis+cluster://…` on a Redis Cluster, where every key of the store
+  carries the hash tag `{keystore}` (one slot: the names are the same as on one server, so
+  a deployment moving to a cluster copies the keys over unchanged, docs/REDIS_CLUSTER.md);
 - `sqlite:///path`: a local file, for a single host;
 - `memory://`: a dict, only when AUDIENSI_ENV=test.
 """
@@ -120,9 +122,9 @@ class RedisKeyStore:
 
     def _redis(self):
         if self._client is None:
-            import redis
+            from .redis import make_sync_redis
 
-            self._client = redis.Redis.from_url(self.url, socket_timeout=5)
+            self._client = make_sync_redis(self.url, socket_timeout=5)
         return self._client
 
     def get_or_create(self, key_id: str) -> bytes:
@@ -284,8 +286,10 @@ def open_keystore(settings, clock: Clock | None = None) -> KeyStore:
                              "with the process, and with them every sealed identity")
         return MemoryKeyStore()
     wrapper = Wrapper(master_key(settings))
-    if url.startswith(("redis://", "rediss://", "unix://")):
+    if url.startswith(("redis://", "rediss://", "unix://", "redis+cluster://",
+                       "rediss+cluster://")):
         return RedisKeyStore(url, wrapper)
     if url.startswith("sqlite:///"):
         return SqliteKeyStore(Path(url.removeprefix("sqlite:///")), wrapper, clock)
-    raise ValueError("unsupported key store URL (use redis://…, sqlite:///path or memory://)")
+    raise ValueError("unsupported key store URL (use redis://…, redis+cluster://…, "
+                     "sqlite:///path or memory://)")

@@ -6,9 +6,9 @@ from __future__ import annotations
 import socket
 import sys
 import time
-from urllib.parse import urlparse
 
 from .i18n import Text
+from .redis import endpoints
 from .settings import Settings
 
 
@@ -43,15 +43,14 @@ def problems(settings: Settings, service: str, wait: float) -> list[Text]:
                           f"choose another port with {var}."))
     first = settings.kafka_bootstrap.split(",")[0]
     kafka_host, _, kafka_port = first.rpartition(":")
-    redis = urlparse(settings.redis_url)
-    targets = {
-        "kafka": (kafka_host, int(kafka_port or 9092)),
-        "redis": (redis.hostname or "127.0.0.1", redis.port or 6379),
-    }
+    # a cluster is reachable when one of its seed nodes is (the client learns the others)
+    targets = {"kafka": [(kafka_host, int(kafka_port or 9092))],
+               "redis": endpoints(settings.redis_url)}
     deadline = time.monotonic() + wait
-    pending = dict(targets)
+    pending = {k: hps for k, hps in targets.items() if hps}
     while pending:
-        pending = {k: hp for k, hp in pending.items() if not _reachable(*hp)}
+        pending = {k: hps for k, hps in pending.items()
+                   if not any(_reachable(*hp) for hp in hps)}
         if not pending or time.monotonic() > deadline:
             break
         time.sleep(0.5)

@@ -1,6 +1,24 @@
-"""The Redis client, created on first use (never at import time)."""
+"""The Redis client, created on first use (never at import time): the one factory every
+service, the key store and the tests use.
+
+One URL names the deployment (`AUDIENSI_REDIS_URL`, `AUDIENSI_KEYSTORE_URL`):
+- `redis://host:port/0` (or `rediss://`, `unix://`): one Redis server;
+- `redis+cluster://host:port,host:port,…/0` (or `rediss+cluster://` for TLS): a Redis
+  Cluster, reached through redis-py's cluster client (`RedisCluster`); the hosts are seed
+  nodes (any one reachable is enough, the client learns the others from `CLUSTER SLOTS`).
+  A cluster has database 0 only. User and password go in the URL as usual
+  (`redis+cluster://user:secret@host:port,host:port/0`).
+
+On a cluster every multi-key operation (MGET/MSET, MULTI/EXEC, WATCH, EVAL with several
+keys, ZUNION/ZINTER) must stay on one hash slot: the key names carry a hash tag `{…}` for
+that (services/reporting/keys.py: per Kafka partition; chassis/keystore.py: `{keystore}`;
+services/documents/metadata.py: per case). See docs/REDIS_CLUSTER.md.
+"""
 
 from __future__ import annotations
+
+from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import redis.asyncio as aioredis
 
@@ -12,11 +30,81 @@ MAX_CONNECTIONS = 1024
 #: ... and agents reply through a small pool of their own, so waiting handlers can never take
 #: the connections their replies come on.
 REPLY_CONNECTIONS = 8
+CLUSTER_SCHEMES = ("redis+cluster", "rediss+cluster")
+#: how often the cluster client retries a command on a connection error / CLUSTERDOWN while
+#: a replica takes over from a dead master (with back-off: rides out a failover of a few s)
+CLUSTER_RETRIES = 10
+
+
+def is_cluster(url: str) -> bool:
+    return url.split("://", 1)[0].lower() in CLUSTER_SCHEMES
+
+
+def endpoints(url: str) -> list[tuple[str, int]]:
+    """(host, port) of every node a URL names (one for a single server; the seed nodes of a
+    cluster). A `unix://` URL names none."""
+    parts = urlsplit(url)
+    if parts.scheme == "unix":
+        return []
+    hosts = parts.netloc.rpartition("@")[2]
+    out = []
+    for item in hosts.split(","):
+        host, _, port = item.strip().rpartition(":")
+        if not host:
+            host, port = item.strip(), ""
+        out.append((host.strip("[]") or "127.0.0.1", int(port or 6379)))
+    return out
+
+
+def _cluster_options(url: str) -> dict[str, Any]:
+    parts = urlsplit(url)
+    db = parts.path.strip("/")
+    if db not in ("", "0"):
+        raise ValueError(f"a Redis Cluster has database 0 only, not {db!r} ({url})")
+    userinfo = parts.netloc.rpartition("@")[0]
+    user, _, password = userinfo.partition(":")
+    options: dict[str, Any] = {"username": unquote(user) or None,
+                               "password": unquote(password) or None}
+    if parts.scheme.lower().startswith("rediss"):
+        options["ssl"] = True
+    return options
 
 
 def make_redis(url: str, max_connections: int = MAX_CONNECTIONS,
-               wait: float = 20.0) -> aioredis.Redis:
+               wait: float = 20.0) -> Any:
+    """The asyncio client for `url`: `redis.asyncio.Redis` over a blocking pool, or
+    `redis.asyncio.RedisCluster` (`max_connections` per node) for a cluster URL."""
+    if is_cluster(url):
+        from redis.asyncio.cluster import ClusterNode, RedisCluster
+        from redis.backoff import ExponentialBackoff
+        from redis.retry import Retry
+
+        nodes = [ClusterNode(h, p) for h, p in endpoints(url)]
+        return RedisCluster(
+            startup_nodes=nodes, max_connections=max_connections, socket_connect_timeout=2,
+            health_check_interval=10, decode_responses=False,
+            retry=Retry(ExponentialBackoff(cap=1.0, base=0.05), CLUSTER_RETRIES),
+            **_cluster_options(url))
     pool = aioredis.BlockingConnectionPool.from_url(
         url, max_connections=max_connections, timeout=wait, socket_connect_timeout=2,
         health_check_interval=10, retry_on_timeout=True)
     return aioredis.Redis(connection_pool=pool, decode_responses=False)
+
+
+def make_sync_redis(url: str, socket_timeout: float = 5.0) -> Any:
+    """The blocking client for `url` (the key store, the tests): `redis.Redis` or
+    `redis.cluster.RedisCluster`."""
+    import redis
+
+    if is_cluster(url):
+        from redis.backoff import ExponentialBackoff
+        from redis.cluster import ClusterNode, RedisCluster
+        from redis.retry import Retry
+
+        nodes = [ClusterNode(h, p) for h, p in endpoints(url)]
+        return RedisCluster(startup_nodes=nodes, socket_timeout=socket_timeout,
+                            socket_connect_timeout=2,
+                            retry=Retry(ExponentialBackoff(cap=1.0, base=0.05),
+                                        CLUSTER_RETRIES),
+                            **_cluster_options(url))
+    return redis.Redis.from_url(url, socket_timeout=socket_timeout)
