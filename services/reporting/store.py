@@ -86,7 +86,9 @@ class Store:
                 targets = list(versions)
             doc_keys = [self.keys.doc(v, p, s) for v in targets for s in subjects]
             await pipe.watch(*doc_keys)
-            raws = await pipe.mget(doc_keys)
+            # MGET/MSET as raw commands: redis-py's cluster pipeline refuses its mget()/
+            # mset() helpers outright; on one slot (the partition's tag) they are fine
+            raws = await pipe.execute_command("MGET", *doc_keys)
             outcomes = []
             for i, v in enumerate(targets):
                 chunk = raws[i * len(subjects):(i + 1) * len(subjects)]
@@ -96,8 +98,9 @@ class Store:
             pipe.multi()
             for v, out in outcomes:
                 if out.docs:
-                    pipe.mset({self.keys.doc(v, p, subject): doc.dumps()
-                               for subject, doc in out.docs.items()})
+                    pipe.execute_command("MSET", *[x for subject, doc in out.docs.items()
+                                                   for x in (self.keys.doc(v, p, subject),
+                                                             doc.dumps())])
                 self._queue_delta(pipe, v, p, out.delta)
             await pipe.execute()
         first = outcomes[0][1]
