@@ -189,11 +189,13 @@ def resealed(envs: list[Envelope], target: Sealer) -> list[Envelope]:
         swap(e.data.model_dump(mode="json")))}) for e in envs]
 
 
-def start_reporting(stack_env, db: int, name: str) -> Reporting:
+def start_reporting(stack_env, db: int, name: str, redis_url: str | None = None) -> Reporting:
+    """`redis_url`: the Redis of the read model (default: the session's, database `db`;
+    the key store stays on the session's)."""
     prefix = f"t{uuid.uuid4().hex[:8]}."
     topics = {prefix + t: 6 for t in (*SOURCE_TOPICS, DEADLETTER)}
     asyncio.run(ensure_topics(stack_env.bootstrap, topics))
-    redis_url, key_prefix = private_model(stack_env.redis_url, db)
+    redis_url, key_prefix = private_model(redis_url or stack_env.redis_url, db)
     r = make_sync_redis(redis_url)
     if not is_cluster(redis_url):  # a database of its own
         stray = [k for k in r.scan_iter(count=1000)
