@@ -76,8 +76,8 @@ def make_redis(url: str, max_connections: int = MAX_CONNECTIONS,
     `redis.asyncio.RedisCluster` (`max_connections` per node) for a cluster URL."""
     if is_cluster(url):
         from redis.asyncio.cluster import ClusterNode, RedisCluster
+        from redis.asyncio.retry import Retry
         from redis.backoff import ExponentialBackoff
-        from redis.retry import Retry
 
         nodes = [ClusterNode(h, p) for h, p in endpoints(url)]
         return RedisCluster(
@@ -108,3 +108,54 @@ def make_sync_redis(url: str, socket_timeout: float = 5.0) -> Any:
                                         CLUSTER_RETRIES),
                             **_cluster_options(url))
     return redis.Redis.from_url(url, socket_timeout=socket_timeout)
+
+
+def is_cluster_client(client: Any) -> bool:
+    from redis.asyncio.cluster import RedisCluster
+
+    return isinstance(client, RedisCluster)
+
+
+def transaction(client: Any) -> Any:
+    """`client.pipeline(transaction=True)` for a WATCH … MULTI/EXEC that the caller runs
+    again from its reads when it fails. On a cluster without redis-py's own retry of the
+    transaction: that retry sends MULTI/EXEC again on a new connection without the WATCH
+    (blind), and after an EXEC whose reply was lost it would apply it twice. A plain
+    client's pipeline already raises WatchError when its connection fails while watching."""
+    pipe = client.pipeline(transaction=True)
+    strategy = getattr(pipe, "_execution_strategy", None)
+    if strategy is not None and hasattr(strategy, "_retry"):
+        from redis.asyncio.retry import Retry
+        from redis.backoff import NoBackoff
+
+        retry = Retry(NoBackoff(), 0)
+        retry.update_supported_errors(list(strategy._retry._supported_errors))
+        strategy._retry = retry
+    return pipe
+
+
+async def replicated(client: Any, marker: str, replicas: int = 1,
+                     timeout_ms: int = 1000) -> int | None:
+    """On a cluster: after writes to the slot of `marker`, wait until `replicas` replicas of
+    its master have them (WAIT), so a master that dies now does not take them along (Redis
+    replicates asynchronously: a promoted replica lacks what it had not received). WAIT
+    counts the writes of its own connection, so it follows a write (INCR `marker`) on the
+    same connection: the replication stream is in order, so every earlier write of the
+    slot's master is covered. Returns the replicas that acknowledged (0: none within the
+    timeout, e.g. the replica is down: the caller decides), None for a plain client."""
+    if not is_cluster_client(client):
+        return None
+    if client._initialize:
+        await client.initialize()
+    node = client.get_node_from_key(marker)
+    conn = node.acquire_connection()
+    try:
+        await conn.send_command("INCR", marker)
+        await conn.read_response()
+        await conn.send_command("WAIT", replicas, timeout_ms)
+        return int(await conn.read_response())
+    except BaseException:
+        await conn.disconnect()
+        raise
+    finally:
+        node.release(conn)

@@ -185,14 +185,28 @@ class RedisCluster:
 
     def healthy(self) -> bool:
         """Every running node says `cluster_state:ok`, and three masters hold the slots,
-        each with a replica online."""
+        each with a replica online (replicating: past its first sync)."""
         running = [p for p in self.ports if p in self.nodes and self.nodes[p].is_running]
         if not running:
             return False
         if not all("cluster_state:ok" in self._info(p, "CLUSTER INFO") for p in running):
             return False
         masters = self.masters()
-        return len(masters) == MASTERS and all(self.replica_of(m) for m in masters)
+        return len(masters) == MASTERS and all(
+            self.replica_of(m) and self._replica_online(m) for m in masters)
+
+    def _replica_online(self, master: int) -> bool:
+        import redis
+
+        client = self._client(master)
+        try:
+            info = client.info("replication")
+        except (redis.RedisError, OSError):
+            return False
+        finally:
+            client.close()
+        return any(isinstance(v, dict) and v.get("state") == "online"
+                   for k, v in info.items() if k.startswith("slave"))
 
     def wait_ok(self, timeout: float = 60.0) -> float:
         began = time.monotonic()

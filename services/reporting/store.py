@@ -6,22 +6,47 @@ aggregate delta. Each event is thus recorded as applied (it is in its document's
 atomically with its effects; a duplicate or a replay finds itself there and changes nothing.
 A concurrent writer (the rebuild, another worker during a rebalance) makes EXEC fail and the
 batch is simply read and applied again.
+
+On a Redis Cluster (docs/REDIS_CLUSTER.md) every key of one transaction carries its
+partition's hash tag (one slot); a connection error (a master died, its replica is taking
+over) also means "read and apply again", after a short pause, for as long as a failover
+takes; and a batch counts as applied only once the slot's replica has it (WAIT), so the
+projector never commits Kafka offsets for writes a dying master would take along.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from redis.exceptions import WatchError
+from redis.exceptions import (
+    AskError,
+    ClusterDownError,
+    MovedError,
+    SlotNotCoveredError,
+    TryAgainError,
+    WatchError,
+)
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from chassis.redis import is_cluster_client, replicated, transaction
 
 from .aggregates import Delta
 from .keys import Keys
 from .projection import Doc, Item, project
 
 log = logging.getLogger(__name__)
+
+#: what a Redis Cluster answers while a replica takes over from a dead master
+FAILOVER_ERRORS = (RedisConnectionError, RedisTimeoutError, ClusterDownError, TryAgainError,
+                   MovedError, AskError, SlotNotCoveredError)
+#: how long `apply` keeps trying through a failover before the caller gets the error
+#: (the live projector then retries the batch)
+FAILOVER_PATIENCE = 30.0
 
 #: add field deltas to a hash; a field that reaches 0 is removed (the model stays canonical)
 COUNTER_LUA = """
@@ -65,18 +90,36 @@ class Store:
         subjects = sorted({it.subject for it in items})
         if self.personal is not None:
             await self.personal.enrich({partition: items})
-        retries = 0
+        retries, pause, waited = 0, 0.05, 0.0
+        cluster = is_cluster_client(self.redis)
         while True:
             try:
                 result = await self._attempt(partition, items, subjects, versions)
                 result.retries = retries
+                if cluster:
+                    await self._replicated(partition)
                 return result
             except WatchError:
                 retries += 1
+            except FAILOVER_ERRORS as exc:
+                if not cluster or waited >= FAILOVER_PATIENCE:
+                    raise
+                log.warning("redis unavailable, applying again", extra={
+                    "partition": partition, "error": type(exc).__name__})
+                retries += 1
+                await asyncio.sleep(pause)
+                waited += pause
+                pause = min(pause * 2, 1.0)
+
+    async def _replicated(self, p: int) -> None:
+        if await replicated(self.redis, self.keys.synced(p)) == 0:
+            # no replica acknowledged within the timeout (down, or far behind): the model
+            # goes on (a read model is rebuilt from Kafka if it ever has to be)
+            log.warning("read-model write not yet on a replica", extra={"partition": p})
 
     async def _attempt(self, p: int, items: list[Item], subjects: list[str],
                        versions: list[int] | None) -> Applied:
-        async with self.redis.pipeline(transaction=True) as pipe:
+        async with transaction(self.redis) as pipe:
             if versions is None:
                 await pipe.watch(self.keys.targets(p))
                 targets = sorted(int(v) for v in await pipe.smembers(self.keys.targets(p)))
