@@ -23,6 +23,7 @@ import binascii
 import contextlib
 import hashlib
 import hmac
+import logging
 import os
 import sqlite3
 import threading
@@ -34,6 +35,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from .clock import Clock, SystemClock
 
+log = logging.getLogger(__name__)
 KEY_BYTES = 32
 REDIS_HASH = "audiensi:{keystore}:keys"
 #: a person's record keys (same hash tag as the keys: one Cluster slot)
@@ -127,8 +129,20 @@ class RedisKeyStore:
             self._client = make_sync_redis(self.url, socket_timeout=5)
         return self._client
 
+    def _write(self, key: str, *command) -> int:
+        """A write that must outlive a Redis Cluster failover (a new key: data sealed under
+        it goes to Kafka; an erasure: it must not come back): on a cluster it returns once a
+        replica has it too (chassis.redis.write_replicated)."""
+        from .redis import write_replicated
+
+        reply, acks = write_replicated(self._redis(), key, *command)
+        if acks == 0:
+            log.warning("key store write not yet on a replica", extra={"key": key})
+        return int(reply)
+
     def get_or_create(self, key_id: str) -> bytes:
-        self._redis().hsetnx(REDIS_HASH, key_id, self.wrapper.wrap(key_id, os.urandom(KEY_BYTES)))
+        self._write(REDIS_HASH, "HSETNX", REDIS_HASH, key_id,
+                    self.wrapper.wrap(key_id, os.urandom(KEY_BYTES)))
         key = self.get(key_id)
         assert key is not None
         return key
@@ -138,7 +152,7 @@ class RedisKeyStore:
         return None if wrapped is None else self.wrapper.unwrap(key_id, wrapped)
 
     def delete(self, key_id: str) -> bool:
-        return self._redis().hdel(REDIS_HASH, key_id) > 0
+        return self._write(REDIS_HASH, "HDEL", REDIS_HASH, key_id) > 0
 
     def get_many(self, key_ids: list[str]) -> dict[str, bytes | None]:
         if not key_ids:
@@ -148,13 +162,13 @@ class RedisKeyStore:
                 for k, w in zip(key_ids, wrapped, strict=True)}
 
     def link(self, anchor: str, key_id: str) -> None:
-        self._redis().sadd(REDIS_LINKS + anchor, key_id)
+        self._write(REDIS_LINKS + anchor, "SADD", REDIS_LINKS + anchor, key_id)
 
     def linked(self, anchor: str) -> set[str]:
         return {m.decode() for m in self._redis().smembers(REDIS_LINKS + anchor)}
 
     def unlink(self, anchor: str) -> None:
-        self._redis().delete(REDIS_LINKS + anchor)
+        self._write(REDIS_LINKS + anchor, "DEL", REDIS_LINKS + anchor)
 
 
 class SqliteKeyStore:

@@ -159,3 +159,28 @@ async def replicated(client: Any, marker: str, replicas: int = 1,
         raise
     finally:
         node.release(conn)
+
+
+def write_replicated(client: Any, key: str, *command: Any, replicas: int = 1,
+                     timeout_ms: int = 1000) -> tuple[Any, int | None]:
+    """Blocking: run one write `command` on `key` and, on a cluster, WAIT on the same
+    connection until `replicas` replicas of the key's master have it: what must outlive a
+    failover (the key store: a created key, an erasure). Returns (reply, acknowledging
+    replicas); the count is None for a plain client, or when the write had to go the
+    cluster client's way (the slot moved, the master is failing over: then unconfirmed)."""
+    from redis.cluster import RedisCluster
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import ResponseError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    if not isinstance(client, RedisCluster):
+        return client.execute_command(*command), None
+    try:
+        node = client.get_node_from_key(key)
+        pipe = node.redis_connection.pipeline(transaction=False)
+        pipe.execute_command(*command)
+        pipe.execute_command("WAIT", replicas, timeout_ms)
+        reply, acks = pipe.execute()
+        return reply, int(acks)
+    except (ResponseError, RedisConnectionError, RedisTimeoutError):  # MOVED, a dead master
+        return client.execute_command(*command), None

@@ -16,7 +16,14 @@ from chassis.idempotency import run_idempotent
 from chassis.keystore import REDIS_HASH, REDIS_LINKS, RedisKeyStore, Wrapper
 from chassis.problems import Invalid
 from chassis.ratelimit import Limit, RateLimiter
-from chassis.redis import endpoints, is_cluster, make_redis, make_sync_redis
+from chassis.redis import (
+    endpoints,
+    is_cluster,
+    make_redis,
+    make_sync_redis,
+    replicated,
+    write_replicated,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -52,6 +59,10 @@ def test_the_key_store_keeps_its_names_and_one_slot(redis_cluster):
         assert REDIS_HASH == "audiensi:{keystore}:keys"
         assert r.keyslot(REDIS_HASH) == r.keyslot(REDIS_LINKS + anchor)
         assert r.hexists(REDIS_HASH, ids[0])
+        # its writes return once a replica has them (a failover keeps a key and an erasure)
+        probe = REDIS_LINKS + f"probe-{uuid.uuid4()}"
+        assert write_replicated(r, probe, "SADD", probe, "k") == (1, 1)
+        r.delete(probe)
     finally:
         r.close()
     assert store.delete(ids[0]) and store.get(ids[0]) is None
@@ -148,5 +159,14 @@ async def test_documents_metadata_on_the_cluster(redis_cluster):
         assert await meta.documents(case) == [] and not await meta.attach(doc)
         async with meta.lock(case, 5):  # redis-py's Lock (Lua, one key) on a cluster
             assert await meta.next_sequence(case) == 1
+    finally:
+        await redis.aclose()
+
+
+async def test_a_read_model_write_is_confirmed_by_a_replica(redis_cluster):
+    redis = make_redis(redis_cluster.url)
+    try:
+        for p in range(6):  # each partition's slot: on every master in turn
+            assert await replicated(redis, f"rmt{uuid.uuid4().hex[:6]}:{{p{p}}}:synced") == 1
     finally:
         await redis.aclose()
