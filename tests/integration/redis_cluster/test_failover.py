@@ -68,6 +68,8 @@ async def test_a_killed_master_is_replaced_and_the_model_ends_exact(reporting, r
     took = time.monotonic() - killed_at
     await reporting.caught_up(timeout=90)
     print(f"\nmaster {victim} SIGKILLed; replica {replica} took over within {took:.1f}s")
+    # the projector met the dead master (and applied its batch again on the new one)
+    assert "redis unavailable, applying again" in reporting.proc.log_path.read_text()
     live = reporting.dump()
     assert {k.split(":doc:", 1)[1] for k in live if ":doc:" in k} == {e.subject
                                                                       for e in EVENTS}
