@@ -17,6 +17,7 @@ services/documents/metadata.py: per case). See docs/REDIS_CLUSTER.md.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -116,22 +117,103 @@ def is_cluster_client(client: Any) -> bool:
     return isinstance(client, RedisCluster)
 
 
-def transaction(client: Any) -> Any:
-    """`client.pipeline(transaction=True)` for a WATCH … MULTI/EXEC that the caller runs
-    again from its reads when it fails. On a cluster without redis-py's own retry of the
-    transaction: that retry sends MULTI/EXEC again on a new connection without the WATCH
-    (blind), and after an EXEC whose reply was lost it would apply it twice. A plain
-    client's pipeline already raises WatchError when its connection fails while watching."""
-    pipe = client.pipeline(transaction=True)
-    strategy = getattr(pipe, "_execution_strategy", None)
-    if strategy is not None and hasattr(strategy, "_retry"):
-        from redis.asyncio.retry import Retry
-        from redis.backoff import NoBackoff
+async def transaction(client: Any, key: str) -> Any:
+    """A `pipeline(transaction=True)` for a WATCH … MULTI/EXEC on `key`'s slot, which the
+    caller runs again from its reads when it fails (WatchError, or a connection error).
 
-        retry = Retry(NoBackoff(), 0)
-        retry.update_supported_errors(list(strategy._retry._supported_errors))
-        strategy._retry = retry
+    On a cluster it is a plain client's pipeline on the master of `key`'s slot (one
+    connection pool per master, kept on the cluster client): every key of the transaction
+    must then be on that slot (a hash tag), or the server answers CROSSSLOT/MOVED. Not
+    redis-py's cluster transaction: that one runs each queued command through a new thread
+    whose join blocks the event loop (a projection batch 3-5 times slower, and every HTTP
+    handler of the process stalled meanwhile), and its retry after a connection error
+    resends MULTI/EXEC on a new connection without the WATCH — blind, and twice applied
+    after an EXEC whose reply was lost. A plain pipeline raises WatchError instead when its
+    connection fails while watching. A failure that says the master is gone or moved makes
+    the cluster client learn the slots again before its next use (`refresh` does it now)."""
+    if not is_cluster_client(client):
+        return client.pipeline(transaction=True)
+    if client._initialize:
+        await client.initialize()
+    node = client.get_node_from_key(key)
+    nodes = client.__dict__.setdefault("_audiensi_masters", {})
+    direct = nodes.get(node.name)
+    if direct is None:
+        kwargs = {k: v for k, v in node.connection_kwargs.items()
+                  if k not in ("event_dispatcher",)}
+        pool = aioredis.ConnectionPool(connection_class=node.connection_class,
+                                       max_connections=node.max_connections, **kwargs)
+        direct = nodes[node.name] = aioredis.Redis(connection_pool=pool)
+    pipe = _MasterPipeline(direct.connection_pool, direct.response_callbacks, True, None)
+    pipe.cluster = client
     return pipe
+
+
+def _stale_errors() -> tuple[type[BaseException], ...]:
+    from redis.exceptions import (
+        AskError,
+        ClusterDownError,
+        MovedError,
+        TryAgainError,
+    )
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    return (RedisConnectionError, RedisTimeoutError, MovedError, AskError, ClusterDownError,
+            TryAgainError)
+
+
+class _MasterPipeline(aioredis.client.Pipeline):
+    """A plain transaction pipeline on one master of a cluster: when the master is gone or
+    no longer owns the slot, its cluster client learns the slots again before its next
+    command (so the caller's next attempt goes to the new master)."""
+
+    cluster: Any = None
+
+    def _stale(self) -> None:
+        if self.cluster is not None:
+            self.cluster._initialize = True
+
+    async def immediate_execute_command(self, *args, **options):
+        try:
+            return await super().immediate_execute_command(*args, **options)
+        except _stale_errors():
+            self._stale()
+            raise
+
+    async def execute(self, raise_on_error: bool = True):
+        try:
+            return await super().execute(raise_on_error)
+        except _stale_errors():
+            self._stale()
+            raise
+
+
+async def refresh(client: Any) -> None:
+    """After a failed transaction on a cluster: learn the slots again (a replica may have
+    taken over), and forget the direct clients of masters that are no more."""
+    if not is_cluster_client(client):
+        return
+    try:
+        await client.nodes_manager.initialize()
+        client._initialize = False
+    except Exception:  # noqa: BLE001 - still failing over: the next attempt tries again
+        client._initialize = True
+        return
+    masters = {n.name for n in client.get_primaries()}
+    nodes = client.__dict__.setdefault("_audiensi_masters", {})
+    for name in [n for n in nodes if n not in masters]:
+        gone = nodes.pop(name)
+        with contextlib.suppress(Exception):
+            await gone.aclose()
+
+
+async def close(client: Any) -> None:
+    """Close a client from `make_redis` (and a cluster's direct master clients)."""
+    for direct in client.__dict__.pop("_audiensi_masters", {}).values():
+        with contextlib.suppress(Exception):
+            await direct.aclose()
+    await client.aclose()
 
 
 async def replicated(client: Any, marker: str, replicas: int = 1,

@@ -16,6 +16,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from chassis.redis import transaction
+
 from .domain import View
 
 PREFIX = "docs:v1:"
@@ -56,7 +58,7 @@ class Metadata:
         return True
 
     async def remove(self, case_id: str, document_id: str) -> None:
-        async with self.redis.pipeline(transaction=True) as pipe:
+        async with await transaction(self.redis, _case(case_id, "removed")) as pipe:
             pipe.sadd(_case(case_id, "removed"), document_id)
             pipe.hdel(_case(case_id, "docs"), document_id)
             await pipe.execute()

@@ -10,8 +10,9 @@ batch is simply read and applied again.
 On a Redis Cluster (docs/REDIS_CLUSTER.md) every key of one transaction carries its
 partition's hash tag (one slot); a connection error (a master died, its replica is taking
 over) also means "read and apply again", after a short pause, for as long as a failover
-takes; and a batch counts as applied only once the slot's replica has it (WAIT), so the
-projector never commits Kafka offsets for writes a dying master would take along.
+takes (`chassis.redis.transaction`: the slot's master, WATCH kept on one connection); and a
+batch counts as applied only once the slot's replica has it (WAIT), so the projector never
+commits Kafka offsets for writes a dying master would take along.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from redis.exceptions import (
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from chassis.redis import is_cluster_client, replicated, transaction
+from chassis.redis import is_cluster_client, refresh, replicated, transaction
 
 from .aggregates import Delta
 from .keys import Keys
@@ -107,6 +108,7 @@ class Store:
                 log.warning("redis unavailable, applying again", extra={
                     "partition": partition, "error": type(exc).__name__})
                 retries += 1
+                await refresh(self.redis)
                 await asyncio.sleep(pause)
                 waited += pause
                 pause = min(pause * 2, 1.0)
@@ -119,7 +121,7 @@ class Store:
 
     async def _attempt(self, p: int, items: list[Item], subjects: list[str],
                        versions: list[int] | None) -> Applied:
-        async with transaction(self.redis) as pipe:
+        async with await transaction(self.redis, self.keys.targets(p)) as pipe:
             if versions is None:
                 await pipe.watch(self.keys.targets(p))
                 targets = sorted(int(v) for v in await pipe.smembers(self.keys.targets(p)))
