@@ -23,7 +23,6 @@ import binascii
 import contextlib
 import hashlib
 import hmac
-import logging
 import os
 import sqlite3
 import threading
@@ -35,7 +34,6 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from .clock import Clock, SystemClock
 
-log = logging.getLogger(__name__)
 KEY_BYTES = 32
 REDIS_HASH = "audiensi:{keystore}:keys"
 #: a person's record keys (same hash tag as the keys: one Cluster slot)
@@ -135,9 +133,7 @@ class RedisKeyStore:
         replica has it too (chassis.redis.write_replicated)."""
         from .redis import write_replicated
 
-        reply, acks = write_replicated(self._redis(), key, *command)
-        if acks == 0:
-            log.warning("key store write not yet on a replica", extra={"key": key})
+        reply, _ = write_replicated(self._redis(), key, *command)  # 0 acks: logged there
         return int(reply)
 
     def get_or_create(self, key_id: str) -> bytes:

@@ -18,10 +18,14 @@ services/documents/metadata.py: per case). See docs/REDIS_CLUSTER.md.
 from __future__ import annotations
 
 import contextlib
+import logging
+import time
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import redis.asyncio as aioredis
+
+log = logging.getLogger(__name__)
 
 #: Every command in flight holds one connection while its HTTP handler waits (BLPOP) for the
 #: reply; redis-py's default pool (100 connections, then MaxConnectionsError) turned a burst of
@@ -224,23 +228,46 @@ async def replicated(client: Any, marker: str, replicas: int = 1,
     counts the writes of its own connection, so it follows a write (INCR `marker`) on the
     same connection: the replication stream is in order, so every earlier write of the
     slot's master is covered. Returns the replicas that acknowledged (0: none within the
-    timeout, e.g. the replica is down: the caller decides), None for a plain client."""
+    timeout, e.g. the replica is down, logged once; then this master is not waited for during
+    UNREPLICATED_BACKOFF s), None for a plain client."""
     if not is_cluster_client(client):
         return None
     if client._initialize:
         await client.initialize()
     node = client.get_node_from_key(marker)
+    if _skip_wait(node.name):
+        return 0
     conn = node.acquire_connection()
     try:
         await conn.send_command("INCR", marker)
         await conn.read_response()
         await conn.send_command("WAIT", replicas, timeout_ms)
-        return int(await conn.read_response())
+        return _waited(node.name, int(await conn.read_response()))
     except BaseException:
         await conn.disconnect()
         raise
     finally:
         node.release(conn)
+
+
+#: a master whose WAIT timed out (its replica is down or far behind) is not waited for again
+#: for this long: the writes go on at full speed, unconfirmed, and a WAIT then tries again
+UNREPLICATED_BACKOFF = 10.0
+_unreplicated: dict[str, float] = {}  # master "host:port" -> monotonic time to try again
+
+
+def _skip_wait(node: str) -> bool:
+    return _unreplicated.get(node, 0.0) > time.monotonic()
+
+
+def _waited(node: str, acks: int) -> int:
+    if acks == 0:
+        _unreplicated[node] = time.monotonic() + UNREPLICATED_BACKOFF
+        log.warning("no replica acknowledged a write: not waiting for this master for a while",
+                    extra={"master": node, "seconds": UNREPLICATED_BACKOFF})
+    else:
+        _unreplicated.pop(node, None)
+    return acks
 
 
 def write_replicated(client: Any, key: str, *command: Any, replicas: int = 1,
@@ -259,10 +286,12 @@ def write_replicated(client: Any, key: str, *command: Any, replicas: int = 1,
         return client.execute_command(*command), None
     try:
         node = client.get_node_from_key(key)
+        if _skip_wait(node.name):
+            return node.redis_connection.execute_command(*command), 0
         pipe = node.redis_connection.pipeline(transaction=False)
         pipe.execute_command(*command)
         pipe.execute_command("WAIT", replicas, timeout_ms)
         reply, acks = pipe.execute()
-        return reply, int(acks)
+        return reply, _waited(node.name, int(acks))
     except (ResponseError, RedisConnectionError, RedisTimeoutError):  # MOVED, a dead master
         return client.execute_command(*command), None

@@ -114,10 +114,9 @@ class Store:
                 pause = min(pause * 2, 1.0)
 
     async def _replicated(self, p: int) -> None:
-        if await replicated(self.redis, self.keys.synced(p)) == 0:
-            # no replica acknowledged within the timeout (down, or far behind): the model
-            # goes on (a read model is rebuilt from Kafka if it ever has to be)
-            log.warning("read-model write not yet on a replica", extra={"partition": p})
+        # no replica within the timeout (down, or far behind; chassis.redis logs it): the
+        # model goes on (a read model is rebuilt from Kafka if it ever has to be)
+        await replicated(self.redis, self.keys.synced(p))
 
     async def _attempt(self, p: int, items: list[Item], subjects: list[str],
                        versions: list[int] | None) -> Applied:

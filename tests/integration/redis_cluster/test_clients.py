@@ -170,3 +170,34 @@ async def test_a_read_model_write_is_confirmed_by_a_replica(redis_cluster):
             assert await replicated(redis, f"rmt{uuid.uuid4().hex[:6]}:{{p{p}}}:synced") == 1
     finally:
         await redis.aclose()
+
+
+async def test_a_master_without_its_replica_is_not_waited_for_every_time(redis_cluster):
+    import time
+
+    from chassis import redis as chassis_redis
+
+    redis = make_redis(redis_cluster.url)
+    marker = f"rmt{uuid.uuid4().hex[:6]}:{{p0}}:synced"
+    sync = make_sync_redis(redis_cluster.url)
+    master = sync.nodes_manager.get_node_from_slot(sync.keyslot(marker))
+    sync.close()
+    replica = redis_cluster.replica_of(master.port)
+    redis_cluster.kill_node(replica)
+    try:
+        began = time.monotonic()
+        assert await replicated(redis, marker, timeout_ms=500) == 0  # waited, in vain
+        assert time.monotonic() - began >= 0.45
+        began = time.monotonic()
+        assert await replicated(redis, marker, timeout_ms=500) == 0  # not waited again
+        assert time.monotonic() - began < 0.2
+    finally:
+        await redis.aclose()
+        redis_cluster.start_node(replica)
+        redis_cluster.wait_ok(30)
+        chassis_redis._unreplicated.clear()
+    redis = make_redis(redis_cluster.url)
+    try:
+        assert await replicated(redis, marker) == 1  # the replica is back
+    finally:
+        await redis.aclose()
