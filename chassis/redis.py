@@ -145,8 +145,10 @@ async def transaction(client: Any, key: str) -> Any:
     if direct is None:
         kwargs = {k: v for k, v in node.connection_kwargs.items()
                   if k not in ("event_dispatcher",)}
-        pool = aioredis.ConnectionPool(connection_class=node.connection_class,
-                                       max_connections=node.max_connections, **kwargs)
+        # blocking, as a one-server client's pool: a burst waits for a connection
+        pool = aioredis.BlockingConnectionPool(connection_class=node.connection_class,
+                                               max_connections=node.max_connections,
+                                               timeout=20, **kwargs)
         direct = nodes[node.name] = aioredis.Redis(connection_pool=pool)
     pipe = _MasterPipeline(direct.connection_pool, direct.response_callbacks, True, None)
     pipe.cluster = client
