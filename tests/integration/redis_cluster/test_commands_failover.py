@@ -20,7 +20,7 @@ from tests.support.services import ServiceProcess
 
 pytestmark = pytest.mark.integration
 
-LETTERS = 40
+LETTERS = 24
 FRONT = auth("frontdesk")
 
 
