@@ -85,11 +85,13 @@ def make_redis(url: str, max_connections: int = MAX_CONNECTIONS,
         from redis.backoff import ExponentialBackoff
 
         nodes = [ClusterNode(h, p) for h, p in endpoints(url)]
-        return RedisCluster(
+        client = RedisCluster(
             startup_nodes=nodes, max_connections=max_connections, socket_connect_timeout=2,
             health_check_interval=10, decode_responses=False,
             retry=Retry(ExponentialBackoff(cap=1.0, base=0.05), CLUSTER_RETRIES),
             **_cluster_options(url))
+        client.__dict__["_audiensi_wait"] = wait  # the transactions' pools (`transaction`)
+        return client
     pool = aioredis.BlockingConnectionPool.from_url(
         url, max_connections=max_connections, timeout=wait, socket_connect_timeout=2,
         health_check_interval=10, retry_on_timeout=True)
@@ -148,7 +150,8 @@ async def transaction(client: Any, key: str) -> Any:
         # blocking, as a one-server client's pool: a burst waits for a connection
         pool = aioredis.BlockingConnectionPool(connection_class=node.connection_class,
                                                max_connections=node.max_connections,
-                                               timeout=20, **kwargs)
+                                               timeout=client.__dict__.get(
+                                                   "_audiensi_wait", 20.0), **kwargs)
         direct = nodes[node.name] = aioredis.Redis(connection_pool=pool)
     pipe = _MasterPipeline(direct.connection_pool, direct.response_callbacks, True, None)
     pipe.cluster = client
