@@ -115,6 +115,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                           "replicas, stack/redis_cluster.py) instead of one server")
 
 
+#: set by `--redis-cluster` for the systems the e2e tests start themselves (tests/e2e)
+REDIS_CLUSTER_ENV = "AUDIENSI_TEST_REDIS_CLUSTER"
+
+
 def new_redis_cluster(data_dir: Path) -> RedisCluster:
     """3 masters + 3 replicas on free 127.0.0.1 ports (`.start()` creates it); a short node
     timeout, so a killed master's replica takes over within a few seconds."""
@@ -172,6 +176,8 @@ def _kind(item: pytest.Item) -> str | None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "chaos: processes killed and restarted under load")
+    if config.getoption("--redis-cluster", default=False):
+        os.environ[REDIS_CLUSTER_ENV] = "1"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
