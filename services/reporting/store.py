@@ -98,6 +98,9 @@ class Store:
                 result = await self._attempt(partition, items, subjects, versions)
                 result.retries = retries
                 if cluster:
+                    # a failover error here reruns the whole attempt, not just the WAIT:
+                    # the new master may lack the write (reapplied), or have it (then the
+                    # items count as duplicates: the model is right, the counts conservative)
                     await self._replicated(partition)
                 return result
             except WatchError:
