@@ -11,12 +11,21 @@ STAMPS := $(CACHE)/stamps
 KAFKA_JARS := $(CACHE)/kafka-4.0.2/.resolved
 APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: help install system-deps up down test lint bench bench-quick soak fuzz chaos
+.PHONY: help install system-deps up down test test-redis-cluster lint bench bench-quick soak fuzz chaos
+
+# the tests whose multi-key operations (WATCH/MULTI/EXEC, MGET/MSET, Lua, ZUNION, the
+# rebuild's switch and clean-up) would fail with CROSSSLOT: run again on a Redis Cluster
+# (`tests/integration/redis_cluster/` runs on one of its own in the main session)
+REDIS_CLUSTER_TESTS := tests/integration/reporting/test_consistency.py \
+	tests/integration/reporting/test_rebuild_overlap.py \
+	tests/integration/reporting/test_office_read_side.py \
+	tests/integration/sla/test_sla_service.py
 
 help:
 	@echo "make install  venv + deps, Java/Maven/Redis/npm/chromium (apt-get, as root), Kafka jars, npm ci"
 	@echo "make up       install, then run Kafka, Redis and every service (.venv/bin/audiensi up)"
-	@echo "make test     install, then .venv/bin/pytest -q, then make bench-quick"
+	@echo "make test     install, then .venv/bin/pytest -q, make test-redis-cluster and make bench-quick"
+	@echo "make test-redis-cluster  the multi-key tests again on a Redis Cluster (pytest --redis-cluster)"
 	@echo "make lint     ruff"
 	@echo "make bench    the benchmark (bench/)"
 	@echo "make bench-quick  the benchmarks at small sizes (a smoke run)"
@@ -80,7 +89,11 @@ down:
 # the tests, then the benchmarks at small sizes (so that none can rot; figures are no gate)
 test: install
 	$(BIN)/pytest -q
+	$(BIN)/pytest -q -p no:cacheprovider --redis-cluster $(REDIS_CLUSTER_TESTS)
 	$(BIN)/python -m bench --quick
+
+test-redis-cluster: install
+	$(BIN)/pytest -q -p no:cacheprovider --redis-cluster $(REDIS_CLUSTER_TESTS)
 
 lint: $(STAMPS)/venv
 	$(BIN)/ruff check .

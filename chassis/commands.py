@@ -22,6 +22,7 @@ from contracts import Envelope, encode
 from .auth import Principal
 from .i18n import Text
 from .problems import Unavailable
+from .redis import transaction
 from .signing import command_key, seal, unseal
 
 REPLY_TTL = 120
@@ -100,7 +101,7 @@ class CommandBus:
 async def send_reply(redis, msg: CommandMessage, reply: Reply) -> None:
     if not msg.reply_to:
         return
-    async with redis.pipeline(transaction=True) as pipe:
+    async with await transaction(redis, msg.reply_to) as pipe:
         pipe.rpush(msg.reply_to, reply.model_dump_json())
         pipe.expire(msg.reply_to, REPLY_TTL)
         await pipe.execute()

@@ -9,7 +9,9 @@ outside production, from a file made once under the data dir (`master.key`, 0600
 Stores:
 - `redis://…` (the default: the service's Redis): one hash shared by every worker on every
   host, persistent as Redis is (AOF in docker-compose), so an erasure on one worker is an
-  erasure for all;
+  erasure for all; `redis+cluster://…` on a Redis Cluster, where every key of the store
+  carries the hash tag `{keystore}` (one slot: the names are the same as on one server, so
+  a deployment moving to a cluster copies the keys over unchanged, docs/REDIS_CLUSTER.md);
 - `sqlite:///path`: a local file, for a single host;
 - `memory://`: a dict, only when AUDIENSI_ENV=test.
 """
@@ -120,13 +122,23 @@ class RedisKeyStore:
 
     def _redis(self):
         if self._client is None:
-            import redis
+            from .redis import make_sync_redis
 
-            self._client = redis.Redis.from_url(self.url, socket_timeout=5)
+            self._client = make_sync_redis(self.url, socket_timeout=5)
         return self._client
 
+    def _write(self, key: str, *command) -> int:
+        """A write that must outlive a Redis Cluster failover (a new key: data sealed under
+        it goes to Kafka; an erasure: it must not come back): on a cluster it returns once a
+        replica has it too (chassis.redis.write_replicated)."""
+        from .redis import write_replicated
+
+        reply, _ = write_replicated(self._redis(), key, *command)  # 0 acks: logged there
+        return int(reply)
+
     def get_or_create(self, key_id: str) -> bytes:
-        self._redis().hsetnx(REDIS_HASH, key_id, self.wrapper.wrap(key_id, os.urandom(KEY_BYTES)))
+        self._write(REDIS_HASH, "HSETNX", REDIS_HASH, key_id,
+                    self.wrapper.wrap(key_id, os.urandom(KEY_BYTES)))
         key = self.get(key_id)
         assert key is not None
         return key
@@ -136,7 +148,7 @@ class RedisKeyStore:
         return None if wrapped is None else self.wrapper.unwrap(key_id, wrapped)
 
     def delete(self, key_id: str) -> bool:
-        return self._redis().hdel(REDIS_HASH, key_id) > 0
+        return self._write(REDIS_HASH, "HDEL", REDIS_HASH, key_id) > 0
 
     def get_many(self, key_ids: list[str]) -> dict[str, bytes | None]:
         if not key_ids:
@@ -146,13 +158,13 @@ class RedisKeyStore:
                 for k, w in zip(key_ids, wrapped, strict=True)}
 
     def link(self, anchor: str, key_id: str) -> None:
-        self._redis().sadd(REDIS_LINKS + anchor, key_id)
+        self._write(REDIS_LINKS + anchor, "SADD", REDIS_LINKS + anchor, key_id)
 
     def linked(self, anchor: str) -> set[str]:
         return {m.decode() for m in self._redis().smembers(REDIS_LINKS + anchor)}
 
     def unlink(self, anchor: str) -> None:
-        self._redis().delete(REDIS_LINKS + anchor)
+        self._write(REDIS_LINKS + anchor, "DEL", REDIS_LINKS + anchor)
 
 
 class SqliteKeyStore:
@@ -284,8 +296,10 @@ def open_keystore(settings, clock: Clock | None = None) -> KeyStore:
                              "with the process, and with them every sealed identity")
         return MemoryKeyStore()
     wrapper = Wrapper(master_key(settings))
-    if url.startswith(("redis://", "rediss://", "unix://")):
+    if url.startswith(("redis://", "rediss://", "unix://", "redis+cluster://",
+                       "rediss+cluster://")):
         return RedisKeyStore(url, wrapper)
     if url.startswith("sqlite:///"):
         return SqliteKeyStore(Path(url.removeprefix("sqlite:///")), wrapper, clock)
-    raise ValueError("unsupported key store URL (use redis://…, sqlite:///path or memory://)")
+    raise ValueError("unsupported key store URL (use redis://…, redis+cluster://…, "
+                     "sqlite:///path or memory://)")

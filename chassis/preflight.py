@@ -6,9 +6,9 @@ from __future__ import annotations
 import socket
 import sys
 import time
-from urllib.parse import urlparse
 
 from .i18n import Text
+from .redis import endpoints
 from .settings import Settings
 
 
@@ -49,14 +49,11 @@ def problems(settings: Settings, service: str, wait: float) -> list[Text]:
                           f"atau pilih port lain dengan {var}.",
                           f"Port {settings.host}:{port} is taken; stop that process or "
                           f"choose another port with {var}."))
-    redis = urlparse(settings.redis_url)
-    # any broker of the list will do: a cluster with one broker down still serves
-    targets = {
-        "kafka": _brokers(settings.kafka_bootstrap),
-        "redis": [(redis.hostname or "127.0.0.1", redis.port or 6379)],
-    }
+    # any broker or seed node of the list will do: a cluster with one node down still serves
+    targets = {"kafka": _brokers(settings.kafka_bootstrap),
+               "redis": endpoints(settings.redis_url)}
     deadline = time.monotonic() + wait
-    pending = dict(targets)
+    pending = {k: hps for k, hps in targets.items() if hps}
     while pending:
         pending = {k: hps for k, hps in pending.items()
                    if not any(_reachable(*hp) for hp in hps)}

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from .i18n import Text
 from .problems import TooManyRequests
+from .redis import transaction
 
 SLOWED = Text("Terlalu banyak percobaan; coba lagi dalam {s} detik",
               "Too many attempts; try again in {s} seconds")
@@ -49,7 +50,7 @@ class RateLimiter:
         now = self.clock()
         window = int(now // self.limit.seconds)
         key = self.key(client, window)
-        async with self.redis.pipeline(transaction=True) as pipe:
+        async with await transaction(self.redis, key) as pipe:
             pipe.incr(key)
             pipe.expire(key, self.limit.seconds + 1)
             count, _ = await pipe.execute()

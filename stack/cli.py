@@ -104,6 +104,9 @@ def cli() -> None:
               show_envvar=True, help="KRaft controller port (default: Kafka port + 1).")
 @click.option("--redis-port", type=int, envvar="AUDIENSI_REDIS_PORT", show_envvar=True,
               help="Port of the local Redis (default: the port of AUDIENSI_REDIS_URL).")
+@click.option("--redis-cluster", is_flag=True, envvar="AUDIENSI_REDIS_CLUSTER", show_envvar=True,
+              help="Run Redis as a local Redis Cluster: 3 masters + 3 replicas on ports "
+                   "--redis-port … +5 (default 7000-7005), docs/REDIS_CLUSTER.md.")
 @click.option("--s3-port", type=int, envvar="AUDIENSI_S3_PORT", show_envvar=True,
               help="Port of the local object store's S3 gateway (default 8333).")
 @click.option("--service", "services", multiple=True, help="Start only these services.")
@@ -117,14 +120,15 @@ def cli() -> None:
 @click.option("--timeout", type=float, default=180.0, show_default=True,
               help="Seconds to wait for each part to become ready.")
 def up(kafka_port: int | None, kafka_controller_port: int | None, redis_port: int | None,
-       s3_port: int | None, services: tuple[str, ...], brokers: int, workers: int,
-       timeout: float) -> None:
+       redis_cluster: bool, s3_port: int | None, services: tuple[str, ...], brokers: int,
+       workers: int, timeout: float) -> None:
     """Start Kafka, Redis, the object store, the topics and every service; stay in the
     foreground."""
     from stack.kafka import KafkaServer
     from stack.kafka_cluster import CLUSTER_PARTITIONS, KafkaCluster, cluster_ports
     from stack.objectstore import ObjectStoreServer
     from stack.redis import RedisServer
+    from stack.redis_cluster import RedisCluster
     from stack.supervisor import CONSOLE, STACK, Supervisor, default_specs
 
     if brokers == 2:
@@ -164,6 +168,12 @@ def up(kafka_port: int | None, kafka_controller_port: int | None, redis_port: in
         if os.environ.get("AUDIENSI_REDIS_URL"):
             env["AUDIENSI_REDIS_URL"] = settings.redis_url
             click.echo(text("using_external", what="Redis", where=settings.redis_url))
+        elif redis_cluster:
+            first = redis_port or 7000
+            redis = RedisCluster(data_dir, list(range(first, first + 6)))
+            click.echo(text("starting", what=f"Redis Cluster {redis.url}"))
+            redis.start(timeout)
+            env["AUDIENSI_REDIS_URL"] = redis.url
         else:
             redis = RedisServer(data_dir, redis_port or urlparse(settings.redis_url).port or 6380)
             click.echo(text("starting", what=f"Redis {redis.url}"))

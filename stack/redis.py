@@ -44,9 +44,11 @@ class RedisServer:
     """One local redis-server; its data (AOF) lives under `<data_dir>/redis`."""
 
     def __init__(self, data_dir: Path | str, port: int = 6380, *, host: str = "127.0.0.1",
-                 binary: str | None = None, port_env: str = "AUDIENSI_REDIS_PORT") -> None:
-        self.home = Path(data_dir) / "redis"
+                 binary: str | None = None, port_env: str = "AUDIENSI_REDIS_PORT",
+                 home: Path | None = None, extra_args: tuple[str, ...] = ()) -> None:
+        self.home = home or Path(data_dir) / "redis"
         self.host, self.port, self.binary, self.port_env = host, port, binary, port_env
+        self.extra_args = extra_args  # e.g. the cluster options (stack.redis_cluster)
         self._proc: subprocess.Popen[bytes] | None = None
 
     url = property(lambda self: f"redis://{self.host}:{self.port}/0")
@@ -67,7 +69,7 @@ class RedisServer:
         require_free_port(self.port, "Redis", self.port_env, self.host)
         argv = [binary, "--port", str(self.port), "--bind", self.host, "--dir", str(self.home),
                 "--appendonly", "yes", "--save", "", "--daemonize", "no",
-                "--protected-mode", "yes"]
+                "--protected-mode", "yes", *self.extra_args]
         self._proc = spawn(argv, self.log_file, cwd=self.home)
         write_pid(self.pid_file, self._proc.pid)
         try:
@@ -82,6 +84,15 @@ class RedisServer:
         self._proc = None
         self.pid_file.unlink(missing_ok=True)
         return code
+
+    def kill(self) -> None:
+        """SIGKILL, no clean shutdown (the fault tests: a master dies, its replica takes
+        over)."""
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait(10)
+        self._proc = None
+        self.pid_file.unlink(missing_ok=True)
 
     def ping(self) -> bool:
         import redis

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from stack.kafka import KafkaServer
     from stack.objectstore import ObjectStoreServer
     from stack.redis import RedisServer
+    from stack.redis_cluster import RedisCluster
 
 TESTS = Path(__file__).resolve().parent
 KINDS = ("unit", "integration", "e2e", "chaos")
@@ -26,10 +27,17 @@ ENV_KEYS = ("AUDIENSI_KAFKA_BOOTSTRAP", "AUDIENSI_REDIS_URL", "AUDIENSI_DATA_DIR
 @dataclass
 class StackEnv:
     bootstrap: str  # "127.0.0.1:<port>"
-    redis_url: str  # "redis://127.0.0.1:<port>/0"
+    redis_url: str  # "redis://127.0.0.1:<port>/0" (--redis-cluster: "redis+cluster://…/0")
     data_dir: Path  # this session's AUDIENSI_DATA_DIR (Kafka data under <data_dir>/kafka)
     kafka: KafkaServer  # .stop() / .start() / .restart() / .astop() / .astart() / .is_running
-    redis: RedisServer  # .stop() / .start() / .ping()
+    redis: RedisServer | RedisCluster  # .stop() / .start() / .ping()
+
+    @property
+    def redis_cluster(self) -> bool:
+        """Is this session's Redis a Redis Cluster (`pytest --redis-cluster`)?"""
+        from chassis.redis import is_cluster
+
+        return is_cluster(self.redis_url)
 
     @property
     def env(self) -> dict[str, str]:
@@ -101,18 +109,43 @@ def object_store(stack_env: StackEnv) -> Iterator[ObjectStoreEnv]:
         server.stop()
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--redis-cluster", action="store_true", default=False,
+                     help="run the session's Redis as a Redis Cluster (3 masters + 3 "
+                          "replicas, stack/redis_cluster.py) instead of one server")
+
+
+#: set by `--redis-cluster` for the systems the e2e tests start themselves (tests/e2e)
+REDIS_CLUSTER_ENV = "AUDIENSI_TEST_REDIS_CLUSTER"
+
+
+def new_redis_cluster(data_dir: Path) -> RedisCluster:
+    """3 masters + 3 replicas on free 127.0.0.1 ports (`.start()` creates it); a short node
+    timeout, so a killed master's replica takes over within a few seconds."""
+    from stack.redis_cluster import RedisCluster, free_cluster_ports
+
+    return RedisCluster(data_dir, free_cluster_ports(), node_timeout_ms=1500)
+
+
 @pytest.fixture(scope="session")
-def stack_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackEnv]:
+def stack_env(tmp_path_factory: pytest.TempPathFactory,
+              pytestconfig: pytest.Config) -> Iterator[StackEnv]:
     """A real single-node Kafka and a Redis on free 127.0.0.1 ports, in a fresh data dir, with
     AUDIENSI_KAFKA_BOOTSTRAP / AUDIENSI_REDIS_URL / AUDIENSI_DATA_DIR pointing at them (and
-    `get_settings()` re-read). Started the first time a test asks, stopped after the session."""
+    `get_settings()` re-read). Started the first time a test asks, stopped after the session.
+    With `--redis-cluster` the Redis is a Redis Cluster (AUDIENSI_REDIS_URL
+    `redis+cluster://…`): every test of the session runs on it."""
     from stack.kafka import KafkaServer
     from stack.redis import RedisServer
     from tests.support.waiting import free_port
 
     data_dir = tmp_path_factory.mktemp("stack")
     kafka = KafkaServer(data_dir, free_port(), free_port())
-    redis = RedisServer(data_dir, free_port())
+    redis: RedisServer | RedisCluster
+    if pytestconfig.getoption("--redis-cluster"):
+        redis = new_redis_cluster(data_dir)
+    else:
+        redis = RedisServer(data_dir, free_port())
     saved = {key: os.environ.get(key) for key in ENV_KEYS}
     try:
         redis.start()
@@ -143,6 +176,8 @@ def _kind(item: pytest.Item) -> str | None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "chaos: processes killed and restarted under load")
+    if config.getoption("--redis-cluster", default=False):
+        os.environ[REDIS_CLUSTER_ENV] = "1"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

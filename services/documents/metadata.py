@@ -7,7 +7,7 @@ Keys (a case's keys share a hash tag: one Redis Cluster slot):
     docs:v1:{<case>}:removed   set of removed document ids (a late replay of an attach is a no-op)
     docs:v1:{<case>}:seq       the last sequence given to an event of the case
     docs:v1:{<case>}:lock      held while an event of the case is numbered and published
-    docs:v1:doc:<document>     the document's case id
+    docs:v1:doc:<document>     the document's case id (a slot of its own: written apart)
 Every write is idempotent: the feed replays the service's own topic into the same keys.
 """
 
@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import json
 from typing import Any
+
+from chassis.redis import transaction
 
 from .domain import View
 
@@ -47,14 +49,16 @@ class Metadata:
         case_id, document_id = doc["case_id"], doc["document_id"]
         if await self.redis.sismember(_case(case_id, "removed"), document_id):
             return False
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hset(_case(case_id, "docs"), document_id, json.dumps(doc))
-            pipe.set(doc_key(document_id), case_id)
-            await pipe.execute()
+        # two slots on a Redis Cluster (the document's key has no case tag: it is looked up
+        # by document id alone), so two writes, the pointer first: a crash between them
+        # leaves a pointer to a case without the document (not found, as before the attach),
+        # and the feed's replay writes both again
+        await self.redis.set(doc_key(document_id), case_id)
+        await self.redis.hset(_case(case_id, "docs"), document_id, json.dumps(doc))
         return True
 
     async def remove(self, case_id: str, document_id: str) -> None:
-        async with self.redis.pipeline(transaction=True) as pipe:
+        async with await transaction(self.redis, _case(case_id, "removed")) as pipe:
             pipe.sadd(_case(case_id, "removed"), document_id)
             pipe.hdel(_case(case_id, "docs"), document_id)
             await pipe.execute()

@@ -69,11 +69,13 @@ class Feed:
         each append is its own script, idempotent by event id). Returns how many were new."""
         if not pairs:
             return 0
+        # EVAL queued as is (not the registered script through the pipeline: awaiting a
+        # command on redis-py's cluster pipeline re-initialises it and drops the queue)
         async with self.redis.pipeline(transaction=False) as pipe:
             for item, view in pairs:
                 data = json.dumps(feed_item(item, view), ensure_ascii=False, sort_keys=True)
-                await self._append(keys=[self.keys.feed, self.keys.feed_seen],
-                                   args=[item.entry["id"], self.maxlen, data], client=pipe)
+                pipe.eval(APPEND_LUA, 2, self.keys.feed, self.keys.feed_seen,
+                          item.entry["id"], self.maxlen, data)
             return sum(bool(added) for added in await pipe.execute())
 
     async def last_id(self) -> str:

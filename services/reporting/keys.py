@@ -5,6 +5,7 @@ the partitions when read.
     rm:current                      the version readers use
     rm:version:seq                  last allocated version number
     rm:{p3}:targets                 versions the live projector writes for partition 3
+    rm:{p3}:synced                  a counter written before WAIT (Redis Cluster: store.py)
     rm:v7:{p3}:doc:<subject>        subject document (entries + view)
     rm:v7:{p3}:cases[:status:<s>|:division:<d>|:channel:<c>]   indexes (score = request time)
     rm:v7:{p3}:lead:<step>          lead time in seconds per case
@@ -51,6 +52,9 @@ class Keys:
 
     def targets(self, partition: int) -> str:
         return f"{self.prefix}:{{p{partition}}}:targets"
+
+    def synced(self, partition: int) -> str:
+        return f"{self.prefix}:{{p{partition}}}:synced"
 
     def version_prefix(self, version: int) -> str:
         return f"{self.prefix}:v{version}:"

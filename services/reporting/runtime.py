@@ -13,7 +13,7 @@ from chassis.kafka import broker_reachable, ensure_topics, new_consumer, source_
 from chassis.keystore import open_keystore
 from chassis.org import load_org
 from chassis.ratelimit import Limit, RateLimiter
-from chassis.redis import make_redis
+from chassis.redis import close, make_redis
 from chassis.sealing import Sealer
 from chassis.settings import Settings
 from chassis.status_codes import StatusCodes
@@ -105,7 +105,7 @@ class Runtime:
         if self.rebuilds:
             await self.rebuilds.stop()
         if self.redis:
-            await self.redis.aclose()
+            await close(self.redis)
 
     async def heal(self, partition: int) -> None:
         """The live projector found no version to write for `partition`."""

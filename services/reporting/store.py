@@ -6,22 +6,48 @@ aggregate delta. Each event is thus recorded as applied (it is in its document's
 atomically with its effects; a duplicate or a replay finds itself there and changes nothing.
 A concurrent writer (the rebuild, another worker during a rebalance) makes EXEC fail and the
 batch is simply read and applied again.
+
+On a Redis Cluster (docs/REDIS_CLUSTER.md) every key of one transaction carries its
+partition's hash tag (one slot); a connection error (a master died, its replica is taking
+over) also means "read and apply again", after a short pause, for as long as a failover
+takes (`chassis.redis.transaction`: the slot's master, WATCH kept on one connection); and a
+batch counts as applied only once the slot's replica has it (WAIT), so the projector never
+commits Kafka offsets for writes a dying master would take along.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from redis.exceptions import WatchError
+from redis.exceptions import (
+    AskError,
+    ClusterDownError,
+    MovedError,
+    SlotNotCoveredError,
+    TryAgainError,
+    WatchError,
+)
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from chassis.redis import is_cluster_client, refresh, replicated, transaction
 
 from .aggregates import Delta
 from .keys import Keys
 from .projection import Doc, Item, project
 
 log = logging.getLogger(__name__)
+
+#: what a Redis Cluster answers while a replica takes over from a dead master
+FAILOVER_ERRORS = (RedisConnectionError, RedisTimeoutError, ClusterDownError, TryAgainError,
+                   MovedError, AskError, SlotNotCoveredError)
+#: how long `apply` keeps trying through a failover before the caller gets the error
+#: (the live projector then retries the batch)
+FAILOVER_PATIENCE = 30.0
 
 #: add field deltas to a hash; a field that reaches 0 is removed (the model stays canonical)
 COUNTER_LUA = """
@@ -65,18 +91,39 @@ class Store:
         subjects = sorted({it.subject for it in items})
         if self.personal is not None:
             await self.personal.enrich({partition: items})
-        retries = 0
+        retries, pause, waited = 0, 0.05, 0.0
+        cluster = is_cluster_client(self.redis)
         while True:
             try:
                 result = await self._attempt(partition, items, subjects, versions)
                 result.retries = retries
+                if cluster:
+                    # a failover error here reruns the whole attempt, not just the WAIT:
+                    # the new master may lack the write (reapplied), or have it (then the
+                    # items count as duplicates: the model is right, the counts conservative)
+                    await self._replicated(partition)
                 return result
             except WatchError:
                 retries += 1
+            except FAILOVER_ERRORS as exc:
+                if not cluster or waited >= FAILOVER_PATIENCE:
+                    raise
+                log.warning("redis unavailable, applying again", extra={
+                    "partition": partition, "error": type(exc).__name__})
+                retries += 1
+                await refresh(self.redis)
+                await asyncio.sleep(pause)
+                waited += pause
+                pause = min(pause * 2, 1.0)
+
+    async def _replicated(self, p: int) -> None:
+        # no replica within the timeout (down, or far behind; chassis.redis logs it): the
+        # model goes on (a read model is rebuilt from Kafka if it ever has to be)
+        await replicated(self.redis, self.keys.synced(p))
 
     async def _attempt(self, p: int, items: list[Item], subjects: list[str],
                        versions: list[int] | None) -> Applied:
-        async with self.redis.pipeline(transaction=True) as pipe:
+        async with await transaction(self.redis, self.keys.targets(p)) as pipe:
             if versions is None:
                 await pipe.watch(self.keys.targets(p))
                 targets = sorted(int(v) for v in await pipe.smembers(self.keys.targets(p)))
@@ -86,7 +133,9 @@ class Store:
                 targets = list(versions)
             doc_keys = [self.keys.doc(v, p, s) for v in targets for s in subjects]
             await pipe.watch(*doc_keys)
-            raws = await pipe.mget(doc_keys)
+            # MGET/MSET as raw commands: redis-py's cluster pipeline refuses its mget()/
+            # mset() helpers outright; on one slot (the partition's tag) they are fine
+            raws = await pipe.execute_command("MGET", *doc_keys)
             outcomes = []
             for i, v in enumerate(targets):
                 chunk = raws[i * len(subjects):(i + 1) * len(subjects)]
@@ -96,8 +145,9 @@ class Store:
             pipe.multi()
             for v, out in outcomes:
                 if out.docs:
-                    pipe.mset({self.keys.doc(v, p, subject): doc.dumps()
-                               for subject, doc in out.docs.items()})
+                    pipe.execute_command("MSET", *[x for subject, doc in out.docs.items()
+                                                   for x in (self.keys.doc(v, p, subject),
+                                                             doc.dumps())])
                 self._queue_delta(pipe, v, p, out.delta)
             await pipe.execute()
         first = outcomes[0][1]

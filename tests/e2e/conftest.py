@@ -4,6 +4,7 @@ policies measured in seconds."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -14,7 +15,9 @@ import pytest
 from stack.kafka import KafkaServer
 from stack.objectstore import ObjectStoreServer
 from stack.redis import RedisServer
+from stack.redis_cluster import RedisCluster
 from stack.supervisor import SERVICES, Supervisor, default_specs
+from tests.conftest import REDIS_CLUSTER_ENV, new_redis_cluster
 from tests.support.kafka import signed_in
 from tests.support.waiting import free_port
 
@@ -69,7 +72,7 @@ WALKIN_SECONDS = 4
 class System:
     supervisor: Supervisor
     kafka: KafkaServer
-    redis: RedisServer
+    redis: RedisServer | RedisCluster
     data_dir: Path
     objects: ObjectStoreServer | None = None  # with the documents service
 
@@ -89,7 +92,9 @@ def running_system(data_dir: Path, policies_text: str,
     policies = data_dir / "sla-policies.yaml"
     policies.write_text(policies_text)
     kafka = KafkaServer(data_dir, free_port(), free_port())
-    redis = RedisServer(data_dir, free_port())
+    redis: RedisServer | RedisCluster = (
+        new_redis_cluster(data_dir) if os.environ.get(REDIS_CLUSTER_ENV)  # --redis-cluster
+        else RedisServer(data_dir, free_port()))
     env = {
         "AUDIENSI_KAFKA_BOOTSTRAP": kafka.bootstrap,
         "AUDIENSI_REDIS_URL": redis.url,

@@ -32,13 +32,15 @@ def _field(var: str) -> str:
 
 KAFKA_NODES = ("kafka-1", "kafka-2", "kafka-3")
 BOOTSTRAP = "kafka-1:9092,kafka-2:9092,kafka-3:9092"
+REDIS_NODES = [f"redis-{i}" for i in range(1, 7)]
 #: each service's replicas: one host port of its own range each (`--scale name=N`)
 HOST_PORTS = {"intake": "8010-8019", "disposition": "8020-8029", "sla": "8030-8039",
               "reporting": "8040-8049", "documents": "8050-8059"}
 
 
 def test_every_part_has_a_container():
-    assert {*KAFKA_NODES, "redis", "topics", *DEFAULT_PORTS} <= set(SERVICES)
+    assert {*KAFKA_NODES, *REDIS_NODES, "redis-cluster", "topics", *DEFAULT_PORTS} <= set(
+        SERVICES)
 
 
 @pytest.mark.parametrize("name", KAFKA_SERVICES)
@@ -52,11 +54,13 @@ def test_service_container_matches_settings(name):
         name) == port
     assert env["AUDIENSI_HOST"] == "0.0.0.0"
     assert env["AUDIENSI_KAFKA_BOOTSTRAP"] == BOOTSTRAP
-    assert env["AUDIENSI_REDIS_URL"] == "redis://redis:6379/0"
+    assert env["AUDIENSI_REDIS_URL"] == "redis+cluster://redis-1:6379,redis-2:6379,redis-3:6379/0"
     assert f"127.0.0.1:{port}/readyz" in " ".join(service["healthcheck"]["test"])
     for node in KAFKA_NODES:
         assert service["depends_on"][node]["condition"] == "service_healthy"
-    assert service["depends_on"]["redis"]["condition"] == "service_healthy"
+    assert service["depends_on"]["redis-cluster"]["condition"] == \
+        "service_completed_successfully"
+    assert "redis" not in service["depends_on"]
     assert service["depends_on"]["topics"]["condition"] == "service_completed_successfully"
 
 
@@ -222,10 +226,33 @@ def test_the_object_store_takes_signed_requests_only_and_documents_waits_for_it(
     assert "AUDIENSI_S3_SECRET_KEY" not in env  # a docker secret, not an environment value
 
 
-def test_redis_has_a_healthcheck():
-    redis = SERVICES["redis"]
-    assert redis["image"].startswith("redis:7")
-    assert "ping" in redis["healthcheck"]["test"]
+def test_redis_is_a_cluster_of_three_masters_and_three_replicas():
+    from chassis.redis import endpoints, is_cluster
+
+    subnet = COMPOSE["networks"]["default"]["ipam"]["config"][0]["subnet"]
+    addresses = []
+    for name in REDIS_NODES:
+        node = SERVICES[name]
+        assert node["image"].startswith("redis:7")
+        assert "ping" in node["healthcheck"]["test"]
+        args = node["command"]
+        opts = dict(zip(args[1::2], args[2::2], strict=True))
+        assert args[0] == "redis-server" and opts["--cluster-enabled"] == "yes"
+        assert opts["--appendonly"] == "yes" and opts["--cluster-announce-hostname"] == name
+        assert opts["--cluster-preferred-endpoint-type"] == "hostname"
+        assert node["volumes"] == [f"{name}-data:/data"] and f"{name}-data" in COMPOSE["volumes"]
+        address = node["networks"]["default"]["ipv4_address"]
+        assert address.startswith(subnet.rsplit(".", 1)[0] + ".")
+        addresses.append(f"{address}:6379")
+    assert "redis" not in SERVICES and "redis-data" not in COMPOSE["volumes"]
+    create = SERVICES["redis-cluster"]
+    assert set(create["depends_on"]) == set(REDIS_NODES)
+    assert all(d["condition"] == "service_healthy" for d in create["depends_on"].values())
+    script = (ROOT / "deploy" / "redis" / "create-cluster.sh").read_text()
+    assert f'NODES=${{REDIS_NODES:-"{" ".join(addresses)}"}}' in script
+    assert "--cluster-replicas 1" in script and "cluster_state:ok" in script
+    url = COMPOSE["x-audiensi-env"]["AUDIENSI_REDIS_URL"]
+    assert is_cluster(url) and {h for h, _ in endpoints(url)} <= set(REDIS_NODES)
 
 
 def test_dockerfile_runs_a_service_as_non_root():

@@ -7,10 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import redis.asyncio as aioredis
 
 from chassis.kafka import new_consumer
 from chassis.keystore import open_keystore
+from chassis.redis import make_redis
 from chassis.sealing import Sealer
 from chassis.settings import get_settings
 from contracts.topics import COMPLAINTS, INTAKE
@@ -139,7 +139,7 @@ async def all_topic_bytes(bootstrap: str) -> bytes:
 
 
 async def all_redis_bytes(url: str) -> bytes:
-    client = aioredis.from_url(url)
+    client = make_redis(url)
     chunks = []
     try:
         async for key in client.scan_iter(count=500):

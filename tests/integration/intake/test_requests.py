@@ -8,11 +8,11 @@ import uuid
 from datetime import timedelta
 
 import pytest
-import redis.asyncio as aioredis
 
 from chassis.idempotency import body_hash
 from chassis.kafka import new_producer
 from chassis.keystore import open_keystore
+from chassis.redis import make_redis
 from chassis.sealing import Sealer
 from chassis.settings import get_settings
 from contracts.sealed import is_sealed
@@ -274,7 +274,7 @@ async def test_a_key_left_pending_by_a_crashed_process_is_usable_once_its_marker
     key = str(uuid.uuid4())
     body = letter_body()
     digest = body_hash(RequestIn.model_validate(body).model_dump(mode="json"))
-    redis = aioredis.from_url(stack_env.redis_url)
+    redis = make_redis(stack_env.redis_url)
     try:  # what the dead process left, about to expire
         await redis.set(f"audiensi:idem:intake:frontdesk:{key}",
                         json.dumps({"state": "pending", "hash": digest}), px=1500)

@@ -1,6 +1,8 @@
 """A reporting process on private topics and a private Redis database, so a test module owns
 the whole log and the whole model: events are produced straight to the topics (as the
-owning services would), and the model is compared key by key."""
+owning services would), and the model is compared key by key. On a Redis Cluster
+(`pytest --redis-cluster`: database 0 only) the model is private by its key prefix instead
+(`AUDIENSI_REPORTING_KEY_PREFIX`)."""
 
 from __future__ import annotations
 
@@ -12,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import redis as redis_sync
 
 from chassis.kafka import ensure_topics, new_producer
 from chassis.keystore import open_keystore
+from chassis.redis import is_cluster, make_sync_redis
 from chassis.sealing import Sealer
 from chassis.settings import get_settings
 from contracts import Envelope, encode
@@ -23,6 +25,7 @@ from contracts.sealed import is_sealed, key_id_of
 from contracts.topics import DEADLETTER
 from services.reporting import scenarios as sc
 from services.reporting.config import SOURCE_TOPICS
+from services.reporting.keys import Keys
 from tests.support.auth import auth
 from tests.support.kafka import end_offsets
 from tests.support.services import ServiceProcess
@@ -30,8 +33,34 @@ from tests.support.waiting import eventually, eventually_sync
 
 
 def with_db(redis_url: str, db: int) -> str:
+    """The URL of database `db` (a Redis Cluster has database 0 only: the same URL)."""
+    if is_cluster(redis_url):
+        return redis_url
     base, _, _ = redis_url.rstrip("/").rpartition("/")
     return f"{base}/{db}"
+
+
+def private_model(redis_url: str, db: int) -> tuple[str, str]:
+    """(Redis URL, read-model key prefix) of a test's own model: database `db` with the
+    prefix `rm`, or, on a Redis Cluster, database 0 with a prefix of its own."""
+    if is_cluster(redis_url):
+        return redis_url, f"rm{uuid.uuid4().hex[:8]}"
+    return with_db(redis_url, db), "rm"
+
+
+def clear_model(redis_url: str, key_prefix: str) -> None:
+    """Delete a private model: FLUSHDB of its database, or on a cluster (shared: the key
+    store and the other modules live there too) every key of its prefix, on every master."""
+    r = make_sync_redis(redis_url)
+    try:
+        if not is_cluster(redis_url):
+            r.flushdb()
+            return
+        keys = list(r.scan_iter(match=key_prefix + ":*", count=1000))
+        if keys:
+            r.delete(*keys)
+    finally:
+        r.close()
 
 
 @dataclass
@@ -40,6 +69,14 @@ class Reporting:
     bootstrap: str
     redis_url: str
     prefix: str  # private topic names are prefix + the real name
+    key_prefix: str = "rm"  # of the read model's keys (services/reporting/keys.py)
+
+    @property
+    def keys(self) -> Keys:
+        return Keys(self.key_prefix)
+
+    def dump(self, version: int | None = None) -> dict[str, Any]:
+        return dump_model(self.redis(), self.key_prefix, version)
 
     @property
     def url(self) -> str:
@@ -56,8 +93,9 @@ class Reporting:
     def deadletter(self) -> str:
         return self.topic(DEADLETTER)
 
-    def redis(self) -> redis_sync.Redis:
-        return redis_sync.Redis.from_url(self.redis_url)
+    def redis(self):
+        """A blocking client (`redis.Redis`, or `redis.cluster.RedisCluster`)."""
+        return make_sync_redis(self.redis_url)
 
     def get(self, path: str, user: str = "analis", **params: Any) -> httpx.Response:
         return httpx.get(self.url + path, headers=auth(user), params=params, timeout=30)
@@ -151,17 +189,22 @@ def resealed(envs: list[Envelope], target: Sealer) -> list[Envelope]:
         swap(e.data.model_dump(mode="json")))}) for e in envs]
 
 
-def start_reporting(stack_env, db: int, name: str) -> Reporting:
+def start_reporting(stack_env, db: int, name: str, redis_url: str | None = None) -> Reporting:
+    """`redis_url`: the Redis of the read model (default: the session's, database `db`;
+    the key store stays on the session's)."""
     prefix = f"t{uuid.uuid4().hex[:8]}."
     topics = {prefix + t: 6 for t in (*SOURCE_TOPICS, DEADLETTER)}
     asyncio.run(ensure_topics(stack_env.bootstrap, topics))
-    redis_url = with_db(stack_env.redis_url, db)
-    stray = [k for k in redis_sync.Redis.from_url(redis_url).scan_iter(count=1000)
-             # rm: is the read model; the key store holds the blind-search key
-             # (services/reporting/personal.py) of the previous module's reporting
-             if not k.startswith((b"rm:", b"audiensi:{keystore}:"))]
-    assert not stray, f"redis db {db} holds someone else's keys: {stray[:5]}"
+    redis_url, key_prefix = private_model(redis_url or stack_env.redis_url, db)
+    r = make_sync_redis(redis_url)
+    if not is_cluster(redis_url):  # a database of its own
+        stray = [k for k in r.scan_iter(count=1000)
+                 # rm: is the read model; the key store holds the blind-search key
+                 # (services/reporting/personal.py) of the previous module's reporting
+                 if not k.startswith((b"rm:", b"audiensi:{keystore}:"))]
+        assert not stray, f"redis db {db} holds someone else's keys: {stray[:5]}"
     env = {**stack_env.env, "AUDIENSI_REDIS_URL": redis_url,
+           "AUDIENSI_REPORTING_KEY_PREFIX": key_prefix,
            "AUDIENSI_REPORTING_TOPICS": ",".join(prefix + t for t in SOURCE_TOPICS),
            "AUDIENSI_REPORTING_DEADLETTER_TOPIC": prefix + DEADLETTER,
            "AUDIENSI_REPORTING_GROUP_ID": f"{prefix}reporting",
@@ -172,13 +215,14 @@ def start_reporting(stack_env, db: int, name: str) -> Reporting:
            # the private topics are outside the production ACLs (stack/kafka_access.py):
            # this reporting signs in as the test harness does
            "AUDIENSI_KAFKA_PRINCIPAL": "admin"}
-    redis_sync.Redis.from_url(redis_url).flushdb()
+    r.close()
+    clear_model(redis_url, key_prefix)
     proc = ServiceProcess("reporting", env, Path(stack_env.data_dir) / "logs" / name)
     proc.start(timeout=120)
-    return Reporting(proc, stack_env.bootstrap, redis_url, prefix)
+    return Reporting(proc, stack_env.bootstrap, redis_url, prefix, key_prefix)
 
 
-def dump_model(r: redis_sync.Redis, prefix: str = "rm",
+def dump_model(r, prefix: str = "rm",
                version: int | None = None) -> dict[str, Any]:
     """Every key of a version (default: the live one), without the version prefix."""
     version = version if version is not None else int(r.get(f"{prefix}:current"))

@@ -13,8 +13,6 @@ from services.reporting import scenarios as sc
 from tests.support.auth import auth
 from tests.unit.reporting.test_queues_and_file import documents_of, full_case
 
-from .support import dump_model
-
 pytestmark = pytest.mark.integration
 
 def two_addressees(case_id: str) -> list:
@@ -237,10 +235,10 @@ def answers(rep) -> dict:
 
 
 def test_a_rebuild_gives_the_same_queues_files_and_index(loaded):
-    before, model = answers(loaded), dump_model(loaded.redis())
+    before, model = answers(loaded), loaded.dump()
     assert any(k.startswith("{p") and ":q:" in k for k in model)
     r = httpx.post(loaded.url + "/admin/projections/rebuild", headers=auth("admin"), timeout=30)
     assert r.status_code in (200, 202), r.text
     loaded.wait_rebuild_done()
-    assert dump_model(loaded.redis()) == model
+    assert loaded.dump() == model
     assert answers(loaded) == before

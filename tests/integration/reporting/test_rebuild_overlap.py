@@ -9,10 +9,9 @@ import uuid
 from zoneinfo import ZoneInfo
 
 import pytest
-import redis as redis_sync
 
 from chassis.kafka import ensure_topics
-from chassis.redis import make_redis
+from chassis.redis import make_redis, make_sync_redis
 from contracts import encode
 from contracts.topics import DEADLETTER
 from services.reporting import scenarios as sc
@@ -25,7 +24,7 @@ from services.reporting.store import Store
 from tests.support.kafka import end_offsets
 from tests.support.waiting import eventually
 
-from .support import dump_model, produce, with_db
+from .support import clear_model, dump_model, private_model, produce
 
 pytestmark = pytest.mark.integration
 
@@ -65,10 +64,10 @@ async def test_events_during_a_rebuild_reach_the_new_version(stack_env):
     prefix = f"t{uuid.uuid4().hex[:8]}."
     topics = [prefix + t for t in SOURCE_TOPICS]
     await ensure_topics(stack_env.bootstrap, {t: 6 for t in [*topics, prefix + DEADLETTER]})
-    url = with_db(stack_env.redis_url, 14)
+    url, key_prefix = private_model(stack_env.redis_url, 14)
+    clear_model(url, key_prefix)
     redis = make_redis(url)
-    await redis.flushdb()
-    keys, tz = Keys("rm"), ZoneInfo("Asia/Jakarta")
+    keys, tz = Keys(key_prefix), ZoneInfo("Asia/Jakarta")
     store = Store(redis, keys, tz)
     rebuilds = GatedRebuilds(redis=redis, store=store, keys=keys, bootstrap=stack_env.bootstrap,
                              topics=topics, partitions=6, grace=600)
@@ -98,8 +97,8 @@ async def test_events_during_a_rebuild_reach_the_new_version(stack_env):
         await rebuilds.wait()
         assert (await rebuilds.status())["state"] == "done"
         assert await store.current_version() == 2
-        r = redis_sync.Redis.from_url(url)
-        v1, v2 = dump_model(r, version=1), dump_model(r, version=2)
+        r = make_sync_redis(url)
+        v1, v2 = dump_model(r, key_prefix, 1), dump_model(r, key_prefix, 2)
         assert {k.split(":doc:", 1)[1] for k in v2 if ":doc:" in k} == {e.subject
                                                                       for e in EVENTS}
         assert v2 == v1

@@ -47,6 +47,18 @@ def test_a_taken_port_names_the_variable_to_change(listening):
     assert "AUDIENSI_INTAKE_PORT" in found.en and str(kafka) in found.id
 
 
+def test_a_cluster_is_reachable_when_one_of_its_seed_nodes_is(listening):
+    kafka, node = listening
+    seeds = f"127.0.0.1:{closed_port()},127.0.0.1:{node}"
+    settings = Settings(kafka_bootstrap=f"127.0.0.1:{kafka}",
+                        redis_url=f"redis+cluster://{seeds}/0", intake_port=closed_port())
+    assert problems(settings, "intake", wait=0) == []
+    gone = Settings(kafka_bootstrap=f"127.0.0.1:{kafka}", intake_port=closed_port(),
+                    redis_url=f"redis+cluster://127.0.0.1:{closed_port()}/0")
+    (found,) = problems(gone, "intake", wait=0.6)
+    assert "Redis" in found.en and "redis+cluster://" in found.en
+
+
 def test_unreachable_kafka_and_redis_are_both_named():
     settings = Settings(kafka_bootstrap=f"127.0.0.1:{closed_port()}",
                         redis_url=f"redis://127.0.0.1:{closed_port()}/0",
