@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 from aiokafka import TopicPartition  # noqa: E402
 
-from bench.docs import DOC, write_section  # noqa: E402
+from bench.docs import DOC, JSON_DOC, figure, write_figures, write_section  # noqa: E402
 from contracts import decode, encode, envelope  # noqa: E402
 from contracts.disposition import DispositionReceived  # noqa: E402
 from contracts.topics import ESCALATIONS, SLA  # noqa: E402
@@ -387,7 +387,17 @@ def main() -> None:
             print(f"  {name} {value:.3f}")
         if args.write_docs:
             write_section(SECTION, text)
-            print(f"wrote {DOC}")
+            write_figures(figures(results))
+            print(f"wrote {DOC} and {JSON_DOC}")
+
+
+def figures(r: dict) -> list[dict]:
+    """The machine-readable figures of one run (docs/performance.json)."""
+    return [figure("sla.load.clocks_per_s", r["load"]["rate"], "clocks/s"),
+            figure("sla.spread.p99", r["spread"]["p99"], "ms"),
+            figure("sla.burst.p99", r["burst"]["p99"], "ms"),
+            figure("sla.burst.max", r["burst"]["max"], "ms"),
+            figure("sla.rss_loaded", r["memory_loaded"]["VmRSS"], "MiB")]
 
 
 if __name__ == "__main__":

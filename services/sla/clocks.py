@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from contracts import deterministic_id
 from contracts.sla import EscalationReason
@@ -173,8 +173,8 @@ class Clock(_State):
     started_at: AwareDatetime
     state: ClockState = "running"
     due_at: AwareDatetime
-    transitions: list[Transition] = []
-    steps: list[PlannedStep] = []
+    transitions: list[Transition] = Field(default_factory=list)
+    steps: list[PlannedStep] = Field(default_factory=list)
     breached_at: AwareDatetime | None = None  # when ClockBreached was published
     stopped_at: AwareDatetime | None = None
     elapsed_seconds: float | None = None

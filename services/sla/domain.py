@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, model_validator
+from pydantic import AwareDatetime, Field, model_validator
 
 from chassis import errors
 from chassis.i18n import Text
@@ -150,14 +150,17 @@ class CommandRecord(_State):
 class SubjectState(_State):
     subject: str
     partition: int = -1
-    sequences: dict[str, int] = {}  # output topic -> last sequence published
-    applied: dict[str, int] = {}  # input source -> last sequence applied
+    #: output topic -> last sequence published (factories, not `{}`/`[]` defaults: pydantic
+    #: deep-copies a mutable default on every construction)
+    sequences: dict[str, int] = Field(default_factory=dict)
+    applied: dict[str, int] = Field(default_factory=dict)  # input source -> last sequence applied
     division: str | None = None
     division_at: AwareDatetime | None = None
-    facts: dict[str, list[RoleFact]] = {}  # policy id -> its facts for this subject
-    clocks: list[Clock] = []
-    escalations: list[Escalation] = []
-    commands: list[CommandRecord] = []
+    #: policy id -> its facts for this subject
+    facts: dict[str, list[RoleFact]] = Field(default_factory=dict)
+    clocks: list[Clock] = Field(default_factory=list)
+    escalations: list[Escalation] = Field(default_factory=list)
+    commands: list[CommandRecord] = Field(default_factory=list)
 
     def clock(self, clock_id: str) -> Clock | None:
         return next((k for k in self.clocks if k.clock_id == clock_id), None)

@@ -246,8 +246,7 @@ class Processor:
         if changed:
             try:
                 async with redis.pipeline(transaction=False) as pipe:
-                    for before, after in changed:
-                        readmodel.write_changes(pipe, before, after)
+                    readmodel.write_batch(pipe, changed)
                     await pipe.execute()
             except Exception as exc:  # noqa: BLE001 - a cache; rewritten on assignment
                 log.warning("read model write failed: %r", exc)

@@ -117,10 +117,9 @@ class Ticker:
             redis = self.redis()
             try:
                 async with redis.pipeline(transaction=False) as pipe:
-                    for key in keys[start:start + 500]:
-                        raw = self.table.get(key)
-                        if raw is not None:
-                            readmodel.write_changes(pipe, None, unpack(raw))
+                    raws = (self.table.get(key) for key in keys[start:start + 500])
+                    readmodel.write_batch(pipe, [(None, unpack(raw)) for raw in raws
+                                                 if raw is not None])
                     await pipe.execute()
             except Exception as exc:  # noqa: BLE001 - retried on the next assignment
                 log.warning("read model rewrite failed: %r", exc)
