@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 
 from tests.support.auth import auth
+from tests.support.letters import letter_body
 
 #: a valid KTP NIK: Bangka Belitung (19), Pangkalpinang (71), district 01, born 15-08-1985
 NIK = "1971011508850001"
@@ -75,15 +76,7 @@ class Api:
         return self.post("intake", "/visits", "frontdesk", body)["visit_id"]
 
     def letter_request(self, name: str = "Budi Santoso") -> dict:
-        body = {
-            "channel": "letter", "urgent": False,
-            "applicant": {"name": name, "organization": "Desa Air Itam"},
-            "purpose": "Audiensi tentang bantuan rehabilitasi sosial",
-            "form": {"subject": "Rehabilitasi sosial", "topics": ["rehsos"], "participants": 3},
-            "letter": {"number": f"005/{uuid.uuid4().hex[:6]}/2026", "dated": str(date.today()),
-                       "addressed_to": "Kepala Dinas", "sender": "Kepala Desa Air Itam"},
-        }
-        return self.post("intake", "/requests", "sekretariat", body)
+        return self.post("intake", "/requests", "sekretariat", letter_body(name))
 
     def walk_in_request(self, visit_id: str, urgent: bool = True) -> dict:
         body = {"channel": "walk_in", "urgent": urgent, "visit_id": visit_id,

@@ -21,6 +21,7 @@ from tests.e2e.client import NIK, TRANSIENT
 from tests.e2e.conftest import FAST_POLICIES, running_system
 from tests.support.auth import auth
 from tests.support.kafka import read_raw
+from tests.support.letters import letter_body
 from tests.support.waiting import eventually_sync
 
 N_LETTER = 180
@@ -91,11 +92,7 @@ class Driver:
         return case
 
     async def letter_steps(self) -> str:
-        req = await self.post("intake", "/requests", "sekretariat", {
-            "channel": "letter", "applicant": {"name": "Pemohon"}, "purpose": "Audiensi",
-            "form": {"subject": "Bantuan", "participants": 2},
-            "letter": {"number": f"S-{uuid.uuid4().hex[:8]}", "dated": str(date.today()),
-                       "addressed_to": "Kepala Dinas", "sender": "Desa"}})
+        req = await self.post("intake", "/requests", "sekretariat", letter_body("Pemohon"))
         case = req["case_id"]
         step = f"/cases/{case}/"
         await self.post("disposition", step + "disposition", "kadis",

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -24,6 +24,7 @@ from stack.redis import RedisServer
 from stack.supervisor import ServiceSpec, Supervisor
 from tests.support.auth import auth
 from tests.support.kafka import signed_in
+from tests.support.letters import letter_body
 from tests.support.waiting import free_port
 
 BROKERS = 3
@@ -92,11 +93,7 @@ class Driver:
         return r.json()
 
     async def open_case(self) -> str:
-        req = await self.post("intake", "/requests", "sekretariat", {
-            "channel": "letter", "applicant": {"name": "Pemohon"}, "purpose": "Audiensi",
-            "form": {"subject": "Bantuan", "participants": 2},
-            "letter": {"number": f"S-{uuid.uuid4().hex[:8]}", "dated": str(date.today()),
-                       "addressed_to": "Kepala Dinas", "sender": "Desa"}})
+        req = await self.post("intake", "/requests", "sekretariat", letter_body("Pemohon"))
         case = req["case_id"]
         await self.post("disposition", f"/cases/{case}/disposition", "kadis",
                         {"division": "rehsos", "instructions": "tindak lanjuti"})
