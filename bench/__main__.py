@@ -32,15 +32,15 @@ class Bench:
 
 
 BENCHES = (
-    Bench("reporting", "bench/reporting_bench.py", ("--cases", "300", "--rounds", "1"),
+    Bench("reporting", "bench/reporting_bench.py", ("--cases", "100", "--rounds", "1"),
           shared_stack=True),
-    Bench("fold", "bench/fold_bench.py", ("--events", "10000"), shared_stack=True),
-    Bench("command", "bench/command_bench.py", ("--cases", "30",)),
-    Bench("queue", "bench/queue_bench.py", ("--cases", "10", "--raw", "100")),
+    Bench("fold", "bench/fold_bench.py", ("--events", "5000"), shared_stack=True),
+    Bench("command", "bench/command_bench.py", ("--cases", "15",)),
+    Bench("queue", "bench/queue_bench.py", ("--cases", "5", "--raw", "50")),
     Bench("documents", "bench/documents_bench.py", ("--size", "20",)),
-    Bench("console", "bench/console_bench.py", ("--cases", "50", "--requests", "5")),
+    Bench("console", "bench/console_bench.py", ("--cases", "20", "--requests", "3")),
     Bench("sla", "bench/sla_bench.py",
-          ("--clocks", "3000", "--spread", "100", "--burst", "100", "--window", "5"),
+          ("--clocks", "1000", "--spread", "50", "--burst", "50", "--window", "3"),
           write="--write-docs"),
 )
 
