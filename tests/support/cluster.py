@@ -5,7 +5,6 @@ the questions a test asks the cluster (which node leads a partition, how a topic
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 import uuid
@@ -25,7 +24,7 @@ from stack.supervisor import ServiceSpec, Supervisor
 from tests.support.auth import auth
 from tests.support.kafka import signed_in
 from tests.support.letters import letter_body
-from tests.support.waiting import free_port
+from tests.support.waiting import eventually_sync, free_port
 
 BROKERS = 3
 RETRY_FOR = 90.0
@@ -185,42 +184,32 @@ async def describe(bootstrap: str, topics: list[str]) -> dict[str, dict]:
     return out
 
 
+def _partition(bootstrap: str, topic: str, partition: int) -> dict:
+    return asyncio.run(describe(bootstrap, [topic]))[topic]["partitions"][partition]
+
+
 def partition_of(bootstrap: str, topic: str, partition: int, timeout: float = 60.0) -> dict:
     """The partition's leader, replicas and ISR, asked until the cluster answers (a killed
     node may have been the one asked)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            return asyncio.run(describe(bootstrap, [topic]))[topic]["partitions"][partition]
-        except Exception:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.5)
+    return eventually_sync(lambda: _partition(bootstrap, topic, partition), timeout=timeout,
+                           every=0.5, retry_on=(Exception,))
 
 
 def wait_leader_other_than(bootstrap: str, topic: str, partition: int, old: int,
                            timeout: float = 60.0) -> tuple[dict, float]:
     """Wait until a node other than `old` leads the partition; (its state, seconds)."""
     began = time.monotonic()
-    while True:
-        with contextlib.suppress(Exception):
-            state = asyncio.run(describe(bootstrap, [topic]))[topic]["partitions"][partition]
-            if state["leader"] not in (old, -1):
-                return state, time.monotonic() - began
-        if time.monotonic() - began > timeout:
-            raise AssertionError(f"{topic}[{partition}] still led by {old} after {timeout}s")
-        time.sleep(0.2)
+    state = eventually_sync(lambda: _partition(bootstrap, topic, partition),
+                            lambda s: s["leader"] not in (old, -1), timeout=timeout,
+                            every=0.2, retry_on=(Exception,))
+    return state, time.monotonic() - began
 
 
 def wait_isr(bootstrap: str, topic: str, partition: int, size: int,
              timeout: float = 90.0) -> float:
     """Wait until the partition's ISR has `size` nodes again; the seconds it took."""
     began = time.monotonic()
-    while True:
-        with contextlib.suppress(Exception):
-            state = asyncio.run(describe(bootstrap, [topic]))[topic]["partitions"][partition]
-            if len(state["isr"]) >= size:
-                return time.monotonic() - began
-        if time.monotonic() - began > timeout:
-            raise AssertionError(f"{topic}[{partition}] ISR not back to {size} in {timeout}s")
-        time.sleep(0.5)
+    eventually_sync(lambda: _partition(bootstrap, topic, partition),
+                    lambda s: len(s["isr"]) >= size, timeout=timeout, every=0.5,
+                    retry_on=(Exception,))
+    return time.monotonic() - began

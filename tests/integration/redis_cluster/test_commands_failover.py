@@ -17,6 +17,7 @@ from contracts.topics import INTAKE
 from tests.integration.intake.support import letter_body, topic_events
 from tests.support.auth import auth
 from tests.support.services import ServiceProcess
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -66,8 +67,7 @@ async def test_letters_sent_through_a_master_failover_are_each_accepted_once(
                 answers[key], attempts[key] = await send(http, key, deadline)
 
         workers = [asyncio.create_task(worker(keys[i::4])) for i in range(4)]
-        while len(answers) < LETTERS // 4:
-            await asyncio.sleep(0.05)
+        await eventually(lambda: len(answers) >= LETTERS // 4, timeout=120, every=0.05)
         redis_cluster.kill_node(victim)  # mid-stream
         await asyncio.gather(*workers)
         again = await http.post("/requests", json=letter_body(),
