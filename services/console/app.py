@@ -37,7 +37,7 @@ from . import (
 )
 from .accounts import Accounts, load_accounts
 from .l10n import LANGS, load, translations
-from .pages import CsrfRefused, SignInNeeded, lang_of, redirect, render
+from .pages import CsrfRefused, PageForbidden, SignInNeeded, lang_of, redirect, render
 from .security import BrowserHeaders, Csrf
 from .sso import Sso, configure
 from .texts import CHANNELS, EVENTS, STATUSES, label, text
@@ -175,6 +175,11 @@ def build(settings: Settings) -> FastAPI:
     async def csrf_refused(request: Request, exc: CsrfRefused) -> Response:
         return render(request, "error.html", {"message": text("csrf", lang_of(request))},
                       403)
+
+    @api.exception_handler(PageForbidden)
+    async def page_forbidden(request: Request, exc: PageForbidden) -> Response:
+        return render(request, "error.html",
+                      {"message": exc.message.get(lang_of(request))}, 403)
 
     for module in (routes_auth, routes_home, routes_guests, routes_case, routes_complaints,
                    routes_board, routes_dashboard, routes_documents, routes_agenda):

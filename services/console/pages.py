@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from chassis.org import User
 
+from .l10n import Msg
 from .security import CSRF_COOKIE, CSRF_FIELD
 from .texts import LANG_COOKIE, pick
 
@@ -20,6 +21,15 @@ class SignInNeeded(Exception):
 
 class CsrfRefused(Exception):
     """A POST without the form's CSRF token, or with a wrong one."""
+
+
+class PageForbidden(Exception):
+    """A signed-in user without a role the page needs: the error page, 403, saying in the
+    user's language who the page is for (`message`, a marked msgid)."""
+
+    def __init__(self, message: Msg) -> None:
+        super().__init__(message.msgid)
+        self.message = message
 
 
 def console(request: Request):
@@ -45,6 +55,14 @@ def require_user(request: Request) -> User:
     user = current_user(request)
     if user is None:
         raise SignInNeeded
+    return user
+
+
+def require_role(request: Request, roles: frozenset[str], message: Msg) -> User:
+    """The signed-in user, if they hold one of `roles`; otherwise `PageForbidden(message)`."""
+    user = require_user(request)
+    if not set(user.roles) & roles:
+        raise PageForbidden(message)
     return user
 
 

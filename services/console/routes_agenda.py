@@ -12,9 +12,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from .forms import WIB
-from .pages import console, lang_of, render, require_user
+from .l10n import N_
+from .pages import console, lang_of, render, require_role
 from .routes_documents import streamed
-from .texts import STATUSES, label, text
+from .texts import STATUSES, label
 from .upstream import Refused
 
 router = APIRouter()
@@ -23,10 +24,6 @@ READERS = frozenset({"secretariat", "front_office", "head_of_office", "division_
 DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 #: the period shown when none is chosen: the last 30 office days
 DEFAULT_DAYS = 30
-
-
-def may_read(user) -> bool:
-    return bool(set(user.roles) & READERS)
 
 
 def period_of(query) -> dict[str, str]:
@@ -39,11 +36,8 @@ def period_of(query) -> dict[str, str]:
 
 @router.get("/agenda")
 async def agenda(request: Request) -> Response:
-    user = require_user(request)
+    user = require_role(request, READERS, N_("agenda_forbidden"))
     c, lang = console(request), lang_of(request)
-    if not may_read(user):
-        return render(request, "error.html", {"message": text("agenda_forbidden", lang)},
-                      403)
     period = period_of(request.query_params)
     rows, error = [], None
     try:
@@ -58,11 +52,8 @@ async def agenda(request: Request) -> Response:
 
 @router.get("/agenda.csv")
 async def agenda_csv(request: Request) -> Response:
-    user = require_user(request)
+    user = require_role(request, READERS, N_("agenda_forbidden"))
     c, lang = console(request), lang_of(request)
-    if not may_read(user):
-        return render(request, "error.html", {"message": text("agenda_forbidden", lang)},
-                      403)
     try:
         answer = await c.upstream.open_stream("reporting", "/agenda.csv", user, lang,
                                               params=period_of(request.query_params),

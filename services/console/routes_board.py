@@ -12,7 +12,8 @@ import httpx
 from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
 
-from .pages import checked_form, console, lang_of, redirect, render, require_user
+from .l10n import N_
+from .pages import checked_form, console, lang_of, redirect, render, require_role, require_user
 from .texts import text
 from .upstream import Refused
 
@@ -39,10 +40,8 @@ def may_watch(user) -> bool:
 
 @router.get("/papan")
 async def board(request: Request) -> Response:
-    user = require_user(request)
+    user = require_role(request, BOARD_ROLES, N_("board_forbidden"))
     c, lang = console(request), lang_of(request)
-    if not may_watch(user):
-        return render(request, "error.html", {"message": text("board_forbidden", lang)}, 403)
     rows: dict[str, list[dict]] = {"open": [], "acknowledged": []}
     error = None
     try:

@@ -11,7 +11,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from . import dashboards
-from .pages import console, lang_of, render, require_user
+from .l10n import N_
+from .pages import console, lang_of, render, require_role, require_user
 from .texts import text
 from .upstream import Refused
 
@@ -23,11 +24,8 @@ DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 @router.get("/dasbor")
 async def dashboard(request: Request) -> Response:
-    user = require_user(request)
+    user = require_role(request, VIEWERS, N_("dashboard_forbidden"))
     c, lang = console(request), lang_of(request)
-    if not set(user.roles) & VIEWERS:
-        return render(request, "error.html", {"message": text("dashboard_forbidden", lang)},
-                      403)
     q = request.query_params
     period = {k: q[k] for k in ("from", "to") if DAY.match(q.get(k, ""))}
     panels, error = [], None

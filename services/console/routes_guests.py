@@ -15,7 +15,8 @@ from markupsafe import escape
 from services.intake.identity import KINDS, check_number, normalize
 
 from .forms import VISIT_FIELDS, WALK_IN_FIELDS, WIB, FormError, visit_body, walk_in_body
-from .pages import checked_form, console, lang_of, redirect, render, require_user
+from .l10n import N_
+from .pages import checked_form, console, lang_of, redirect, render, require_role, require_user
 from .routes_home import remember_receipt
 from .texts import text
 from .upstream import Refused
@@ -25,10 +26,6 @@ router = APIRouter()
 
 GUEST_BOOK_ROLES = frozenset({"front_office"})
 VISIT_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
-
-
-def _allowed(user) -> bool:
-    return bool(set(user.roles) & GUEST_BOOK_ROLES)
 
 
 async def _book(request: Request, user, *, refused: Refused | None = None,
@@ -49,10 +46,7 @@ async def _book(request: Request, user, *, refused: Refused | None = None,
 
 @router.get("/tamu")
 async def guest_book(request: Request) -> Response:
-    user = require_user(request)
-    if not _allowed(user):
-        return render(request, "error.html",
-                      {"message": text("guests_forbidden", lang_of(request))}, 403)
+    user = require_role(request, GUEST_BOOK_ROLES, N_("guests_forbidden"))
     return await _book(request, user)
 
 

@@ -93,3 +93,31 @@ def test_vendored_libraries_come_from_node_modules(tmp_path):
         ready = c.get("/readyz")
         assert ready.status_code == 200
         assert ready.json()["vendor"] == {"htmx.min.js": True, "echarts.min.js": False}
+
+
+def sign_in(client: TestClient, username: str) -> None:
+    csrf = token(client.get("/masuk").text)
+    r = client.post("/masuk", data={"username": username, "password": "audiensi",
+                                    "csrf_token": csrf}, follow_redirects=False)
+    assert r.status_code == 303
+
+
+@pytest.mark.parametrize(("path", "indonesian", "english"), [
+    ("/agenda", "Buku agenda untuk sekretariat", "agenda book"),
+    ("/agenda.csv", "Buku agenda untuk sekretariat", "agenda book"),
+    ("/dasbor", "Dasbor hanya untuk analis", "dashboard is for analysts"),
+    ("/papan", "Papan eskalasi hanya untuk", "escalation board is for"),
+    ("/tamu", "Buku tamu diisi oleh", "guest book is kept by"),
+])
+def test_a_page_without_the_users_role_is_refused_with_its_reason(client, path, indonesian,
+                                                                   english):
+    """An officer holds none of these pages' roles: the error page, 403, saying who the page
+    is for, in the user's language (no service is behind this app: nothing is asked of one)."""
+    sign_in(client, "petugas-rehsos-1")
+    try:
+        r = client.get(path)
+        assert r.status_code == 403 and indonesian in r.text
+        r = client.get(path + "?lang=en")
+        assert r.status_code == 403 and english in r.text.lower()
+    finally:
+        client.cookies.clear()
