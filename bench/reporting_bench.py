@@ -92,7 +92,7 @@ async def rebuild_once(redis, bootstrap: str, topics: list[str]) -> dict:
     store = Store(redis, keys, ZoneInfo("Asia/Jakarta"))
     rebuilds = Rebuilds(redis=redis, store=store, keys=keys, bootstrap=bootstrap, topics=topics,
                         partitions=6, grace=0.0,
-                        batch_max=ReportingSettings().batch_max)
+                        batch_max=ReportingSettings().rebuild_batch_max)
     start = time.perf_counter()
     await rebuilds.start("bench")
     await rebuilds.wait()

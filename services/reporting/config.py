@@ -33,7 +33,10 @@ class ReportingSettings(BaseSettings):
     group_id: str = "audiensi-reporting"
     key_prefix: str = "rm"
     timezone: str = "Asia/Jakarta"  # days and months of the statistics are office days
-    batch_max: int = 5000  # records per fetch of the projector and the rebuild
+    batch_max: int = 5000  # records per fetch (and transaction) of the live projector
+    #: records per transaction of a rebuild: larger, so that a subject's events from its
+    #: several topics meet in one batch (its document read, derived and written once)
+    rebuild_batch_max: int = 25000
     old_version_grace: float = 30.0  # seconds a replaced version stays readable
     feed_maxlen: int = 10000  # escalation feed entries kept for Last-Event-ID resumption
     #: GET /public/status: lookups per client address per window ("N/SECONDS")

@@ -87,7 +87,7 @@ class Runtime:
         self.feed = Feed(self.redis, self.keys, rs.feed_maxlen)
         self.rebuilds = Rebuilds(redis=self.redis, store=self.store, keys=self.keys,
                                  bootstrap=s.kafka_bootstrap, topics=topics,
-                                 partitions=self.partitions, batch_max=rs.batch_max,
+                                 partitions=self.partitions, batch_max=rs.rebuild_batch_max,
                                  grace=rs.old_version_grace, clock=self.clock)
         await self.rebuilds.housekeep()
         self.projector = LiveProjector(

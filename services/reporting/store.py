@@ -23,6 +23,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+import msgspec
 from redis.exceptions import (
     AskError,
     ClusterDownError,
@@ -41,6 +42,7 @@ from .keys import Keys
 from .projection import Doc, Item, project
 
 log = logging.getLogger(__name__)
+_JSON = msgspec.json.Encoder()
 
 #: what a Redis Cluster answers while a replica takes over from a dead master
 FAILOVER_ERRORS = (RedisConnectionError, RedisTimeoutError, ClusterDownError, TryAgainError,
@@ -49,13 +51,28 @@ FAILOVER_ERRORS = (RedisConnectionError, RedisTimeoutError, ClusterDownError, Tr
 #: (the live projector then retries the batch)
 FAILOVER_PATIENCE = 30.0
 
-#: add field deltas to a hash; a field that reaches 0 is removed (the model stays canonical)
-COUNTER_LUA = """
-for i = 1, #ARGV, 2 do
-  local v = redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1])
-  if v == 0 then redis.call('HDEL', KEYS[1], ARGV[i]) end
+#: a partition's whole aggregate delta for one version in one command (not one per key):
+#: ARGV[1] is a JSON list of [key index, op, args]; op "r" = ZREM members, "a" = ZADD
+#: score/member pairs, "c" = HINCRBY field/delta pairs where a field reaching 0 is removed
+#: (the model stays canonical). Every value is a string (no float formatting in Lua).
+#: Inside MULTI, so atomic with the documents; every key is in KEYS, on the one slot.
+DELTA_LUA = """
+local ops = cjson.decode(ARGV[1])
+for _, op in ipairs(ops) do
+  local key, kind, args = KEYS[op[1]], op[2], op[3]
+  if kind == 'c' then
+    for i = 1, #args, 2 do
+      local v = redis.call('HINCRBY', key, args[i], args[i + 1])
+      if v == 0 then redis.call('HDEL', key, args[i]) end
+    end
+  else
+    local cmd = (kind == 'r') and 'ZREM' or 'ZADD'
+    for i = 1, #args, 4000 do
+      redis.call(cmd, key, unpack(args, i, math.min(i + 3999, #args)))
+    end
+  end
 end
-return 0
+return #ops
 """
 
 
@@ -157,20 +174,28 @@ class Store:
                        views={s: d.view for s, d in first.docs.items()}, versions=targets)
 
     def _queue_delta(self, pipe, version: int, p: int, d: Delta) -> None:
-        for name, members in d.zrem.items():
+        """One EVAL of DELTA_LUA for the delta (nothing when it is empty)."""
+        keys: list[str] = []
+        ops: list[list[object]] = []
+
+        def op(name: str, kind: str, args: list[str]) -> None:
+            keys.append(self.keys.part(version, p, name))
+            ops.append([len(keys), kind, args])
+
+        for name, members in sorted(d.zrem.items()):
             if members:
-                pipe.zrem(self.keys.part(version, p, name), *sorted(members))
-        for name, members in d.zadd.items():
+                op(name, "r", sorted(members))
+        for name, members in sorted(d.zadd.items()):
             if members:
-                pipe.zadd(self.keys.part(version, p, name), members)
-        for name, counts in d.counters.items():
-            args: list[object] = []
-            for fld, n in sorted(counts.items()):
-                if n:
-                    args += [fld, n]
+                op(name, "a", [x for m, score in sorted(members.items())
+                               for x in (repr(float(score)), m)])
+        for name, counts in sorted(d.counters.items()):
+            args = [x for fld, n in sorted(counts.items()) if n for x in (fld, str(n))]
             if args:
-                # EVAL, not EVALSHA: inside MULTI a missing script would fail one command only
-                pipe.eval(COUNTER_LUA, 1, self.keys.part(version, p, name), *args)
+                op(name, "c", args)
+        if ops:
+            # EVAL, not EVALSHA: inside MULTI a missing script would fail one command only
+            pipe.eval(DELTA_LUA, len(keys), *keys, _JSON.encode(ops))
 
     # -- versions ---------------------------------------------------------------------------
 
