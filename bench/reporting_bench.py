@@ -87,12 +87,13 @@ async def raw_consume(bootstrap: str, topics: list[str]) -> tuple[int, int, floa
         await consumer.stop()
 
 
-async def rebuild_once(redis, bootstrap: str, topics: list[str]) -> dict:
+async def rebuild_once(redis, bootstrap: str, topics: list[str],
+                       batch_max: int | None = None) -> dict:
     keys = Keys("rm")
     store = Store(redis, keys, ZoneInfo("Asia/Jakarta"))
     rebuilds = Rebuilds(redis=redis, store=store, keys=keys, bootstrap=bootstrap, topics=topics,
                         partitions=6, grace=0.0,
-                        batch_max=ReportingSettings().rebuild_batch_max)
+                        batch_max=batch_max or ReportingSettings().rebuild_batch_max)
     start = time.perf_counter()
     await rebuilds.start("bench")
     await rebuilds.wait()
@@ -258,7 +259,7 @@ async def main(args: argparse.Namespace) -> tuple[str, list[dict]]:
         records = [(prefix + e.topic, e.subject.encode(), encode(e)) for e in envs]
         produce_s = await produce(bootstrap, records)
         say(f"produced {len(records)} events in {produce_s:.1f} s")
-        raw, rebuild, live = [], [], []
+        raw, rebuild, live, small = [], [], [], []
         for _ in range(args.rounds):
             if time.monotonic() > deadline:
                 break
@@ -267,6 +268,10 @@ async def main(args: argparse.Namespace) -> tuple[str, list[dict]]:
             await redis.flushdb()
             rebuild.append(await rebuild_once(redis, bootstrap, topics))
             say("rebuild done")
+            await redis.flushdb()
+            small.append(await rebuild_once(redis, bootstrap, topics,
+                                            ReportingSettings().batch_max))
+            say("rebuild with the live projector's batch size done")
             await redis.flushdb()
             live.append(await live_once(redis, bootstrap, topics, prefix, len(records)))
             say("live projector done")
@@ -291,6 +296,9 @@ async def main(args: argparse.Namespace) -> tuple[str, list[dict]]:
     live_rates = [r["total"] / r["seconds"] for r in live]
     raw_rate, rb_rate = statistics.median(raw_rates), statistics.median(rb_rates)
     live_rate = statistics.median(live_rates)
+    small_rates = [r["total"] / r["seconds"] for r in small]
+    small_rate = statistics.median(small_rates)
+    rs = ReportingSettings()
     kinds = {name: sum(1 for e in envs if e.topic == f"audiensi.{name}.v1") for name in
              ("intake", "complaints", "disposition", "sla", "escalations")}
     mix = ", ".join(f"{name} {count}" for name, count in kinds.items())
@@ -307,12 +315,16 @@ async def main(args: argparse.Namespace) -> tuple[str, list[dict]]:
         "| measure | events/s | rounds (events/s) |", "|---|---:|---|",
         f"| raw aiokafka consume (getmany, no decoding) | {raw_rate:,.0f} | "
         f"{', '.join(f'{r:,.0f}' for r in raw_rates)} |",
-        f"| projection rebuild (decode + apply + Redis MULTI/EXEC, to switch) | {rb_rate:,.0f} | "
+        f"| projection rebuild (decode + apply + Redis MULTI/EXEC, to switch; "
+        f"{rs.rebuild_batch_max:,} records per batch) | {rb_rate:,.0f} | "
         f"{', '.join(f'{r:,.0f}' for r in rb_rates)} |",
+        f"| the same rebuild at {rs.batch_max:,} records per batch (the live projector's) | "
+        f"{small_rate:,.0f} | {', '.join(f'{r:,.0f}' for r in small_rates)} |",
         f"| live projector catching up from offset 0 (consumer group, commit per batch) | "
         f"{live_rate:,.0f} | {', '.join(f'{r:,.0f}' for r in live_rates)} |", "",
         f"Rebuild / raw consume: {rb_rate / raw_rate:.1%}; live projector / raw consume: "
-        f"{live_rate / raw_rate:.1%}. Producing the events took "
+        f"{live_rate / raw_rate:.1%}; the larger rebuild batches / the smaller: "
+        f"{rb_rate / small_rate:.2f}x. Producing the events took "
         f"{produce_s:.1f} s ({n / produce_s:,.0f}/s, acks=all, idempotent). The built model: "
         f"{keys:,} Redis keys, used_memory {info['used_memory'] / 2**20:.1f} MiB.",
     ]
@@ -338,6 +350,7 @@ async def main(args: argparse.Namespace) -> tuple[str, list[dict]]:
         figure("reporting.raw_consume", raw_rate, "events/s"),
         figure("reporting.rebuild", rb_rate, "events/s", raw_rate),
         figure("reporting.live_projector", live_rate, "events/s", raw_rate),
+        figure("reporting.rebuild_small_batches", small_rate, "events/s", raw_rate),
         figure("reporting.decode.pydantic", cpu["decode"], "events/s"),
         figure("reporting.decode.msgspec_read", cpu["read"], "events/s", cpu["decode"]),
         figure("reporting.facts", cpu["facts"], "events/s"),

@@ -8,6 +8,7 @@ the same events delivered in any interleaving, any number of times, give the sam
 
 from __future__ import annotations
 
+from bisect import insort
 from datetime import datetime
 from typing import Any
 
@@ -89,8 +90,11 @@ def insert(entries: list[Entry], new: Entry) -> tuple[list[Entry], bool]:
             if new["id"] >= old["id"]:
                 return entries, False
             rest = entries[:i] + entries[i + 1:]
-            return sorted([*rest, new], key=entry_order), True
-    return sorted([*entries, new], key=entry_order), True
+            insort(rest, new, key=entry_order)
+            return rest, True
+    out = list(entries)  # a new list: `entries` stays as it was (the caller's document)
+    insort(out, new, key=entry_order)  # entries are kept sorted: one insertion, not a sort
+    return out, True
 
 
 def _step_time(e: Entry) -> str:
