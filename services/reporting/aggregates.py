@@ -103,18 +103,30 @@ def _case(out: Contribution, view: View, subject: str, tz: ZoneInfo) -> None:
 
 
 def delta(old: Contribution, new: Contribution) -> Delta:
+    """What turns `old` into `new`. A key only one side has (every key of a new subject)
+    is copied whole, without comparing member by member."""
     d = Delta()
-    for key in old.zsets.keys() | new.zsets.keys():
-        before, after = old.zsets.get(key, {}), new.zsets.get(key, {})
+    for key, after in new.zsets.items():
+        before = old.zsets.get(key)
+        if not before:
+            if after:
+                d.zadd[key].update(after)
+            continue
+        changed = {m: sc for m, sc in after.items() if before.get(m) != sc}
+        if changed:
+            d.zadd[key].update(changed)
         gone = before.keys() - after.keys()
         if gone:
             d.zrem[key] |= gone
-        changed = {m: s for m, s in after.items() if before.get(m) != s}
-        if changed:
-            d.zadd[key].update(changed)
+    for key, before in old.zsets.items():
+        if key not in new.zsets and before:
+            d.zrem[key] |= before.keys()
     for key in old.counters.keys() | new.counters.keys():
-        diff = Counter(new.counters.get(key, {}))
-        diff.subtract(old.counters.get(key, {}))
+        before, after = old.counters.get(key, {}), new.counters.get(key, {})
+        diff = {f: n - before.get(f, 0) for f, n in after.items()}
+        for f, n in before.items():
+            if f not in after:
+                diff[f] = -n
         nonzero = {f: n for f, n in diff.items() if n}
         if nonzero:
             d.counters[key].update(nonzero)

@@ -53,7 +53,14 @@ PLAIN: dict[str, tuple[str, ...]] = {
 }
 
 
+#: values copied as they are (most of them): no attribute probing
+_SCALAR = frozenset({str, int, bool, float, type(None)})
+_MISSING = object()
+
+
 def _plain(value: Any) -> Any:
+    if type(value) in _SCALAR:
+        return value
     if hasattr(value, "isoformat") and hasattr(value, "tzinfo"):
         return iso(value)
     if hasattr(value, "isoformat"):  # a date
@@ -89,7 +96,11 @@ def file_facts(env: Envelope) -> dict[str, Any]:
     fields = PLAIN.get(t)
     if not fields:
         return {}
-    out = {f: _plain(getattr(e, f)) for f in fields if hasattr(e, f)}
+    out = {}
+    for f in fields:
+        value = getattr(e, f, _MISSING)
+        if value is not _MISSING:
+            out[f] = _plain(value)
     if env.actorid:
         out.setdefault("actor", env.actorid)
     return out

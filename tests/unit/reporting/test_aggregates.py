@@ -59,3 +59,47 @@ def test_lead_times_are_indexed_per_step():
     m = model(sc.letter_case("c1", until="closed"))
     assert m.zsets["lead:disposition"] == {"c1": 3600.0}
     assert m.zsets["lead:closure"] == {"c1": 96 * 3600.0}
+
+
+def _applied(c, d):
+    """A contribution's zsets and counters with a delta applied (as the store applies it)."""
+    zsets = {k: dict(v) for k, v in c.zsets.items() if v}
+    counters = {k: dict(v) for k, v in c.counters.items()}
+    for key, members in d.zrem.items():
+        for m in members:
+            zsets.get(key, {}).pop(m, None)
+    for key, members in d.zadd.items():
+        zsets.setdefault(key, {}).update(members)
+    for key, counts in d.counters.items():
+        h = counters.setdefault(key, {})
+        for f, n in counts.items():
+            h[f] = h.get(f, 0) + n
+            if h[f] == 0:
+                del h[f]
+    return ({k: v for k, v in zsets.items() if v},
+            {k: v for k, v in counters.items() if v})
+
+
+def test_delta_turns_any_contribution_into_any_other():
+    """Between the views of one subject's history (forwards and backwards: retractions),
+    between unrelated subjects (keys only one side has) and from/to nothing."""
+    from services.reporting.aggregates import contribution, delta
+
+    from .memory import TZ
+
+    views = [None]
+    for until in ("requested", "assigned", "closed"):
+        views.append(model(sc.letter_case("c1", until=until, breach=True)).view("c1"))
+    views.append(model(sc.letter_case("c2", until="prepared", n=2)).view("c2"))
+    views += [model(sc.population(3, seed=s)).view(subject)
+              for s in (1, 2) for subject in model(sc.population(3, seed=s)).docs]
+    checked = 0
+    for a in views:
+        for b in views:
+            old, new = contribution(a, TZ), contribution(b, TZ)
+            expected = ({k: dict(v) for k, v in new.zsets.items() if v},
+                        {k: {f: n for f, n in v.items() if n}
+                         for k, v in new.counters.items() if any(v.values())})
+            assert _applied(old, delta(old, new)) == expected
+            checked += 1
+    assert checked >= 49
