@@ -2,8 +2,9 @@
 
 WATCH the documents the batch touches (and, for the live projector, the partition's list of
 target versions), read them, `project` in memory, then MULTI/EXEC the new documents and the
-aggregate delta. Each event is thus recorded as applied (it is in its document's entries)
-atomically with its effects; a duplicate or a replay finds itself there and changes nothing.
+aggregate delta (one Lua script, `DELTA_LUA`). Each event is thus recorded as applied (it is
+in its document's entries) atomically with its effects; a duplicate or a replay finds
+itself there and changes nothing.
 A concurrent writer (the rebuild, another worker during a rebalance) makes EXEC fail and the
 batch is simply read and applied again.
 
