@@ -99,7 +99,7 @@ class Stack:
 
 
 class Service:
-    def __init__(self, stack: Stack, workdir: Path) -> None:
+    def __init__(self, stack: Stack, workdir: Path, store: str = "memory://") -> None:
         from stack.proc import free_port
 
         self.port = free_port()
@@ -108,7 +108,8 @@ class Service:
         self.env = {**os.environ, "AUDIENSI_KAFKA_BOOTSTRAP": stack.bootstrap,
                     "AUDIENSI_REDIS_URL": stack.redis_url, "AUDIENSI_DATA_DIR": str(workdir),
                     "AUDIENSI_SLA_PORT": str(self.port),
-                    "AUDIENSI_SLA_POLICIES": str(policy_file), "PYTHONUNBUFFERED": "1"}
+                    "AUDIENSI_SLA_POLICIES": str(policy_file), "PYTHONUNBUFFERED": "1",
+                    "AUDIENSI_TABLE_STORE": store}
         if stack.kafka is not None:  # the service signs in as its own principal
             self.env.update(stack.kafka.signin_env("sla"))
         self.log = workdir / "sla.log"
@@ -420,7 +421,8 @@ def report(args, r: dict) -> str:
         f"{''.join(' ' + a for a in sys.argv[1:] if a != '--write-docs')}` on this machine "
         f"({cpu} cores, {platform.python_implementation()} {platform.python_version()}; "
         "Kafka, Redis, the SLA service and the load generator on the same host). One SLA "
-        f"worker, tick interval {os.environ.get('AUDIENSI_SLA_TICK_INTERVAL', '0.25')} s.",
+        f"worker, table store `{args.store}`, tick interval "
+        f"{os.environ.get('AUDIENSI_SLA_TICK_INTERVAL', '0.25')} s.",
         "",
         "Delay = the escalation record's timestamp on `audiensi.escalations.v1` minus the "
         "instant its ladder step fell due (`scheduled_at`); no escalation is raised early "
@@ -475,6 +477,8 @@ def main() -> None:
                         help="seconds of API load at rest before the herd")
     parser.add_argument("--restart", type=int, default=100,
                         help="clocks falling due while the service is down (0: no restart)")
+    parser.add_argument("--store", default="memory://",
+                        help="the service's table store (memory://, rocksdb://)")
     parser.add_argument("--write-docs", action="store_true", help="update docs/performance.md")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="sla-bench-") as tmp:
@@ -484,7 +488,7 @@ def main() -> None:
         began = time.monotonic()
         try:
             stack.start()
-            service = Service(stack, workdir)
+            service = Service(stack, workdir, args.store)
             service.start()
             results = asyncio.run(bench(args, stack, service))
         finally:
