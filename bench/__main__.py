@@ -40,8 +40,9 @@ BENCHES = (
     Bench("documents", "bench/documents_bench.py", ("--size", "20",)),
     Bench("console", "bench/console_bench.py", ("--cases", "20", "--requests", "3")),
     Bench("sla", "bench/sla_bench.py",
-          ("--clocks", "1000", "--spread", "50", "--burst", "50", "--window", "3"),
-          write="--write-docs"),
+          ("--clocks", "1000", "--spread", "50", "--burst", "50", "--window", "3",
+           "--rest", "2", "--restart", "0"),
+          write="--write-docs", limit=3600.0),
 )
 
 

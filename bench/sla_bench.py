@@ -1,6 +1,6 @@
 """SLA benchmark: escalation latency with many open clocks, and the service's memory.
 
-    .venv/bin/python bench/sla_bench.py                 # 100,000 open clocks
+    .venv/bin/python bench/sla_bench.py                 # 1,000,000 open clocks, a 10,000 herd
     .venv/bin/python bench/sla_bench.py --clocks 10000  # quicker
     .venv/bin/python bench/sla_bench.py --write-docs    # also update docs/performance.md
 
@@ -13,7 +13,11 @@ What it does (a real broker, a real Redis and the SLA service as a real process)
 4. burst: B clocks all due at the same instant;
 5. reads EscalationRaised back and reports the delay from each step's due instant
    (`scheduled_at`) to the record's timestamp on the topic (p50, p99, max), the load
-   rate, and the service's resident memory (VmRSS / VmHWM) and Redis' memory.
+   rate, and the service's resident memory (VmRSS / VmHWM) and Redis' memory;
+6. all along, readers of the HTTP API (`GET /clocks/counts`, `GET /clocks`): their p99 at
+   rest (before the burst) and during the herd (its due instant until the last escalation);
+7. restart: R clocks fall due while the service is stopped; the time from starting it again
+   until the first of them is escalated.
 """
 
 from __future__ import annotations
@@ -95,7 +99,7 @@ class Stack:
 
 
 class Service:
-    def __init__(self, stack: Stack, workdir: Path) -> None:
+    def __init__(self, stack: Stack, workdir: Path, store: str = "memory://") -> None:
         from stack.proc import free_port
 
         self.port = free_port()
@@ -104,7 +108,8 @@ class Service:
         self.env = {**os.environ, "AUDIENSI_KAFKA_BOOTSTRAP": stack.bootstrap,
                     "AUDIENSI_REDIS_URL": stack.redis_url, "AUDIENSI_DATA_DIR": str(workdir),
                     "AUDIENSI_SLA_PORT": str(self.port),
-                    "AUDIENSI_SLA_POLICIES": str(policy_file), "PYTHONUNBUFFERED": "1"}
+                    "AUDIENSI_SLA_POLICIES": str(policy_file), "PYTHONUNBUFFERED": "1",
+                    "AUDIENSI_TABLE_STORE": store}
         if stack.kafka is not None:  # the service signs in as its own principal
             self.env.update(stack.kafka.signin_env("sla"))
         self.log = workdir / "sla.log"
@@ -208,6 +213,8 @@ class Escalations:
     def __init__(self, bootstrap: str) -> None:
         self.consumer = new_consumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
         self.seen: dict[str, tuple[float, float]] = {}  # case -> (record delay, raised delay)
+        self.duplicates = 0  # an escalation read twice for a case (each must be raised once)
+        self.first_at: float | None = None  # monotonic time the first one was read
 
     async def start(self) -> None:
         await self.consumer.start()
@@ -228,6 +235,9 @@ class Escalations:
                         continue
                     due = env.data.scheduled_at
                     stamp = datetime.fromtimestamp(r.timestamp / 1000, UTC)
+                    if env.subject in self.seen:
+                        self.duplicates += 1
+                    self.first_at = self.first_at or time.monotonic()
                     self.seen[env.subject] = ((stamp - due).total_seconds(),
                                               (env.data.raised_at - due).total_seconds())
         missing = cases - self.seen.keys()
@@ -237,6 +247,56 @@ class Escalations:
 
     async def stop(self) -> None:
         await self.consumer.stop()
+
+
+class ApiLoad:
+    """Readers of the SLA HTTP API (the ops board's calls: `GET /clocks/counts` and a page
+    of `GET /clocks`), `clients` at a time back to back, each latency recorded with the
+    phase it fell in ("rest" or "herd")."""
+
+    def __init__(self, port: int, clients: int = 4) -> None:
+        from chassis.auth import issue_token
+        from chassis.settings import get_settings
+
+        token = issue_token(get_settings(), sub="ops-bench", name="bench", roles=["ops"])
+        self.base = f"http://127.0.0.1:{port}"
+        self.headers = {"Authorization": f"Bearer {token}"}
+        self.clients = clients
+        self.phase = "rest"
+        self.latencies: dict[str, list[float]] = {}
+        self.errors = 0
+        self._stop = asyncio.Event()
+        self._tasks: list[asyncio.Task] = []
+
+    async def _client(self, n: int) -> None:
+        paths = ("/clocks/counts", "/clocks?limit=20")
+        async with httpx.AsyncClient(base_url=self.base, headers=self.headers,
+                                     timeout=30) as http:
+            i = n
+            while not self._stop.is_set():
+                phase, began = self.phase, time.perf_counter()
+                try:
+                    ok = (await http.get(paths[i % 2])).is_success
+                except httpx.HTTPError:
+                    ok = False
+                i += 1
+                if not ok:
+                    self.errors += 1
+                    continue
+                self.latencies.setdefault(phase, []).append(
+                    (time.perf_counter() - began) * 1000)
+
+    def start(self) -> None:
+        self._tasks = [asyncio.ensure_future(self._client(n)) for n in range(self.clients)]
+
+    async def stop(self) -> None:
+        self._stop.set()
+        await asyncio.gather(*self._tasks)
+
+    def summary(self, phase: str) -> dict[str, float]:
+        values = self.latencies.get(phase) or [0.0]
+        return {"n": len(values), "p50": statistics.median(values), "p99": pct(values, 0.99),
+                "max": max(values)}
 
 
 def pct(values: list[float], q: float) -> float:
@@ -272,7 +332,11 @@ async def bench(args, stack: Stack, service: Service) -> dict:
 
     watcher = Escalations(bootstrap)
     await watcher.start()
+    api = ApiLoad(service.port)
+    api.start()
     try:
+        await asyncio.sleep(args.rest)  # the API's latency at rest: open clocks, no herd
+
         lead = 8.0  # the spread clocks must be in before their first due instant
         window_start = datetime.now(UTC) + timedelta(seconds=lead)
         step = args.window / max(args.spread, 1)
@@ -286,15 +350,50 @@ async def bench(args, stack: Stack, service: Service) -> dict:
         burst_at = datetime.now(UTC) + timedelta(seconds=lead)
         print(f"burst: {args.burst} clocks due at the same instant ...")
         burst = await produce_starts(bootstrap, [burst_at - DURATION] * args.burst, "burst")
+        await asyncio.sleep(max(0.0, (burst_at - datetime.now(UTC)).total_seconds()))
+        api.phase = "herd"  # from the due instant until the last escalation is read
         delays = await watcher.collect(set(burst), timeout=lead + 120)
+        api.phase = "after"
         results["burst"] = summary(delays)
+        results["burst"]["once"] = watcher.duplicates == 0
         print(f"  {results['burst']}")
+        await api.stop()
+        results["api"] = {"rest": api.summary("rest"), "herd": api.summary("herd"),
+                          "errors": api.errors}
+        print(f"  API at rest {results['api']['rest']}, during the herd "
+              f"{results['api']['herd']}")
+        results["metrics"] = service.metrics()  # before a restart resets them
+        if args.restart:
+            results["recovery"] = await recovery(args, bootstrap, service, watcher)
+            print(f"  recovery {results['recovery']}")
     finally:
+        if not api._stop.is_set():
+            await api.stop()
         await watcher.stop()
     results["memory_end"] = service.memory()
-    results["metrics"] = service.metrics()
     results["redis_mib"] = await redis_memory(stack.redis_url)
     return results
+
+
+async def recovery(args, bootstrap: str, service: Service, watcher: Escalations) -> dict:
+    """Stop the service with clocks about to fall due, let them pass while it is down, start
+    it again: the time from the start until the first of them is escalated (and the last)."""
+    base = await total(bootstrap, SLA)
+    due_at = datetime.now(UTC) + timedelta(seconds=8)
+    cases = await produce_starts(bootstrap, [due_at - DURATION] * args.restart, "restart")
+    await wait_for_count(bootstrap, SLA, base + len(cases), timeout=60)  # started, not due
+    service.stop()
+    await asyncio.sleep(max(0.0, (due_at - datetime.now(UTC)).total_seconds()) + 1)
+    watcher.seen = {c: v for c, v in watcher.seen.items() if not c.startswith("restart-")}
+    watcher.first_at = None
+    began = time.monotonic()
+    await asyncio.to_thread(service.start, 600)
+    ready = time.monotonic() - began
+    await watcher.collect(set(cases) - watcher.seen.keys(), timeout=600)
+    got = [c for c in cases if c in watcher.seen]
+    first = (watcher.first_at - began) if watcher.first_at else float("nan")
+    return {"ready_s": ready, "first_s": first, "all_s": time.monotonic() - began,
+            "escalated": len(got), "of": len(cases)}
 
 
 async def redis_memory(url: str) -> float:
@@ -312,17 +411,18 @@ async def redis_memory(url: str) -> float:
 
 
 def report(args, r: dict) -> str:
-    s, b, load = r["spread"], r["burst"], r["load"]
+    s, b, load, api = r["spread"], r["burst"], r["load"], r["api"]
     mem_l, mem_e = r["memory_loaded"], r["memory_end"]
     cpu = os.cpu_count()
     lines = [
         SECTION,
         "",
         f"Measured {datetime.now(UTC):%Y-%m-%d} with `.venv/bin/python bench/sla_bench.py"
-        f"{'' if args.clocks == 100_000 else f' --clocks {args.clocks}'}` on this machine "
+        f"{''.join(' ' + a for a in sys.argv[1:] if a != '--write-docs')}` on this machine "
         f"({cpu} cores, {platform.python_implementation()} {platform.python_version()}; "
         "Kafka, Redis, the SLA service and the load generator on the same host). One SLA "
-        f"worker, tick interval {os.environ.get('AUDIENSI_SLA_TICK_INTERVAL', '0.25')} s.",
+        f"worker, table store `{args.store}`, tick interval "
+        f"{os.environ.get('AUDIENSI_SLA_TICK_INTERVAL', '0.25')} s.",
         "",
         "Delay = the escalation record's timestamp on `audiensi.escalations.v1` minus the "
         "instant its ladder step fell due (`scheduled_at`); no escalation is raised early "
@@ -335,6 +435,15 @@ def report(args, r: dict) -> str:
         f"| burst: all due at the same instant | {args.clocks + args.spread:,} | {b['n']:,} | "
         f"{b['p50']:.0f} ms | {b['p99']:.0f} ms | {b['max']:.0f} ms |",
         "",
+        f"- HTTP API (4 readers back to back: `GET /clocks/counts`, `GET /clocks?limit=20`): "
+        f"p99 {api['rest']['p99']:.0f} ms at rest ({api['rest']['n']:,} requests), "
+        f"{api['herd']['p99']:.0f} ms during the herd ({api['herd']['n']:,} requests; ratio "
+        f"{api['herd']['p99'] / max(api['rest']['p99'], 0.001):.2f}, target <= 2); "
+        f"{api['errors']} errors. Each burst escalation read once: {b['once']}.",
+        *([f"- Restart with {rc['of']:,} deadlines passing while the service is down: ready "
+           f"after {rc['ready_s']:.1f} s, first due escalation {rc['first_s']:.1f} s after the "
+           f"start, all {rc['escalated']:,} after {rc['all_s']:.1f} s."]
+          if (rc := r.get("recovery")) else []),
         f"- Loading {load['clocks']:,} clocks (one `DispositionReceived` each -> "
         f"`ClockStarted`, table write, read model): {load['load_s']:.0f} s, "
         f"{load['rate']:,.0f} clocks/s.",
@@ -360,10 +469,16 @@ def report(args, r: dict) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--clocks", type=int, default=100_000, help="open clocks to load")
+    parser.add_argument("--clocks", type=int, default=1_000_000, help="open clocks to load")
     parser.add_argument("--spread", type=int, default=2_000, help="clocks due in the window")
     parser.add_argument("--window", type=float, default=60.0, help="seconds of the window")
-    parser.add_argument("--burst", type=int, default=2_000, help="clocks due at one instant")
+    parser.add_argument("--burst", type=int, default=10_000, help="clocks due at one instant")
+    parser.add_argument("--rest", type=float, default=5.0,
+                        help="seconds of API load at rest before the herd")
+    parser.add_argument("--restart", type=int, default=100,
+                        help="clocks falling due while the service is down (0: no restart)")
+    parser.add_argument("--store", default="memory://",
+                        help="the service's table store (memory://, rocksdb://)")
     parser.add_argument("--write-docs", action="store_true", help="update docs/performance.md")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="sla-bench-") as tmp:
@@ -373,7 +488,7 @@ def main() -> None:
         began = time.monotonic()
         try:
             stack.start()
-            service = Service(stack, workdir)
+            service = Service(stack, workdir, args.store)
             service.start()
             results = asyncio.run(bench(args, stack, service))
         finally:
@@ -397,7 +512,12 @@ def figures(r: dict) -> list[dict]:
             figure("sla.spread.p99", r["spread"]["p99"], "ms"),
             figure("sla.burst.p99", r["burst"]["p99"], "ms"),
             figure("sla.burst.max", r["burst"]["max"], "ms"),
-            figure("sla.rss_loaded", r["memory_loaded"]["VmRSS"], "MiB")]
+            figure("sla.rss_loaded", r["memory_loaded"]["VmRSS"], "MiB"),
+            figure("sla.api.rest.p99", r["api"]["rest"]["p99"], "ms"),
+            figure("sla.api.herd.p99", r["api"]["herd"]["p99"], "ms",
+                   baseline=r["api"]["rest"]["p99"]),
+            *([figure("sla.recovery.first_s", r["recovery"]["first_s"], "s")]
+              if "recovery" in r else [])]
 
 
 if __name__ == "__main__":

@@ -59,6 +59,10 @@ log = logging.getLogger(__name__)
 SERVICE = "sla"
 OWN_SOURCES = frozenset(SOURCES.values())
 PROJECTION_BACKLOG = 20  # batches of read-model writes the agent may run ahead of Redis
+#: messages decided between two yields to the event loop: the HTTP API, the ticker and the
+#: Kafka client share the loop with the agent, and a herd's batch of 500 decided at once
+#: held every request for its whole decide phase
+DECIDE_SLICE = 50
 BATCH_SIZE = Histogram("audiensi_sla_batch_messages", "Messages per agent batch",
                        buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500))
 PHASE = Histogram("audiensi_sla_batch_phase_seconds", "Time per phase of an agent batch",
@@ -118,7 +122,9 @@ class Processor:
         replies: list[tuple[CommandMessage, Reply]] = []
         letters: list[Envelope] = []
         lost = False  # the fault hook drops this batch's table writes
-        for event in events:
+        for n, event in enumerate(events):
+            if n and n % DECIDE_SLICE == 0:
+                await asyncio.sleep(0)  # the batch's work so far is in `work`, not shared
             msg = event.message
             self.processed[(msg.topic, msg.partition)] = msg.offset
             EVENTS_CONSUMED.labels(SERVICE, msg.topic).inc()

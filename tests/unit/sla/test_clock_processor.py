@@ -207,3 +207,25 @@ async def test_an_acknowledgement_is_published_and_answered():
     ((_, body),) = redis.replies()
     assert '"status":200' in body and '"acknowledged"' in body
     assert decode(encode(proc.publisher.published[-1])).actorid == "kabid-rehsos"
+
+
+async def test_a_long_batch_lets_other_tasks_run_while_it_is_decided():
+    """The HTTP API shares the event loop with the agent: a herd's batch must not hold it
+    for its whole decide phase (processor.DECIDE_SLICE messages between two yields)."""
+    from services.sla.processor import DECIDE_SLICE
+
+    proc, _ = make()
+    batch = [received(f"slice-{n}") for n in range(DECIDE_SLICE * 3)]
+    first, last = batch[0].message.offset, batch[-1].message.offset
+    seen: list[int | None] = []  # the last offset the agent had read, each time this ran
+
+    async def other_task() -> None:  # e.g. a request handler waiting for the loop
+        while proc.processed.get((DISPOSITION, 0), -1) < last:
+            seen.append(proc.processed.get((DISPOSITION, 0)))
+            await asyncio.sleep(0)
+
+    other = asyncio.ensure_future(other_task())
+    await proc.process(batch)
+    await other
+    assert any(off is not None and first <= off < last for off in seen), seen  # mid-batch
+    assert types(proc) == ["ClockStarted"] * len(batch)  # and the batch is whole
