@@ -3,7 +3,11 @@
 A heap of `(due, subject)` with lazy deletion (a subject's current entry is the one in
 `_due`; older heap entries are skipped). `pop_due` hands out subjects whose due has come
 and marks them *in flight* until the agent has applied the tick and `set`s their next
-due; an in-flight subject not confirmed within `retry_after` seconds is handed out again.
+due; an in-flight subject not confirmed within `retry_after` seconds is handed out again,
+unless its partition is still making progress (the agent confirmed another of its ticks
+within `retry_after`: it is working through a herd in order, and a second tick of the same
+subject would only add to its queue); `give_up_after` (6 x `retry_after`) bounds that wait,
+so a tick lost on a busy partition is still handed out again.
 The index is a cache: it is rebuilt from the table whenever partitions are assigned.
 """
 
@@ -15,8 +19,11 @@ from datetime import datetime
 
 
 class DeadlineIndex:
-    def __init__(self, retry_after: float = 10.0) -> None:
+    def __init__(self, retry_after: float = 10.0, give_up_after: float | None = None) -> None:
         self.retry_after = retry_after
+        self.give_up_after = give_up_after if give_up_after is not None else 6 * retry_after
+        self._now = float("-inf")  # the latest `now` of `pop_due`
+        self._progress: dict[int, float] = {}  # partition -> when a tick of it was confirmed
         self._heap: list[tuple[float, str]] = []
         self._due: dict[str, tuple[float, int]] = {}  # subject -> (due timestamp, partition)
         self._inflight: dict[str, tuple[float, int, float]] = {}  # + when it was handed out
@@ -34,7 +41,9 @@ class DeadlineIndex:
 
     def set(self, subject: str, partition: int, due: datetime | float | None) -> None:
         """The subject's next due (None: nothing to wait for); confirms an in-flight tick."""
-        self._inflight.pop(subject, None)
+        confirmed = self._inflight.pop(subject, None)
+        if confirmed is not None:
+            self._progress[confirmed[1]] = self._now
         if due is None:
             self._due.pop(subject, None)
             return
@@ -47,6 +56,7 @@ class DeadlineIndex:
     def pop_due(self, now: float, partitions: set[int] | None = None,
                 limit: int = 10_000) -> list[tuple[str, int]]:
         """Subjects due at `now` (in due order) of `partitions` (None: any), now in flight."""
+        self._now = now
         self._retry(now)
         out: list[tuple[str, int]] = []
         heap, due = self._heap, self._due
@@ -73,7 +83,11 @@ class DeadlineIndex:
         return None
 
     def _retry(self, now: float) -> None:
-        stale = [s for s, (_, _, sent) in self._inflight.items() if now - sent >= self.retry_after]
+        after, progress = self.retry_after, self._progress
+        stale = [s for s, (_, p, sent) in self._inflight.items()
+                 if now - sent >= after
+                 and (now - max(sent, progress.get(p, sent)) >= after
+                      or now - sent >= self.give_up_after)]
         for subject in stale:
             ts, partition, _ = self._inflight.pop(subject)
             self.set(subject, partition, ts)
@@ -87,6 +101,7 @@ class DeadlineIndex:
         heapq.heapify(self._heap)
 
     def clear(self) -> None:
+        self._progress.clear()
         self._heap.clear()
         self._due.clear()
         self._inflight.clear()
