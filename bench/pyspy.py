@@ -128,9 +128,10 @@ class Profiles:
 
 
 def render(name: str, s: Summary, seconds: float, rate: int) -> list[str]:
-    cpu = s.samples / rate
-    lines = [f"**{name}**: {s.samples} samples = {cpu:.1f} CPU-s in {seconds:.0f} s "
-             f"({cpu / seconds:.0%} of one core)", "",
+    busy = s.samples / rate
+    lines = [f"**{name}**: {s.samples} samples = {busy:.1f} thread-seconds not idle by "
+             f"py-spy's measure, in {seconds:.0f} s (all threads: the event loop, faust's "
+             "consumer thread, the executor)", "",
              "| layer (leaf frame) | share |", "|---|---:|"]
     lines += [f"| {k} | {v:.1%} |" for k, v in s.layers]
     lines += ["", "| own function (inclusive) | share |", "|---|---:|"]
