@@ -20,7 +20,9 @@ EVENTS_PUBLISHED = Counter("audiensi_events_published_total", "Events published"
                            ["service", "type"])
 EVENTS_CONSUMED = Counter("audiensi_events_consumed_total", "Events consumed",
                           ["service", "topic"])
-
+BATCH_SIZE = Histogram("audiensi_writer_batch_records",
+                       "Records a single writer applied with one produce flush",
+                       ["service"], buckets=(1, 2, 4, 8, 16, 32, 64))
 
 DEADLETTERS = Counter("audiensi_deadletters_total",
                       "Records a service could not use, written to the dead-letter topic",

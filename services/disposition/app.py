@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from chassis.batching import run_batched
 from chassis.clock import SystemClock
 from chassis.commands import CommandBus, Publisher
 from chassis.durability import co_partitioned_fold
@@ -44,8 +45,7 @@ def build(settings: Settings, *, instance: str | None = None, clock=None) -> Fas
     async def process(stream):
         # a table write before the producer knows the changelog topic would crash the agent
         await producer_knows(app, [cases.changelog_topic.get_topic_name()])
-        async for event in stream.events():
-            await worker.on_event(event)
+        await run_batched(stream, worker.on_batch, SERVICE)
 
     async def start(ctx: ServiceContext) -> None:
         ctx.extras["bus"] = CommandBus(commands, ctx.redis, settings.command_timeout)
