@@ -16,12 +16,15 @@ from chassis.streams.patches import MARK, apply_all, drain
 
 
 def test_every_patch_is_applied_once_and_again_changes_nothing():
+    from faust.transport.consumer import Consumer
+
     apply_all(0.005)
-    flush, build_offsets = ProducerBuffer.flush, Recovery._build_offsets
-    assert getattr(flush, MARK) and getattr(build_offsets, MARK)
+    flush, build_offsets, ack = ProducerBuffer.flush, Recovery._build_offsets, Consumer.ack
+    assert getattr(flush, MARK) and getattr(build_offsets, MARK) and getattr(ack, MARK)
     apply_all(0.005)
     assert ProducerBuffer.flush is flush  # not wrapped twice
     assert Recovery._build_offsets is build_offsets
+    assert Consumer.ack is ack
     assert Fetcher.__init__.__kwdefaults__["prefetch_backoff"] == 0.005
 
 
