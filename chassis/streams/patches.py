@@ -144,8 +144,9 @@ def idempotent_producer() -> None:
 # meant for transaction markers and compacted logs; our input topics have neither), so the
 # next commit passes over them. Suspected in the chaos run on three brokers (tests/chaos):
 # one case's intake events were committed past by disposition without ever being applied,
-# across a rebalance. Logged at WARNING with the partition and the offsets, so that the next
-# such run says whether this is the way records are skipped.
+# across a rebalance. Logged at WARNING with the partition and the offsets, so that a run
+# says whether records are skipped this way (in the chaos runs since: never; the finding was
+# the acks of patch 6).
 
 def log_input_gaps() -> None:
     from faust.transport.consumer import Consumer
@@ -170,7 +171,7 @@ def log_input_gaps() -> None:
 # the message of an older consumer generation) - and acknowledge it, like a filtered one,
 # counting on the seek to the committed offset to deliver it again. No upstream issue
 # found for what follows from it.
-# Observed (the open finding of tests/chaos, explained): `Consumer.on_partitions_revoked`
+# Observed (the finding of the chaos run, tests/chaos, explained): `Consumer.on_partitions_revoked`
 # forgets the partition's committed offset (`_committed_offset.pop`), and a skipped
 # message acknowledged after that goes into the acks with nothing to compare it against:
 # `Consumer.ack` records any offset when the committed one is None, and `_new_offset`
