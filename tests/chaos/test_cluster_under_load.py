@@ -1,24 +1,31 @@
-"""Faults under steady load on the three-broker cluster (the start of the fault run of issue
-17): letter cases go from request to the applicant informed, several at a time, for
-`AUDIENSI_CHAOS_SECONDS` (`make chaos`: 300 by default; not in `make test` for now), while
-one after another the leader of a partition in use is SIGKILLed and later restarted, a
-worker of disposition is SIGKILLed and started again, and a worker is added. Afterwards: no
-accepted command missing or applied twice, the read model exact, the agenda numbers
-gap-free; the time each fault took to heal is printed and written to
-`<data dir>/chaos-report.json`.
+"""Faults under steady load (the fault run of issue 17), on three brokers and a Redis Cluster
+(3 masters + 3 replicas): letters (request to the applicant informed), urgent walk-ins
+(guest book, request, directed, audience held; every fifth one left waiting, so that its
+clock breaches) and complaints (filed, verified, responded, closed) go through every step,
+several at a time, for `AUDIENSI_CHAOS_SECONDS` (`make chaos`: 300 by default), while one
+after another:
 
-Seen once in eight 30 s runs (2026-12-03), an open finding: after the worker was added under
-load, one case's intake events were never applied by disposition (its steps answered 404
-"case not found" for 150 s). On the topics afterwards: the events at audiensi.intake.v1[7]
-offsets 42-43, the group's committed offset there 46, no record of the case on the cases
-changelog: the input was acknowledged and committed without its state write. Around it: an
-eager rebalance (the worker kept partition 7; an offset commit refused with
-IllegalGeneration) whose table recovery stalled and was restarted by
-`chassis.streams.recovery`. The other seven passed (190 to 282 cases each, nothing lost;
-2-3 minutes a run), with no gap logged by `chassis.streams.patches.log_input_gaps`.
+- the leader of a partition in use is SIGKILLed, and restarted after a pause;
+- a Redis master is SIGKILLed (its replica takes over), and restarted (it rejoins as a
+  replica);
+- a worker of disposition is SIGKILLed and started again, then a worker is added;
+- one broker is cut off for 30 s (`FAULT_CUT`): its process is frozen with SIGSTOP and
+  thawed with SIGCONT - its connections stay open and nothing answers on them, the
+  controller quorum fences it when its heartbeats stop, as for a cut network. It is not a
+  packet-level cut: see docs/OPERATIONS.md, "Fault run".
 
-Not yet here (issue 17): Redis failover (Redis Cluster is another part of the issue), a
-network cut to one broker, walk-ins and complaints in the load, the SLA escalations."""
+Afterwards: every accepted command on its topic exactly once and in order; every read
+model exact (each case's view; then a rebuild recounts the model from the topics into a
+fresh version, and it must equal the live one key for key); every due escalation raised
+exactly once (and none that was not due); the agenda numbers gap-free. The time each fault
+took to heal is printed and written to `<data dir>/chaos-report.json`.
+
+A finding of an earlier version of this run, explained and fixed: about one run in eight,
+after a worker was added, disposition's group committed intake offsets whose events it
+never applied. faust skips (and acknowledges) messages fetched before a rebalance, and
+after the revoke it has forgotten the partition's committed offset, so the acks count and
+the next commit of the new generation - during table recovery, before the seek - passed
+over them. `chassis.streams.patches.no_acks_across_a_rebalance` (and its unit tests)."""
 
 from __future__ import annotations
 
@@ -27,16 +34,26 @@ import json
 import os
 import signal
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import httpx
 import pytest
 
+from chassis.redis import make_sync_redis
 from contracts import decode
-from contracts.topics import DISPOSITION, INTAKE, command_topic
+from contracts.topics import (
+    COMPLAINTS,
+    DISPOSITION,
+    ESCALATIONS,
+    INTAKE,
+    SLA,
+    command_topic,
+)
 from stack.supervisor import ServiceSpec
 from tests.e2e.client import TRANSIENT
+from tests.integration.reporting.support import dump_model
 from tests.support.auth import auth
 from tests.support.cluster import (
     ClusterSystem,
@@ -50,21 +67,71 @@ from tests.support.kafka import read_raw
 from tests.support.waiting import eventually_sync, free_port
 
 LOAD_SECONDS = float(os.environ.get("AUDIENSI_CHAOS_SECONDS", "30"))
-# Out of `make test` until the open finding above is understood: it failed one run in
-# eight, and a suite that fails by chance hides every other failure. `make chaos` runs it.
+# Not in `make test`: even at 30 s of load the run takes ~3 minutes (three brokers, six
+# Redis nodes, a 30 s cut), far over what the CI budget leaves. `make chaos` runs it.
 pytestmark = pytest.mark.skipif("AUDIENSI_CHAOS_SECONDS" not in os.environ,
-                                reason="the fault run under load: `make chaos` (an open "
-                                       "finding, see the module's docstring)")
+                                reason="the fault run under load: `make chaos`")
 CONCURRENCY = 4
-SERVICES = ("intake", "disposition", "reporting")
+SERVICES = ("intake", "disposition", "reporting", "sla")
 WORKERS = {"intake": 2, "disposition": 2}
-STEPS = ["AudienceRequested", "RequestRegistered", "CaseDisposed", "DispositionReceived",
-         "OfficerAssigned", "ApplicantInformed"]
+FAULT_CUT = 30.0
+WALKIN_SECONDS = 20
+LETTER = ["AudienceRequested", "RequestRegistered", "CaseDisposed", "DispositionReceived",
+          "OfficerAssigned", "ApplicantInformed"]
+WALK_IN = ["AudienceRequested", "WalkInDirected", "AudienceHeld"]
+WAITING = ["AudienceRequested"]
+COMPLAINT = ["ComplaintFiled", "ComplaintVerified", "ComplaintResponded", "ComplaintClosed"]
+#: the walk-in clock in seconds (at risk at half, breached at the end); the others long
+#: enough never to fall due within a run
+POLICIES = f"""
+policies:
+  - id: inform-applicant
+    starts_on: [DispositionReceived]
+    stops_on: [ApplicantInformed, AudienceDeclined]
+    cancels_on: [CaseCancelled, RequestWithdrawn, DispositionReturned]
+    duration: PT3600S
+    time: calendar
+    escalations:
+      - {{at: "100%", reason: breached, to_role: division_head}}
+  - id: direct-walk-in
+    starts_on:
+      - {{event: AudienceRequested, when: {{channel: walk_in, urgent: true}}}}
+    stops_on: [WalkInDirected]
+    cancels_on: [CaseCancelled, RequestWithdrawn]
+    duration: PT{WALKIN_SECONDS}S
+    time: calendar
+    escalations:
+      - {{at: "50%", reason: at_risk, to_role: secretariat}}
+      - {{at: "100%", reason: breached, to_role: head_of_office}}
+  - id: complaint-verify
+    starts_on: [ComplaintFiled]
+    stops_on: [ComplaintVerified, ComplaintRejected]
+    cancels_on: [ComplaintClosed]
+    duration: PT3600S
+    time: calendar
+    escalations:
+      - {{at: "100%", reason: breached, to_role: secretariat}}
+  - id: complaint-respond
+    starts_on: [ComplaintVerified]
+    stops_on: [ComplaintResponded, ComplaintRejected]
+    cancels_on: [ComplaintClosed]
+    duration: PT3600S
+    time: calendar
+    escalations:
+      - {{at: "100%", reason: breached, to_role: head_of_office}}
+"""
+LADDER = {1: 0.5 * WALKIN_SECONDS, 2: 1.0 * WALKIN_SECONDS}  # level -> seconds after start
+MARGIN = 3.0  # seconds either side of a step where raising it or not are both right
 
 
 @pytest.fixture(scope="module")
 def system(tmp_path_factory) -> Iterator[ClusterSystem]:
-    with running_cluster(tmp_path_factory.mktemp("chaos"), SERVICES, WORKERS) as running:
+    data_dir = tmp_path_factory.mktemp("chaos")
+    policies = data_dir / "sla-policies.yaml"
+    policies.write_text(POLICIES)
+    env = {"AUDIENSI_SLA_POLICIES": str(policies), "AUDIENSI_SLA_TICK_INTERVAL": "0.2"}
+    with running_cluster(data_dir, SERVICES, WORKERS, extra_env=env,
+                         redis_cluster=True) as running:
         yield running
 
 
@@ -72,7 +139,7 @@ async def faults(system: ClusterSystem, pace: float, heal: dict[str, float],
                  log: list[str]) -> None:
     """One fault after another, `pace` seconds apart (pacing only: nothing is concluded
     from a wait); each heal time is how long the system took to be whole again."""
-    sup, kafka = system.supervisor, system.kafka
+    sup, kafka, redis = system.supervisor, system.kafka, system.redis
     commands = command_topic("disposition")
     await asyncio.sleep(pace)
     leader = (await asyncio.to_thread(partition_of, system.bootstrap, commands, 0))["leader"]
@@ -86,6 +153,21 @@ async def faults(system: ClusterSystem, pace: float, heal: dict[str, float],
     await asyncio.to_thread(wait_isr, system.bootstrap, commands, 0, 3)
     heal["broker killed: back in the ISR (restarted after a pause)"] = time.monotonic() - killed
     log.append(f"broker {leader} restarted, in the ISR again")
+
+    await asyncio.sleep(pace)
+    victim = (await asyncio.to_thread(redis.masters))[0]
+    replica = await asyncio.to_thread(redis.replica_of, victim)
+    killed = time.monotonic()
+    await asyncio.to_thread(redis.kill_node, victim)
+    log.append(f"redis master {victim} SIGKILLed")
+    await asyncio.to_thread(eventually_sync, lambda: replica in redis.masters(), timeout=60,
+                            every=0.1, retry_on=(Exception,))
+    heal["redis master killed: its replica the master"] = time.monotonic() - killed
+    log.append(f"redis replica {replica} took over")
+    await asyncio.to_thread(redis.start_node, victim)
+    await asyncio.to_thread(redis.wait_ok, 60)
+    heal["redis master killed: rejoined as a replica, cluster ok"] = time.monotonic() - killed
+    log.append(f"redis {victim} restarted, a replica again")
 
     await asyncio.sleep(pace)
     killed = time.monotonic()
@@ -104,24 +186,54 @@ async def faults(system: ClusterSystem, pace: float, heal: dict[str, float],
     heal["worker added: ready"] = time.monotonic() - added
     log.append("disposition-3 added and ready")
 
+    await asyncio.sleep(pace)
+    cut = (await asyncio.to_thread(partition_of, system.bootstrap, INTAKE, 0))["leader"]
+    pid = kafka.node(cut).pid
+    assert pid is not None
+    os.kill(pid, signal.SIGSTOP)
+    began = time.monotonic()
+    log.append(f"broker {cut} (leader of {INTAKE}[0]) cut off (SIGSTOP)")
+    try:
+        _, heal["broker cut: another leader"] = await asyncio.to_thread(
+            wait_leader_other_than, system.bootstrap, INTAKE, 0, cut)
+        await asyncio.sleep(max(0.0, FAULT_CUT - (time.monotonic() - began)))
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    back = time.monotonic()
+    log.append(f"broker {cut} reconnected (SIGCONT) after {back - began:.0f}s")
+    await asyncio.to_thread(wait_isr, system.bootstrap, INTAKE, 0, 3)
+    heal["broker cut: back in the ISR after the cut ended"] = time.monotonic() - back
 
-async def test_steady_load_loses_nothing_through_broker_and_worker_faults(system):
-    driver = Driver(system, SERVICES, retry_for=150)
+
+async def test_steady_load_loses_nothing_through_broker_redis_and_worker_faults(system):
+    driver = Driver(system, ("intake", "disposition", "reporting"), retry_for=150)
     stop = asyncio.Event()
-    done: list[str] = []
+    done: dict[str, list[str]] = {"letter": [], "walk_in": [], "waiting": [], "complaint": []}
     heal: dict[str, float] = {}
     log: list[str] = []
+    turn = Counter()
 
-    async def client() -> None:
+    async def client(k: int) -> None:
         while not stop.is_set():
-            case = await driver.open_case()
-            await driver.assign_and_inform(case)
-            done.append(case)
+            turn[k] += 1
+            kind = ("letter", "walk_in", "complaint")[(turn[k] + k) % 3]
+            if kind == "letter":
+                case = await driver.open_case()
+                await driver.assign_and_inform(case)
+            elif kind == "walk_in":
+                case = await driver.open_walk_in()
+                if turn[k] % 5 == 0:  # left waiting: its clock falls due, twice
+                    kind = "waiting"
+                else:
+                    await driver.direct_and_hold(case)
+            else:
+                case = await driver.complaint(turn[k] * CONCURRENCY + k)
+            done[kind].append(case)
 
     began = time.monotonic()
-    clients = [asyncio.create_task(client()) for _ in range(CONCURRENCY)]
+    clients = [asyncio.create_task(client(k)) for k in range(CONCURRENCY)]
     try:
-        await faults(system, max(LOAD_SECONDS / 4, 3.0), heal, log)
+        await faults(system, max(LOAD_SECONDS / 6, 3.0), heal, log)
         while time.monotonic() - began < LOAD_SECONDS:
             await asyncio.sleep(0.5)
         stop.set()
@@ -136,50 +248,159 @@ async def test_steady_load_loses_nothing_through_broker_and_worker_faults(system
         await asyncio.gather(*clients, return_exceptions=True)
         await driver.http.aclose()
     elapsed = time.monotonic() - began
-    report = {"seconds": round(elapsed, 1), "cases": len(done),
+    report = {"seconds": round(elapsed, 1), **{k: len(v) for k, v in done.items()},
               "accepted_commands": len(driver.accepted), "retries": dict(driver.retries),
+              "asked_again_after_404": driver.renewed,
               "heal_seconds": {k: round(v, 2) for k, v in heal.items()}, "faults": log}
     (system.data_dir / "chaos-report.json").write_text(json.dumps(report, indent=1))
     print("\nchaos:", json.dumps(report))
-    assert len(driver.accepted) == 5 * len(done) and len(done) >= CONCURRENCY
+    per_kind = {"letter": 5, "walk_in": 4, "waiting": 2, "complaint": 4}
+    assert len(driver.accepted) == sum(per_kind[k] * len(v) for k, v in done.items())
+    assert all(done.values()), done
 
     # 1. every accepted command on its topic exactly once, in order
     order = {"intake": 0, "disposition": 1}
     seen: dict[tuple[str, str, int], set[str]] = defaultdict(set)
     steps: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
-    wanted = set(done)
-    for topic in (INTAKE, DISPOSITION):
-        for _, _, _, value in await read_raw(system.bootstrap, topic, timeout=60):
+    times: dict[tuple[str, str], tuple[datetime, datetime]] = {}  # (decided, on the topic)
+    wanted = {case for cases in done.values() for case in cases}
+    for topic in (INTAKE, DISPOSITION, COMPLAINTS):
+        for *_, value, ms in await read_raw(system.bootstrap, topic, timeout=60,
+                                            with_time=True):
             env = decode(value)
             if env.subject in wanted:
                 key = (env.subject, env.source, env.sequence)
                 if env.id not in seen[key]:
                     steps[env.subject].append((order[env.source], env.sequence, env.type))
+                    times.setdefault((env.subject, env.type),
+                                     (env.time, datetime.fromtimestamp(ms / 1000, UTC)))
                 seen[key].add(env.id)
     assert all(len(ids) == 1 for ids in seen.values()), "a command applied twice"
-    for case in done:
-        assert [t for *_, t in sorted(steps[case])] == STEPS, (case, steps[case])
+    expected = {"letter": LETTER, "walk_in": WALK_IN, "waiting": WAITING,
+                "complaint": COMPLAINT}
+    for kind, cases in done.items():
+        for case in cases:
+            assert [t for *_, t in sorted(steps[case])] == expected[kind], (kind, case,
+                                                                            steps[case])
 
-    # 2. the read model exact, the agenda numbers gap-free
-    await asyncio.to_thread(_read_model_exact, system, done)
+    # 2. every due escalation exactly once, none that was not due
+    walk_ins = done["walk_in"] + done["waiting"]
+    await asyncio.to_thread(_escalations_once, system, walk_ins, times)
+
+    # 3. the read model exact, the agenda numbers gap-free; a recount from the topics equal
+    await asyncio.to_thread(_read_model_exact, system, done, driver.tracking)
+    recount = await asyncio.to_thread(_recount_equals_live, system)
+    print("recount:", json.dumps(recount))
 
 
-def _read_model_exact(system: ClusterSystem, cases: list[str]) -> None:
+def _escalations_once(system: ClusterSystem, cases: list[str],
+                      times: dict[tuple[str, str], tuple[datetime, datetime]]) -> None:
+    """A walk-in's clock runs from AudienceRequested to WalkInDirected (never, for those left
+    waiting). A ladder step is due if the direction was decided more than MARGIN after it
+    (or never): raised exactly once. It is not due if the direction was on the topic MARGIN
+    before it: never raised. In between - decided in time but written late, e.g. held up by
+    a cut broker - the SLA cannot know in time; raised (then resolved) or not, both right."""
+    known: dict[str, datetime] = {}  # case -> when the SLA announced its clock's start
+    for *_, value, ms in asyncio.run(read_raw(system.bootstrap, SLA, timeout=30,
+                                              with_time=True)):
+        env = decode(value)
+        if env.type == "ClockStarted" and env.data.policy_id == "direct-walk-in":
+            known.setdefault(env.data.case_id, datetime.fromtimestamp(ms / 1000, UTC))
+
+    def due(case: str) -> dict[int, bool | None]:
+        start, _ = times[(case, "AudienceRequested")]
+        decided, written = times.get((case, "WalkInDirected"), (None, None))
+        late = float("inf") if decided is None else (decided - start).total_seconds()
+        seen = float("inf") if written is None else (written - start).total_seconds()
+        live = (known[case] - start).total_seconds()  # the SLA running the clock from then
+        # due for sure: the clock ran past the step, and the SLA held it running at the step
+        # (a step that fell due while the SLA was behind on its inputs, the stop already in
+        # them when it caught up, is not raised: the ticker waits for the catch-up by design)
+        return {level: True if late > at + MARGIN and live < at - MARGIN
+                else False if seen < at - MARGIN else None for level, at in LADDER.items()}
+
+    wanted = {case: due(case) for case in cases}
+
+    def raised() -> dict[tuple[str, int], int]:
+        counts: Counter[tuple[str, int]] = Counter()
+        ids: Counter[str] = Counter()
+        for _, _, _, value in asyncio.run(read_raw(system.bootstrap, ESCALATIONS, timeout=30)):
+            env = decode(value)
+            if env.type == "EscalationRaised" and env.data.case_id in wanted:
+                assert env.data.policy_id == "direct-walk-in", env.data
+                counts[(env.data.case_id, env.data.level)] += 1
+                ids[env.data.escalation_id] += 1
+        assert all(n == 1 for n in ids.values()), "an escalation raised twice"
+        for case, levels in wanted.items():
+            for level, must in levels.items():
+                n = counts[(case, level)]
+                assert n <= 1, (case, level, n)
+                if must is False:
+                    assert n == 0, (case, level, "raised though not due")
+                elif must:  # due: it comes
+                    assert n == 1, (case, level, "due, not raised yet")
+        return counts
+
+    counts = eventually_sync(raised, timeout=60, every=2, retry_on=(AssertionError,))
+    due_now = sum(1 for levels in wanted.values() for must in levels.values() if must)
+    assert due_now >= 2  # the walk-ins left waiting: both steps each
+    print(f"escalations: {sum(counts.values())} raised, {due_now} of them due for sure")
+
+
+def _read_model_exact(system: ClusterSystem, done: dict[str, list[str]],
+                      tracking: dict[str, str]) -> None:
     http = httpx.Client(timeout=30)
+    status = {"letter": "informed", "walk_in": "held", "waiting": "requested"}
+    kinds = {"letter": LETTER, "walk_in": WALK_IN, "waiting": WAITING}
 
     def exact() -> list[str]:
         numbers = []
-        for case in cases:
-            r = http.get(system.url("reporting") + f"/cases/{case}", headers=auth("analis"))
-            assert r.status_code == 200, (case, r.status_code)
-            view = r.json()
-            kinds = [e["type"] for e in view["timeline"]
-                     if e["source"] in ("intake", "disposition")]
-            assert view["status"] == "informed" and kinds == STEPS, (case, kinds)
-            numbers.append(view["agenda_number"])
+        for kind, cases in done.items():
+            if kind == "complaint":
+                continue
+            for case in cases:
+                r = http.get(system.url("reporting") + f"/cases/{case}",
+                             headers=auth("analis"))
+                assert r.status_code == 200, (case, r.status_code)
+                view = r.json()
+                seen = [e["type"] for e in view["timeline"]
+                        if e["source"] in ("intake", "disposition")]
+                assert view["status"] == status[kind] and seen == kinds[kind], (case, seen)
+                if kind == "letter":
+                    numbers.append(view["agenda_number"])
+                else:
+                    assert not view.get("agenda_number"), view  # walk-ins have none
+        for complaint in done["complaint"]:
+            r = http.get(system.url("intake") + f"/complaints/{tracking[complaint]}",
+                         headers=auth("sekretariat"))
+            assert r.status_code == 200 and r.json()["status"] == "closed", r.text[:200]
         return numbers
 
     numbers = sorted(eventually_sync(exact, timeout=90, every=2, retry_on=TRANSIENT))
     year = numbers[0].split("/")[1]
-    assert numbers == [f"AUD/{year}/{i:06d}" for i in range(1, len(cases) + 1)]
+    assert numbers == [f"AUD/{year}/{i:06d}" for i in range(1, len(numbers) + 1)]
+    assert len(numbers) == len(done["letter"])
     http.close()
+
+
+def _recount_equals_live(system: ClusterSystem) -> dict:
+    """A rebuild replays the topics into a fresh version and switches to it: key for key the
+    live model (the SLA's clocks are all settled by now: nothing else comes in between)."""
+    r = make_sync_redis(system.redis.url)
+    http = httpx.Client(timeout=30, base_url=system.url("reporting"), headers=auth("admin"))
+    try:
+        live = dump_model(r)
+        resp = http.post("/admin/projections/rebuild")
+        assert resp.status_code == 202, resp.text
+        st = eventually_sync(lambda: http.get("/admin/projections/rebuild").json(),
+                             lambda st: st["state"] in ("done", "failed", "interrupted"),
+                             timeout=180, every=0.5, retry_on=TRANSIENT)
+        assert st["state"] == "done", st
+        rebuilt = dump_model(r)
+        assert rebuilt.keys() == live.keys(), sorted(rebuilt.keys() ^ live.keys())[:10]
+        differ = [k for k in live if live[k] != rebuilt[k]]
+        assert not differ, differ[:10]
+        return {"keys": len(live), "consumed": st["consumed"]}
+    finally:
+        http.close()
+        r.close()

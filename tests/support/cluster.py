@@ -1,6 +1,7 @@
 """The services on a three-broker Kafka cluster (`stack.kafka_cluster`, what `audiensi up
---brokers 3` runs) with a Redis of their own, under the supervisor `audiensi up` uses; and
-the questions a test asks the cluster (which node leads a partition, how a topic is set)."""
+--brokers 3` runs) with a Redis of their own (or a Redis Cluster: `--redis-cluster`), under the
+supervisor `audiensi up` uses; and the questions a test asks the cluster (which node leads a
+partition, how a topic is set)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -20,7 +21,9 @@ import httpx
 from chassis.kafka import new_admin
 from stack.kafka_cluster import KafkaCluster
 from stack.redis import RedisServer
+from stack.redis_cluster import RedisCluster
 from stack.supervisor import ServiceSpec, Supervisor
+from tests.e2e.client import NIK
 from tests.support.auth import auth
 from tests.support.kafka import signed_in
 from tests.support.letters import letter_body
@@ -34,7 +37,7 @@ RETRY_FOR = 90.0
 class ClusterSystem:
     supervisor: Supervisor
     kafka: KafkaCluster
-    redis: RedisServer
+    redis: RedisServer | RedisCluster
     data_dir: Path
 
     def url(self, name: str) -> str:
@@ -62,6 +65,8 @@ class Driver:
         self.accepted: list[tuple[str, str]] = []  # (case, path) of every 2xx
         self.turn: Counter[str] = Counter()
         self.served: Counter[str] = Counter()  # worker address -> commands it took
+        self.tracking: dict[str, str] = {}  # complaint id -> its public tracking id
+        self.renewed = 0  # commands asked again under a new key after a 404
 
     def next_worker(self, service: str) -> str:
         """Each command of a service to its next worker in turn."""
@@ -76,10 +81,16 @@ class Driver:
         while True:
             try:
                 r = await self.http.post(url + path, json=body or {}, headers=headers)
-                # 404 from disposition: it has not consumed the intake event yet
-                if r.status_code not in (404, 502, 503, 504):
+                # a 5xx is retried with the same Idempotency-Key, as the API asks (a 500: e.g.
+                # the key store's Redis master just died, its replica not yet master)
+                if r.status_code not in (404, 500, 502, 503, 504):
                     break
                 last = f"{r.status_code} {r.text[:200]}"
+                if r.status_code == 404:  # disposition has not consumed the intake event
+                    # yet. A refusal is the key's answer for good (`chassis.idempotency`
+                    # replays it): asking again is a new command, with a new key.
+                    headers["Idempotency-Key"] = str(uuid.uuid4())
+                    self.renewed += 1
             except httpx.TransportError as exc:
                 last = repr(exc)
             if time.monotonic() > deadline:
@@ -106,9 +117,46 @@ class Driver:
                         {"channel": "telepon", "message": "jadwal audiensi",
                          "scheduled_for": (datetime.now(UTC) + timedelta(days=1)).isoformat()})
 
+    async def open_walk_in(self, name: str = "Siti Aminah") -> str:
+        """A visitor signs the guest book and asks for an urgent audience (no agenda number,
+        a `direct-walk-in` clock starts)."""
+        visit = await self.post("intake", "/visits", "frontdesk", visit_body(name))
+        req = await self.post("intake", "/requests", "frontdesk", {
+            "channel": "walk_in", "urgent": True, "visit_id": visit["visit_id"],
+            "applicant": {"name": name}, "purpose": "Anak terlantar, mendesak",
+            "form": {"subject": "Perlindungan anak", "topics": ["anak"], "participants": 1}})
+        return req["case_id"]
+
+    async def direct_and_hold(self, case: str) -> None:
+        await self.post("disposition", f"/cases/{case}/direction", "frontdesk",
+                        {"officer_id": "petugas-rehsos-2"})
+        await self.post("disposition", f"/cases/{case}/audience", "petugas-rehsos-2",
+                        {"held_at": datetime.now(UTC).isoformat(), "attendees": ["Pemohon"]})
+
+    async def complaint(self, n: int) -> str:
+        """A complaint filed, verified, responded to and closed (every step of intake's)."""
+        filed = await self.post("intake", "/complaints", "frontdesk", {
+            "channel": "sp4n_lapor", "lapor_tracking_id": f"LAPOR-2026-{n:07d}",
+            "identity": {"kind": "KTP", "number": NIK}, "subject": "Pelayanan lambat",
+            "content": "Surat saya belum dijawab"})
+        cid = filed["complaint_id"]
+        self.tracking[cid] = filed["tracking_id"]
+        await self.post("intake", f"/complaints/{cid}/verification", "sekretariat")
+        await self.post("intake", f"/complaints/{cid}/response", "sekretariat",
+                        {"response": "Sudah dijadwalkan audiensi", "channel": "surat"})
+        await self.post("intake", f"/complaints/{cid}/closure", "kadis",
+                        {"resolution": "selesai"})
+        return cid
+
     async def hold(self, case: str) -> None:
         await self.post("disposition", f"/cases/{case}/audience", "petugas-rehsos-1",
                         {"held_at": datetime.now(UTC).isoformat(), "attendees": ["Pemohon"]})
+
+
+def visit_body(name: str) -> dict:
+    return {"name": name, "purpose": "audiensi bantuan sosial", "phone": "081234567890",
+            "identity": {"kind": "KTP", "number": NIK,
+                         "valid_until": str(date.today() + timedelta(days=3650))}}
 
 
 def worker_specs(names: Iterable[str], workers: int | Mapping[str, int] = 1
@@ -124,12 +172,16 @@ def worker_specs(names: Iterable[str], workers: int | Mapping[str, int] = 1
 @contextmanager
 def running_cluster(data_dir: Path, names: Iterable[str],
                     workers: int | Mapping[str, int] = 1,
-                    extra_env: dict[str, str] | None = None) -> Iterator[ClusterSystem]:
-    """Three KRaft nodes, Redis, and `workers` processes of each of `names`; everything
-    stopped on exit. Inside, this process signs in to the cluster as admin."""
+                    extra_env: dict[str, str] | None = None,
+                    redis_cluster: bool = False) -> Iterator[ClusterSystem]:
+    """Three KRaft nodes, Redis (`redis_cluster`: 3 masters + 3 replicas), and `workers`
+    processes of each of `names`; everything stopped on exit. Inside, this process signs in
+    to the cluster as admin."""
+    from tests.conftest import new_redis_cluster
+
     kafka = KafkaCluster(data_dir, [free_port() for _ in range(BROKERS)],
                          [free_port() for _ in range(BROKERS)])
-    redis = RedisServer(data_dir, free_port())
+    redis = new_redis_cluster(data_dir) if redis_cluster else RedisServer(data_dir, free_port())
     env = {"AUDIENSI_REDIS_URL": redis.url, "AUDIENSI_DATA_DIR": str(data_dir),
            **kafka.env(), **kafka.signin_env(), **(extra_env or {})}
     supervisor = Supervisor(worker_specs(names, workers), data_dir, env=env)

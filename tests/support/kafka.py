@@ -35,8 +35,10 @@ async def total_messages(bootstrap: str, topic: str) -> int:
 Record = tuple[int, int, bytes | None, bytes]
 
 
-async def read_raw(bootstrap: str, topic: str, timeout: float = 10.0) -> list[Record]:
-    """Every record on `topic` from offset 0 to the current end: (partition, offset, key, value)."""
+async def read_raw(bootstrap: str, topic: str, timeout: float = 10.0,
+                   with_time: bool = False) -> list[Record]:
+    """Every record on `topic` from offset 0 to the current end: (partition, offset, key, value)
+    (`with_time`: and the record's timestamp in ms, last)."""
     ends = await end_offsets(bootstrap, topic)
     consumer = new_consumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
                                 auto_offset_reset="earliest")
@@ -53,7 +55,8 @@ async def read_raw(bootstrap: str, topic: str, timeout: float = 10.0) -> list[Re
             for tp, records in batch.items():
                 for r in records:
                     if r.offset < ends[tp.partition]:
-                        out.append((tp.partition, r.offset, r.key, r.value))
+                        out.append((tp.partition, r.offset, r.key, r.value, r.timestamp)
+                                   if with_time else (tp.partition, r.offset, r.key, r.value))
                     if r.offset >= ends[tp.partition] - 1:
                         remaining.discard(tp.partition)
         return out

@@ -16,12 +16,15 @@ from chassis.streams.patches import MARK, apply_all, drain
 
 
 def test_every_patch_is_applied_once_and_again_changes_nothing():
+    from faust.transport.consumer import Consumer
+
     apply_all(0.005)
-    flush, build_offsets = ProducerBuffer.flush, Recovery._build_offsets
-    assert getattr(flush, MARK) and getattr(build_offsets, MARK)
+    flush, build_offsets, ack = ProducerBuffer.flush, Recovery._build_offsets, Consumer.ack
+    assert getattr(flush, MARK) and getattr(build_offsets, MARK) and getattr(ack, MARK)
     apply_all(0.005)
     assert ProducerBuffer.flush is flush  # not wrapped twice
     assert Recovery._build_offsets is build_offsets
+    assert Consumer.ack is ack
     assert Fetcher.__init__.__kwdefaults__["prefetch_backoff"] == 0.005
 
 
@@ -142,3 +145,71 @@ async def test_a_gap_faust_will_commit_over_is_logged(caplog):
         ("audiensi.intake.v1", 7, 42, 43)]
     assert sorted((i.begin, i.end) for i in fake._gap[TP("audiensi.intake.v1", 7)]) == [
         (42, 44)]  # faust's own bookkeeping, unchanged
+
+
+def _consumer_across_a_rebalance(tmp_path):
+    """A worker's faust consumer (built, never started: nothing connects) the way a rebalance
+    leaves it: the partition revoked and assigned again in a new generation, its committed
+    offset (42) forgotten, flow control stopped while table recovery runs, and messages
+    43-45 of the old generation, fetched before the rebalance, still to be skipped."""
+    from faust.types import TP
+    from faust.types.tuples import ConsumerMessage
+
+    from chassis.settings import Settings
+    from chassis.streams import make_faust_app
+    from chassis.streams.app import raw_topic
+
+    app = make_faust_app("echo", Settings(data_dir=tmp_path, kafka_bootstrap="127.0.0.1:1"))
+    tp = TP("audiensi.intake.v1", 7)
+    app.topics.add(raw_topic(app, tp.topic, 12))
+    app.topics._acking_topics.add(tp.topic)  # noqa: SLF001 - what the conductor does
+    consumer = app.consumer
+    consumer._committed_offset[tp] = 42  # noqa: SLF001 - read back from the broker
+    app.consumer_generation_id = 1
+    old = [ConsumerMessage(tp.topic, tp.partition, offset, 0.0, None, None, b"k", b"v",
+                           None, generation_id=1) for offset in (43, 44, 45)]
+    app.flow_control.suspend()  # a rebalance starts
+    consumer._committed_offset.pop(tp)  # noqa: SLF001 - Consumer.on_partitions_revoked
+    app.consumer_generation_id = 2  # assigned again
+    return app, consumer, tp, old
+
+
+async def test_fausts_own_ack_of_a_skipped_message_is_committed_past(tmp_path):
+    """The upstream behaviour of the open chaos finding (faust-streaming 0.15.3): messages a
+    stream skipped across a rebalance count as done, and the next commit passes over them
+    (if this starts failing, faust fixed it and the patch can go)."""
+    from faust.transport.consumer import Consumer
+
+    apply_all(0.005)
+    app, consumer, tp, old = _consumer_across_a_rebalance(tmp_path)
+    patched = Consumer.ack
+    try:
+        Consumer.ack = patched.__wrapped_original__
+        for message in old:  # what Stream._py_aiter does with `skipped_value`
+            message.ack(consumer)
+    finally:
+        Consumer.ack = patched
+    assert consumer._filter_committable_offsets([tp]) == {tp: 46}  # noqa: SLF001
+
+
+async def test_a_message_skipped_across_a_rebalance_is_not_committed_past(tmp_path):
+    """Patched: the skipped messages are not counted, nothing is committed on the partition
+    until it is sought back to 42 and read again; in the new generation, with flow control
+    running again, acks count as before."""
+    from faust.transport.consumer import Consumer
+    from faust.types.tuples import ConsumerMessage
+
+    apply_all(0.005)
+    assert getattr(Consumer.ack, MARK)
+    app, consumer, tp, old = _consumer_across_a_rebalance(tmp_path)
+    for message in old:
+        assert message.ack(consumer) is False
+        assert message.acked and message not in consumer._unacked_messages  # noqa: SLF001
+    assert consumer._filter_committable_offsets([tp]) == {}  # noqa: SLF001
+    app.flow_control.resume()  # recovery done, the partition sought back to 42
+    consumer._committed_offset[tp] = 42  # noqa: SLF001
+    for offset in (42, 43):
+        message = ConsumerMessage(tp.topic, tp.partition, offset, 0.0, None, None, b"k",
+                                  b"v", None, generation_id=2)
+        assert message.ack(consumer) is True
+    assert consumer._filter_committable_offsets([tp]) == {tp: 44}  # noqa: SLF001
