@@ -92,3 +92,50 @@ def test_a_full_rewrite_grouped_clears_the_other_states_as_single_commands_do():
     assert grouped.state() == single.state()
     assert any(k.endswith("clocks:breached") for k in grouped.state()[1])
 
+
+
+def counted_the_long_way(store: Store, base: str = "sla:v1:clocks:") -> dict[str, int]:
+    """The board's counts derived from the listing sets and the hashes (what
+    `clock_counts` read on every call before the writer kept them)."""
+    def ids(key):
+        return [m.rsplit("|", 1)[1] for m in store.sets.get(base + key, set())]
+
+    clocks = {c: store.hashes[f"sla:v1:clock:{c}"] for c in ids("all")}
+    risky = {e["clock_id"] for k, e in store.hashes.items() if k.startswith("sla:v1:esc:")
+             and e["reason"] == "at_risk" and e["state"] in ("open", "acknowledged")}
+    running = [c for c in ids("running") if clocks[c]["state"] == "running"]
+    at_risk = sum(1 for c in running if c in risky)
+    return {"on_track": len(running) - at_risk, "at_risk": at_risk,
+            "breached": sum(1 for c in ids("breached") if clocks[c]["open"] == "1"),
+            "paused": len(ids("paused"))}
+
+
+def kept_counts(store: Store, base: str = "sla:v1:clocks:") -> dict[str, int]:
+    return {c: len(store.sets.get(f"{base}count:{c}", set())) for c in readmodel.COUNT_CLASSES}
+
+
+def test_the_counts_kept_by_the_writer_equal_the_counts_derived_from_the_listings():
+    """After every step of every history, single or grouped, for the whole office and for
+    each division (a case moved between divisions included), and after a full rewrite."""
+    seen = set()
+    for history in histories():
+        single, grouped = Store(), Store()
+        subjects = [steps(history, f"case-{n}") for n in range(3)]
+        for k in range(len(history)):
+            batch = [s[k] for s in subjects]
+            for before, after in batch:
+                readmodel.write_changes(single, before, after)
+            readmodel.write_batch(grouped, batch)
+            for store in (single, grouped):
+                for base in ("sla:v1:clocks:", "sla:v1:clocks:div:rehsos:",
+                             "sla:v1:clocks:div:pora:"):
+                    assert kept_counts(store, base) == counted_the_long_way(store, base), (
+                        history, k, base)
+                seen |= {c for c, n in kept_counts(store).items() if n}
+        final = [s[-1][1] for s in subjects]
+        rewritten = Store()
+        rewritten.sets = {k: set(v) for k, v in grouped.sets.items()}
+        rewritten.hashes = {k: dict(v) for k, v in grouped.hashes.items()}
+        readmodel.write_batch(rewritten, [(None, state) for state in final])
+        assert kept_counts(rewritten) == counted_the_long_way(rewritten)
+    assert seen == set(readmodel.COUNT_CLASSES)  # every class was reached by some history
