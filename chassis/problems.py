@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from redis import exceptions as redis_errors
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .i18n import Text, pick_lang
@@ -110,6 +111,19 @@ class Unavailable(Problem):
         super().__init__(detail, **kw)
 
 
+#: Redis errors of a store that is away for a while (a master failing over, a connection cut,
+#: a node still loading): the request may be sent again as it was (same Idempotency-Key)
+REDIS_AWAY = (redis_errors.ConnectionError, redis_errors.TimeoutError,
+              redis_errors.ClusterDownError, redis_errors.TryAgainError,
+              redis_errors.MasterDownError, redis_errors.SlotNotCoveredError,
+              redis_errors.BusyLoadingError, redis_errors.ReadOnlyError)
+
+STORE_AWAY = Text("Penyimpanan data sedang berpindah atau tidak terjangkau; kirim lagi "
+                  "permintaan yang sama sebentar lagi.",
+                  "The data store is failing over or out of reach; send the same request "
+                  "again in a moment.")
+
+
 def field_error(field: str, reason: str) -> dict[str, str]:
     return {"field": field, "reason": reason}
 
@@ -151,6 +165,11 @@ def install_problem_handlers(app: FastAPI) -> None:
         problem.title = Text(str(exc.detail), str(exc.detail))
         return problem_response(problem, request)
 
+    async def on_store_away(request: Request, exc: Exception) -> JSONResponse:
+        return problem_response(Unavailable(STORE_AWAY), request)
+
     app.add_exception_handler(Problem, on_problem)
+    for error in REDIS_AWAY:
+        app.add_exception_handler(error, on_store_away)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
