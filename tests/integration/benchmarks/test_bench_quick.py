@@ -15,6 +15,7 @@ from bench.docs import write_figures
 pytestmark = pytest.mark.integration
 
 NAMES = {"reporting.raw_consume", "reporting.rebuild", "reporting.live_projector",
+         "reporting.rebuild_small_batches",
          "reporting.decode.pydantic", "reporting.decode.msgspec_read", "reporting.facts",
          "reporting.project_and_json"}
 
@@ -28,7 +29,8 @@ async def test_the_reporting_bench_measures_every_figure(stack_env, tmp_path):
     assert set(by_name) == NAMES
     for f in figures:
         assert f["value"] > 0 and f["unit"] == "events/s" and f["date"]
-    for name in ("reporting.rebuild", "reporting.live_projector"):
+    for name in ("reporting.rebuild", "reporting.live_projector",
+                 "reporting.rebuild_small_batches"):
         f = by_name[name]
         assert f["baseline"] == by_name["reporting.raw_consume"]["value"]
         assert f["ratio"] == pytest.approx(f["value"] / f["baseline"], rel=1e-3)
