@@ -42,7 +42,7 @@ def test_a_citizen_follows_their_request_and_complaint_without_seeing_anyones_da
         assert len(body["steps"]) >= want, body
         return body
 
-    body = eventually_sync(lambda: shown(agenda, code, 3), retry_on=TRANSIENT, timeout=30,
+    body = eventually_sync(lambda: shown(agenda, code, 4), retry_on=TRANSIENT, timeout=30,
                            every=1)
     assert body["reference"] == agenda and body["status"] == "received"
     assert [s["step"] for s in body["steps"]] == [
