@@ -67,16 +67,23 @@ def steps(history, subject: str = "case-1") -> list[tuple[readmodel.Views, Subje
     return out
 
 
+def written(history):
+    """Each batch of `history` for three subjects written both ways: yields (k, single,
+    grouped, batch) after batch k, which holds step k of every subject (different subjects,
+    as in one agent batch), went to `single` command by command and to `grouped` at once."""
+    single, grouped = Store(), Store()
+    subjects = [steps(history, f"case-{n}") for n in range(3)]
+    for k in range(len(history)):
+        batch = [s[k] for s in subjects]
+        for before, after in batch:
+            readmodel.write_changes(single, before, after)
+        readmodel.write_batch(grouped, batch)
+        yield k, single, grouped, batch
+
+
 def test_a_batch_written_grouped_leaves_the_read_model_as_single_commands_do():
     for history in histories():
-        single, grouped = Store(), Store()
-        # batch k holds step k of every subject (different subjects, as in one agent batch)
-        subjects = [steps(history, f"case-{n}") for n in range(3)]
-        for k in range(len(history)):
-            batch = [s[k] for s in subjects]
-            for before, after in batch:
-                readmodel.write_changes(single, before, after)
-            readmodel.write_batch(grouped, batch)
+        for k, single, grouped, _ in written(history):
             assert grouped.state() == single.state(), (history, k)
         assert grouped.commands < single.commands
 
@@ -119,20 +126,14 @@ def test_the_counts_kept_by_the_writer_equal_the_counts_derived_from_the_listing
     each division (a case moved between divisions included), and after a full rewrite."""
     seen = set()
     for history in histories():
-        single, grouped = Store(), Store()
-        subjects = [steps(history, f"case-{n}") for n in range(3)]
-        for k in range(len(history)):
-            batch = [s[k] for s in subjects]
-            for before, after in batch:
-                readmodel.write_changes(single, before, after)
-            readmodel.write_batch(grouped, batch)
+        for k, single, grouped, batch in written(history):
             for store in (single, grouped):
                 for base in ("sla:v1:clocks:", "sla:v1:clocks:div:rehsos:",
                              "sla:v1:clocks:div:pora:"):
                     assert kept_counts(store, base) == counted_the_long_way(store, base), (
                         history, k, base)
                 seen |= {c for c, n in kept_counts(store).items() if n}
-        final = [s[-1][1] for s in subjects]
+        final = [after for _, after in batch]  # the last batch: each subject's last state
         rewritten = Store()
         rewritten.sets = {k: set(v) for k, v in grouped.sets.items()}
         rewritten.hashes = {k: dict(v) for k, v in grouped.hashes.items()}
