@@ -133,7 +133,7 @@ def test_the_counts_kept_by_the_writer_equal_the_counts_derived_from_the_listing
                     assert kept_counts(store, base) == counted_the_long_way(store, base), (
                         history, k, base)
                 seen |= {c for c, n in kept_counts(store).items() if n}
-        final = [after for _, after in batch]  # the last batch: each subject's last state
+            final = [after for _, after in batch]  # after the last: each subject's last state
         rewritten = Store()
         rewritten.sets = {k: set(v) for k, v in grouped.sets.items()}
         rewritten.hashes = {k: dict(v) for k, v in grouped.hashes.items()}
