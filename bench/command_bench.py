@@ -153,7 +153,8 @@ def bench_stack(label: str, root: Path | None, args) -> Run:
         names = ("intake", "disposition")
         sup = Supervisor(services(names, root), data, env={
             "AUDIENSI_KAFKA_BOOTSTRAP": kafka.bootstrap, "AUDIENSI_REDIS_URL": redis.url,
-            "AUDIENSI_DATA_DIR": str(data), **kafka.signin_env()})  # each its own principal
+            **redis.signin_env(), "AUDIENSI_DATA_DIR": str(data),
+            **kafka.signin_env()})  # each its own principal
         try:
             sup.start_all()
             sup.wait_ready(timeout=180)

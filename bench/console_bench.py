@@ -147,7 +147,7 @@ def main() -> None:
         kafka.start(timeout=180)
         sup = Supervisor(default_specs({n: free_port() for n in STACK}, STACK), data, env={
             "AUDIENSI_KAFKA_BOOTSTRAP": kafka.bootstrap, "AUDIENSI_REDIS_URL": redis.url,
-            "AUDIENSI_DATA_DIR": str(data), **kafka.signin_env()})
+            **redis.signin_env(), "AUDIENSI_DATA_DIR": str(data), **kafka.signin_env()})
         try:
             sup.start_all()
             sup.wait_ready(timeout=180)

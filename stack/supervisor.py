@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from stack import kafka_access
+from stack import kafka_access, redis_access
 from stack.messages import StackError
 from stack.proc import ROOT, reap_stale, require_free_port, spawn, tail, terminate, write_pid
 
@@ -112,7 +112,7 @@ class Supervisor:
         log.parent.mkdir(parents=True, exist_ok=True)
         with open(log, "a") as handle:
             handle.write(f"\n--- start {time.strftime('%Y-%m-%d %H:%M:%S')} ---\n")
-        env = self.child_env(name)
+        env = redis_access.child_env(self.child_env(name), spec.service)  # its own Redis user
         if spec.service in kafka_access.SERVICES:  # each service signs in as its own principal
             env["AUDIENSI_KAFKA_PRINCIPAL"] = spec.service
         self.procs[name] = spawn(spec.command(), log, env=env, cwd=ROOT)

@@ -21,6 +21,7 @@ TESTS = Path(__file__).resolve().parent
 KINDS = ("unit", "integration", "e2e", "chaos")
 ENV_KEYS = ("AUDIENSI_KAFKA_BOOTSTRAP", "AUDIENSI_REDIS_URL", "AUDIENSI_DATA_DIR",
             "AUDIENSI_KAFKA_PRINCIPAL", "AUDIENSI_KAFKA_CREDENTIALS", "AUDIENSI_S3_ENDPOINT",
+            "AUDIENSI_REDIS_CREDENTIALS",
             "AUDIENSI_S3_BUCKET", "AUDIENSI_S3_ACCESS_KEY", "AUDIENSI_S3_SECRET_KEY")
 
 
@@ -46,7 +47,8 @@ class StackEnv:
         the supervisor), anything else inherits this process's (`admin`)."""
         return {"AUDIENSI_KAFKA_BOOTSTRAP": self.bootstrap, "AUDIENSI_REDIS_URL": self.redis_url,
                 "AUDIENSI_DATA_DIR": str(self.data_dir),
-                "AUDIENSI_KAFKA_CREDENTIALS": str(self.kafka.credentials_file)}
+                "AUDIENSI_KAFKA_CREDENTIALS": str(self.kafka.credentials_file),
+                **self.redis.signin_env()}  # each service signs in to Redis as its own user
 
 
 def _clear_settings_cache() -> None:
@@ -152,6 +154,7 @@ def stack_env(tmp_path_factory: pytest.TempPathFactory,
         kafka.start(timeout=180)
         os.environ.update(AUDIENSI_KAFKA_BOOTSTRAP=kafka.bootstrap,
                           AUDIENSI_REDIS_URL=redis.url, AUDIENSI_DATA_DIR=str(data_dir),
+                          **redis.signin_env(),  # a service started from here: its own user
                           **kafka.signin_env())  # the tests sign in as admin
         _clear_settings_cache()
         yield StackEnv(kafka.bootstrap, redis.url, data_dir, kafka, redis)

@@ -12,7 +12,7 @@ from chassis.auth import Principal
 from chassis.clock import Clock, SystemClock
 from chassis.kafka import broker_reachable, ensure_topics, new_producer
 from chassis.keystore import open_keystore
-from chassis.redis import make_redis
+from chassis.redis import service_redis
 from chassis.settings import Settings
 from contracts import encode, envelope
 from contracts.sealed import case_key
@@ -42,7 +42,7 @@ class Runtime:
         # every public topic (auto-create is off; whoever starts first makes them)
         topics = {name: (s.topic_partitions if n == 6 else n) for name, n in TOPICS.items()}
         await ensure_topics(s.kafka_bootstrap, topics, s.replication_factor)
-        self.redis = make_redis(s.redis_url, wait=s.command_timeout)
+        self.redis = service_redis(s, wait=s.command_timeout)
         self.metadata = Metadata(self.redis)
         self.keys = open_keystore(s, self.clock)
         self.store = ObjectStore.from_settings(s)

@@ -13,7 +13,7 @@ from chassis.kafka import broker_reachable, ensure_topics, new_consumer, source_
 from chassis.keystore import open_keystore
 from chassis.org import load_org
 from chassis.ratelimit import Limit, RateLimiter
-from chassis.redis import close, make_redis
+from chassis.redis import close, service_redis
 from chassis.sealing import Sealer
 from chassis.settings import Settings
 from chassis.status_codes import StatusCodes
@@ -75,7 +75,7 @@ class Runtime:
                             s.replication_factor)
         self.divisions = load_org(s.org_file).division_ids()
         self.partitions = await partition_count(s.kafka_bootstrap, topics)
-        self.redis = make_redis(s.redis_url)
+        self.redis = service_redis(s)
         keystore = open_keystore(s, self.clock)
         self.personal = Personal(Sealer(keystore))
         self.status_codes = StatusCodes(keystore)

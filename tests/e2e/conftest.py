@@ -98,6 +98,7 @@ def running_system(data_dir: Path, policies_text: str,
     env = {
         "AUDIENSI_KAFKA_BOOTSTRAP": kafka.bootstrap,
         "AUDIENSI_REDIS_URL": redis.url,
+        **redis.signin_env(),  # the supervisor gives each service its own Redis user
         "AUDIENSI_DATA_DIR": str(data_dir),
         "AUDIENSI_SLA_POLICIES": str(policies),
         "AUDIENSI_SLA_TICK_INTERVAL": "0.2",

@@ -182,7 +182,8 @@ def running_cluster(data_dir: Path, names: Iterable[str],
     kafka = KafkaCluster(data_dir, [free_port() for _ in range(BROKERS)],
                          [free_port() for _ in range(BROKERS)])
     redis = new_redis_cluster(data_dir) if redis_cluster else RedisServer(data_dir, free_port())
-    env = {"AUDIENSI_REDIS_URL": redis.url, "AUDIENSI_DATA_DIR": str(data_dir),
+    env = {"AUDIENSI_REDIS_URL": redis.url, **redis.signin_env(),
+           "AUDIENSI_DATA_DIR": str(data_dir),
            **kafka.env(), **kafka.signin_env(), **(extra_env or {})}
     supervisor = Supervisor(worker_specs(names, workers), data_dir, env=env)
     try:

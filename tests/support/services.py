@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 
+from stack import redis_access
 from stack.kafka_access import SERVICES
 from tests.support.waiting import eventually_sync, free_port
 
@@ -20,8 +21,9 @@ class ServiceProcess:
     def __init__(self, name: str, env: dict[str, str], log_dir: Path, port: int | None = None):
         self.name = name
         self.port = port or free_port()
-        self.env = {**os.environ, **env, f"AUDIENSI_{name.upper()}_PORT": str(self.port),
-                    "PYTHONUNBUFFERED": "1"}
+        self.env = redis_access.child_env(  # signs in to Redis as its own user
+            {**os.environ, **env, f"AUDIENSI_{name.upper()}_PORT": str(self.port),
+             "PYTHONUNBUFFERED": "1"}, name)
         if name in SERVICES and "AUDIENSI_KAFKA_PRINCIPAL" not in env:
             self.env["AUDIENSI_KAFKA_PRINCIPAL"] = name  # signs in as its own principal
         self.log_path = Path(log_dir) / f"{name}-{self.port}.log"
