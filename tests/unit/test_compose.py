@@ -198,8 +198,9 @@ def test_each_service_signs_in_as_itself_with_only_its_own_secrets(name):
     service = SERVICES[name]
     env = _env(service)
     assert env["AUDIENSI_ENV"] == "production"
-    assert env["AUDIENSI_KAFKA_PRINCIPAL"] == name
+    assert env["AUDIENSI_KAFKA_PRINCIPAL"] == env["AUDIENSI_REDIS_USER"] == name
     expected = {f"kafka_{name}_password": "audiensi_kafka_password",
+                f"redis_{name}_password": "audiensi_redis_password",
                 f"command_key_{name}": "audiensi_command_key"}
     if name in ("intake", "disposition", "reporting", "documents"):  # the key store's holders
         expected["master_key"] = "audiensi_master_key"
@@ -234,13 +235,13 @@ def test_redis_is_a_cluster_of_three_masters_and_three_replicas():
     for name in REDIS_NODES:
         node = SERVICES[name]
         assert node["image"].startswith("redis:7")
-        assert "ping" in node["healthcheck"]["test"]
-        args = node["command"]
-        opts = dict(zip(args[1::2], args[2::2], strict=True))
-        assert args[0] == "redis-server" and opts["--cluster-enabled"] == "yes"
+        assert "ping" in " ".join(node["healthcheck"]["test"])
+        args = node["command"]  # redis-server's options (deploy/redis/start.sh runs it)
+        opts = dict(zip(args[0::2], args[1::2], strict=True))
+        assert opts["--cluster-enabled"] == "yes"
         assert opts["--appendonly"] == "yes" and opts["--cluster-announce-hostname"] == name
         assert opts["--cluster-preferred-endpoint-type"] == "hostname"
-        assert node["volumes"] == [f"{name}-data:/data"] and f"{name}-data" in COMPOSE["volumes"]
+        assert node["volumes"][0] == f"{name}-data:/data" and f"{name}-data" in COMPOSE["volumes"]
         address = node["networks"]["default"]["ipv4_address"]
         assert address.startswith(subnet.rsplit(".", 1)[0] + ".")
         addresses.append(f"{address}:6379")
@@ -279,3 +280,29 @@ def test_compose_secrets_writes_each_secret_once_and_keeps_them(tmp_path):
     from chassis.settings import Settings
 
     assert len(master_key(Settings(master_key=files["master_key"]))) == 32
+
+
+REDIS_START = (ROOT / "deploy" / "redis" / "start.sh").read_text()
+
+
+def _script_value(name: str) -> str:
+    return REDIS_START.split(f'{name}="', 1)[1].split('"', 1)[0]
+
+
+def test_every_redis_node_signs_clients_in_with_the_stacks_users_and_rules():
+    from stack import redis_access
+
+    assert tuple(_script_value("USERS").split()) == redis_access.USERS
+    assert _script_value("SERVICE_RULES") == redis_access.SERVICE_RULES
+    assert _script_value("OPERATOR_RULES") == redis_access.OPERATOR_RULES
+    secrets = {f"redis_{user}_password" for user in redis_access.USERS}
+    assert secrets <= set(COMPOSE["secrets"])
+    for name in REDIS_NODES:
+        node = SERVICES[name]
+        assert node["entrypoint"] == ["/bin/sh", "/opt/audiensi/start.sh"]
+        assert "./deploy/redis/start.sh:/opt/audiensi/start.sh:ro" in node["volumes"]
+        assert set(node["secrets"]) == secrets
+        assert node["command"][0].startswith("--")  # redis-server's options, for start.sh
+        check = " ".join(node["healthcheck"]["test"])
+        assert "--user operator" in check and "redis_operator_password" in check
+    assert SERVICES["redis-cluster"]["secrets"] == ["redis_operator_password"]

@@ -9,6 +9,7 @@ import subprocess
 
 import pytest
 
+from stack.redis_access import credentials
 from stack.redis_cluster import RedisCluster, free_cluster_ports
 from tests.support.services import ROOT
 
@@ -22,7 +23,11 @@ def test_the_compose_script_creates_the_cluster_once(tmp_path):
     try:
         for port in cluster.ports:  # started, not created: as compose starts redis-1..6
             cluster.start_node(port)
-        env = {**os.environ,
+        secrets = tmp_path / "secrets"  # the operator's password, as compose's secret
+        secrets.mkdir()
+        (secrets / "redis_operator_password").write_text(
+            credentials(cluster.credentials_file)["operator"])
+        env = {**os.environ, "SECRETS_DIR": str(secrets),
                "REDIS_NODES": " ".join(f"127.0.0.1:{p}" for p in cluster.ports)}
         first = subprocess.run(["sh", str(SCRIPT)], env=env, capture_output=True, text=True,
                                timeout=150)
