@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import hmac
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -16,6 +17,7 @@ from contracts import deterministic_id
 from .commands import Reply
 from .i18n import Text
 from .problems import PROBLEM_JSON, Invalid, Problem, field_error
+from .signing import command_key
 
 TTL = 24 * 3600
 PENDING_WAIT = 11.0  # a little longer than a command may wait for its reply (10 s)
@@ -25,8 +27,33 @@ PENDING_WAIT = 11.0  # a little longer than a command may wait for its reply (10
 PENDING_TTL = 60
 
 
-def body_hash(payload: Any) -> str:
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+#: the version of the stored fingerprint (an HMAC); a record without it is from before, a
+#: plain SHA-256, still compared as such until it expires (`TTL`)
+FINGERPRINT = "h1:"
+
+
+def _canonical(payload: Any) -> bytes:
+    return json.dumps(payload, sort_keys=True, default=str).encode()
+
+
+def fingerprint_key(secret: bytes | None = None) -> bytes:
+    """The fingerprints' key, derived from the service's command key (`chassis.signing`): a
+    stored fingerprint of a low-entropy body (a name and a date) cannot be confirmed by
+    hashing guesses, as a plain SHA-256 could."""
+    return hmac.new(secret or command_key(), b"audiensi idempotency fingerprint",
+                    hashlib.sha256).digest()
+
+
+def body_hash(payload: Any, key: bytes | None = None) -> str:
+    """The fingerprint kept beside an Idempotency-Key: an HMAC of the canonical body."""
+    mac = hmac.new(key or fingerprint_key(), _canonical(payload), hashlib.sha256)
+    return FINGERPRINT + mac.hexdigest()
+
+
+def _same_body(stored: str, digest: str, payload: Any) -> bool:
+    if stored.startswith(FINGERPRINT):
+        return hmac.compare_digest(stored, digest)
+    return hmac.compare_digest(stored, hashlib.sha256(_canonical(payload)).hexdigest())
 
 
 def command_id_for(service: str, principal: str, key: str | None) -> str | None:
@@ -44,7 +71,7 @@ async def run_idempotent(
     digest = body_hash(payload)
     pending = json.dumps({"state": "pending", "hash": digest})
     while not await redis.set(rkey, pending, nx=True, ex=PENDING_TTL):
-        replayed = await _replay(redis, rkey, digest)
+        replayed = await _replay(redis, rkey, digest, payload)
         if replayed is _STALE:
             # still pending after a command's wait: the first run died with its process (or
             # is stuck). Run it again: the stable command id lets the owning agent answer
@@ -82,7 +109,7 @@ def replayed_problem(reply: Reply) -> JSONResponse | None:
 _STALE: Any = object()
 
 
-async def _replay(redis, rkey: str, digest: str) -> Reply | None:
+async def _replay(redis, rkey: str, digest: str, payload: Any) -> Reply | None:
     """The stored reply; None if the key is gone (the caller claims it again); _STALE if it
     stayed pending for longer than a command may take."""
     loop = asyncio.get_running_loop()
@@ -92,7 +119,7 @@ async def _replay(redis, rkey: str, digest: str) -> Reply | None:
         if raw is None:
             return None
         stored = json.loads(raw)
-        if stored["hash"] != digest:
+        if not _same_body(stored["hash"], digest, payload):
             raise Invalid(
                 Text("Idempotency-Key sudah dipakai untuk isi permintaan yang berbeda",
                      "Idempotency-Key was already used with a different request body"),

@@ -1,6 +1,8 @@
 """The chassis against the real broker and Redis: an envelope round-trip, idempotency keys,
 and a minimal service (faust inside FastAPI) answering commands through the command bus."""
 
+import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -68,6 +70,28 @@ async def test_idempotency_key_runs_once_and_refuses_a_different_body(stack_env)
     other = await run_idempotent(redis, payload={"a": 1}, run=run, service="t", principal="u1",
                                  key=None)
     assert other.body == {"n": 2}
+    stored = json.loads(await redis.get(f"audiensi:idem:t:u1:{key}"))["hash"]
+    plain = hashlib.sha256(json.dumps({"a": 1}, sort_keys=True).encode()).hexdigest()
+    assert stored.startswith("h1:") and plain not in stored  # not confirmable by guessing
+    await redis.aclose()
+
+
+async def test_a_fingerprint_stored_before_the_hmac_is_still_honoured(stack_env):
+    """A key stored by the previous version (a plain SHA-256 of the body) still answers its
+    reply to the same body and refuses another, until it expires."""
+    redis = make_redis(stack_env.redis_url)
+    key = str(uuid.uuid4())
+    plain = hashlib.sha256(json.dumps({"a": 1}, sort_keys=True).encode()).hexdigest()
+    await redis.set(f"audiensi:idem:t:u1:{key}", json.dumps(
+        {"state": "done", "hash": plain, "reply": {"status": 201, "body": {"n": 7}}}), ex=60)
+
+    async def run():
+        raise AssertionError("a stored reply is answered, nothing runs")
+
+    common = dict(service="t", principal="u1", key=key, run=run)
+    assert (await run_idempotent(redis, payload={"a": 1}, **common)).body == {"n": 7}
+    with pytest.raises(Invalid):
+        await run_idempotent(redis, payload={"a": 2}, **common)
     await redis.aclose()
 
 
