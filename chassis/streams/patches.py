@@ -21,6 +21,19 @@ def _patched(fun) -> bool:
     return bool(getattr(fun, MARK, False))
 
 
+def _install(owner, name: str, make) -> None:
+    """Replace `owner.name` with `make(original)`, marked, unless a patch is there already
+    (so that applying a patch again changes nothing). The original stays reachable as the
+    replacement's `__wrapped_original__` (the tests of the upstream behaviour use it)."""
+    original = getattr(owner, name)
+    if _patched(original):
+        return
+    replacement = make(original)
+    setattr(replacement, MARK, True)
+    replacement.__wrapped_original__ = original
+    setattr(owner, name, replacement)
+
+
 # --- 1. aiokafka: the fetcher's prefetch back-off --------------------------------------
 # Upstream: aio-libs/aiokafka PR #534 ("Add backoff on fetcher", fixes #496) added
 # `prefetch_backoff` (0.1 s) to the Fetcher; `AIOKafkaConsumer` does not pass it on, so it
@@ -55,14 +68,12 @@ def drain_producer_buffer_on_flush() -> None:
     producer (then faust's `Producer.flush()` waits for aiokafka's in-flight batches)."""
     from faust.transport.producer import ProducerBuffer
 
-    if _patched(ProducerBuffer.flush):
-        return
+    def make(original):
+        async def flush(self) -> None:
+            await drain(self)
+        return flush
 
-    async def flush(self) -> None:
-        await drain(self)
-
-    setattr(flush, MARK, True)
-    ProducerBuffer.flush = flush
+    _install(ProducerBuffer, "flush", make)
 
 
 async def drain(buffer, poll: float = 0.1) -> None:
@@ -95,22 +106,19 @@ async def drain(buffer, poll: float = 0.1) -> None:
 def recover_active_tables_from_the_start() -> None:
     from faust.tables.recovery import Recovery
 
-    if _patched(Recovery._build_offsets):
-        return
-    original = Recovery._build_offsets
+    def make(original):
+        async def build_offsets(self, consumer, tps, destination, title):
+            if title == "active":
+                stale = {tp: destination[tp] for tp in tps if destination.get(tp) is not None}
+                if stale:
+                    log.info("re-reading changelog partitions from the start",
+                             extra={"stale_offsets": {str(tp): o for tp, o in stale.items()}})
+                for tp in tps:
+                    destination[tp] = None
+            await original(self, consumer, tps, destination, title)
+        return build_offsets
 
-    async def build_offsets(self, consumer, tps, destination, title):
-        if title == "active":
-            stale = {tp: destination[tp] for tp in tps if destination.get(tp) is not None}
-            if stale:
-                log.info("re-reading changelog partitions from the start",
-                         extra={"stale_offsets": {str(tp): o for tp, o in stale.items()}})
-            for tp in tps:
-                destination[tp] = None
-        await original(self, consumer, tps, destination, title)
-
-    setattr(build_offsets, MARK, True)
-    Recovery._build_offsets = build_offsets
+    _install(Recovery, "_build_offsets", make)
 
 
 # --- 4. faust: an idempotent producer only inside transactions --------------------------
@@ -127,15 +135,12 @@ def recover_active_tables_from_the_start() -> None:
 def idempotent_producer() -> None:
     from faust.transport.drivers.aiokafka import Producer
 
-    if _patched(Producer._settings_extra):
-        return
-    original = Producer._settings_extra
+    def make(original):
+        def settings_extra(self):
+            return {**original(self), "acks": "all", "enable_idempotence": True}
+        return settings_extra
 
-    def settings_extra(self):
-        return {**original(self), "acks": "all", "enable_idempotence": True}
-
-    setattr(settings_extra, MARK, True)
-    Producer._settings_extra = settings_extra
+    _install(Producer, "_settings_extra", make)
 
 
 # --- 5. faust: a gap in an input partition, committed over without a word ---------------
@@ -151,18 +156,15 @@ def idempotent_producer() -> None:
 def log_input_gaps() -> None:
     from faust.transport.consumer import Consumer
 
-    if _patched(Consumer._add_gap):
-        return
-    original = Consumer._add_gap
+    def make(original):
+        async def add_gap(self, tp, offset_from: int, offset_to: int) -> None:
+            log.warning("offsets skipped on an input partition will be committed over",
+                        extra={"topic": tp.topic, "partition": tp.partition,
+                               "from": offset_from, "to": offset_to})
+            await original(self, tp, offset_from, offset_to)
+        return add_gap
 
-    async def add_gap(self, tp, offset_from: int, offset_to: int) -> None:
-        log.warning("offsets skipped on an input partition will be committed over",
-                    extra={"topic": tp.topic, "partition": tp.partition,
-                           "from": offset_from, "to": offset_to})
-        await original(self, tp, offset_from, offset_to)
-
-    setattr(add_gap, MARK, True)
-    Consumer._add_gap = add_gap
+    _install(Consumer, "_add_gap", make)
 
 
 # --- 6. faust: messages skipped across a rebalance, acknowledged as done ----------------
@@ -189,26 +191,22 @@ def log_input_gaps() -> None:
 def no_acks_across_a_rebalance() -> None:
     from faust.transport.consumer import Consumer
 
-    if _patched(Consumer.ack):
-        return
-    original = Consumer.ack
+    def make(original):
+        def ack(self, message) -> bool:
+            app = self.app
+            if (message.generation_id != app.consumer_generation_id
+                    or not app.flow_control.is_active()):
+                if not message.acked:
+                    message.acked = True
+                    self._unacked_messages.discard(message)
+                    log.info("not counting the ack of a message from across a rebalance",
+                             extra={"topic": message.topic, "partition": message.partition,
+                                    "offset": message.offset})
+                return False
+            return original(self, message)
+        return ack
 
-    def ack(self, message) -> bool:
-        app = self.app
-        if (message.generation_id != app.consumer_generation_id
-                or not app.flow_control.is_active()):
-            if not message.acked:
-                message.acked = True
-                self._unacked_messages.discard(message)
-                log.info("not counting the ack of a message from across a rebalance",
-                         extra={"topic": message.topic, "partition": message.partition,
-                                "offset": message.offset})
-            return False
-        return original(self, message)
-
-    setattr(ack, MARK, True)
-    ack.__wrapped_original__ = original  # faust's own, for the test of the upstream behaviour
-    Consumer.ack = ack
+    _install(Consumer, "ack", make)
 
 
 def apply_all(prefetch_backoff: float) -> None:
