@@ -19,7 +19,8 @@ APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
 REDIS_CLUSTER_TESTS := tests/integration/reporting/test_consistency.py \
 	tests/integration/reporting/test_rebuild_overlap.py \
 	tests/integration/reporting/test_office_read_side.py \
-	tests/integration/sla/test_sla_service.py
+	tests/integration/sla/test_sla_service.py \
+	tests/integration/security/test_redis_access.py
 
 help:
 	@echo "make install  venv + deps, Java/Maven/Redis/npm/chromium (apt-get, as root), Kafka jars, npm ci"
