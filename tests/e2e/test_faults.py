@@ -28,6 +28,9 @@ N_LETTER = 180
 N_WALKIN_DIRECTED = 10
 N_WALKIN_WAITING = 10
 WALKIN_SECONDS = 20
+#: the walk-in ladder: level -> seconds after the request (at risk at half, breached at 100 %)
+LADDER = {1: ("at_risk", 0.5 * WALKIN_SECONDS), 2: ("breached", 1.0 * WALKIN_SECONDS)}
+MARGIN = 1.0  # seconds either side of a step where raising it or not are both right
 CONCURRENCY = 12
 RETRY_FOR = 150.0
 
@@ -125,6 +128,13 @@ class Driver:
         return req["case_id"]
 
 
+def walk_in_delay(view: dict) -> float:
+    """Seconds from a walk-in's request to its direction, by the events' times."""
+    at = {e["type"]: datetime.fromisoformat(e["time"]) for e in view["timeline"]
+          if e["type"] in ("AudienceRequested", "WalkInDirected")}
+    return (at["WalkInDirected"] - at["AudienceRequested"]).total_seconds()
+
+
 def inject_faults(system, done: threading.Event, log: list[str]) -> None:
     """SIGKILL each service once (and start it again); restart Kafka in between. The faults
     are paced 3 s apart (pacing only: nothing is concluded from the wait). Pacing them by
@@ -216,14 +226,26 @@ def test_no_accepted_command_is_lost_when_every_process_dies_once(chaos_system):
 
     eventually_sync(case_views_exact, timeout=120, every=2, retry_on=TRANSIENT)
 
-    # 3. SLA: every clock in the state its events imply; due escalations raised exactly once
+    # 3. SLA: every clock in the state its events imply; due escalations raised exactly once.
+    # A walk-in's clock runs from its request to its direction by the events' own times: one
+    # the driver directed at once is still late when the faults held its direction back (a
+    # service down, Kafka restarting), so what is due comes from those times, not from the
+    # driver's intent.
+    delays = eventually_sync(  # the directions in the read model (KeyError: not yet)
+        lambda: {case: walk_in_delay(get("reporting", f"/cases/{case}")) for case in directed},
+        timeout=60, every=2, retry_on=TRANSIENT)
+    delays |= {case: float("inf") for case in waiting}
+    late = [c for c, d in delays.items() if d > WALKIN_SECONDS + MARGIN]
+    either = [c for c, d in delays.items() if abs(d - WALKIN_SECONDS) <= MARGIN]
+    print("walk-ins directed after (s):", sorted(round(delays[c], 1) for c in directed))
+
     def clocks_settled():
         stats = {p["policy_id"]: p for p in get("reporting", "/stats/sla")["policies"]}
         inform, walk = stats["inform-applicant"], stats["direct-walk-in"]
         assert (inform["started"], inform["met"], inform["breached"], inform["running"]) == (
             N_LETTER, N_LETTER, 0, 0), inform
-        assert (walk["started"], walk["met"], walk["breached"]) == (
-            20, N_WALKIN_DIRECTED, N_WALKIN_WAITING), walk
+        assert walk["started"] == walk["met"] + walk["breached"] == 20, walk
+        assert len(late) <= walk["breached"] <= len(late) + len(either), (walk, delays)
         return True
 
     eventually_sync(clocks_settled, timeout=90, every=2, retry_on=TRANSIENT)
@@ -233,9 +255,13 @@ def test_no_accepted_command_is_lost_when_every_process_dies_once(chaos_system):
     per_case = defaultdict(list)
     for e in escalations:
         per_case[e["case_id"]].append((int(e["level"]), e["reason"]))
-    assert set(per_case) == set(waiting), "escalations only for the walk-ins left waiting"
-    for case in waiting:
-        assert sorted(per_case[case]) == [(1, "at_risk"), (2, "breached")], per_case[case]
+    assert set(per_case) <= set(delays), "escalations only for walk-ins"
+    for case, delay in delays.items():
+        due = {(lv, why) for lv, (why, at) in LADDER.items() if delay > at + MARGIN}
+        may = {(lv, why) for lv, (why, at) in LADDER.items() if delay > at - MARGIN}
+        got = per_case.get(case, [])
+        assert len(got) == len(set(got)) and due <= set(got) <= may, (case, delay, got)
+    assert all(sorted(per_case[case]) == [(1, "at_risk"), (2, "breached")] for case in waiting)
 
     # 4. the topics: one event per (case, sequence) — a command applied twice would show
     raw = asyncio.run(read_raw(system.bootstrap, "audiensi.disposition.v1", timeout=30))
@@ -247,7 +273,7 @@ def test_no_accepted_command_is_lost_when_every_process_dies_once(chaos_system):
     raised = {decode(v).data.escalation_id
               for *_, v in asyncio.run(read_raw(system.bootstrap, "audiensi.escalations.v1"))
               if b"EscalationRaised" in v}
-    assert len(raised) == 2 * N_WALKIN_WAITING
+    assert len(raised) == len(escalations)  # each raised once, and each one listed
 
     # 5. agenda numbers: gap-free across the restarts
     numbers = sorted(get("reporting", f"/cases/{c}")["agenda_number"] for c in letters)
