@@ -17,8 +17,8 @@ from typing import Any
 
 from chassis.auth import Principal
 
-from .aggregates import epoch
 from .model import View
+from .timefmt import epoch
 
 #: no governing clock: sorted after every clocked item (then by request time)
 UNCLOCKED = 1e11
