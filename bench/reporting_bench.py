@@ -93,6 +93,23 @@ def new_pool(redis_url: str, workers: int) -> Pool:
                 workers)
 
 
+class Lent:
+    """A started pool lent to one rebuild or live projector: their stop leaves it running
+    (one pool serves both runs of a round, as a service keeps its workers)."""
+
+    def __init__(self, pool: Pool) -> None:
+        self.pool = pool
+
+    async def start(self) -> None:
+        await self.pool.start()
+
+    async def apply(self, records, versions, escalations=False):
+        return await self.pool.apply(records, versions, escalations)
+
+    async def stop(self) -> None:
+        return None
+
+
 async def rebuild_once(redis, bootstrap: str, topics: list[str], pool: Pool | None = None
                        ) -> dict:
     """One rebuild from offset 0; with `pool` (started: a service keeps its rebuild
@@ -101,23 +118,22 @@ async def rebuild_once(redis, bootstrap: str, topics: list[str], pool: Pool | No
     store = Store(redis, keys, ZoneInfo("Asia/Jakarta"))
     rebuilds = Rebuilds(redis=redis, store=store, keys=keys, bootstrap=bootstrap, topics=topics,
                         partitions=6, grace=0.0, batch_max=ReportingSettings().rebuild_batch_max,
-                        applier=(lambda: pool) if pool else None)
+                        applier=(lambda: Lent(pool)) if pool else None)
     start = time.perf_counter()
     await rebuilds.start("bench")
     await rebuilds.wait()
     wall = time.perf_counter() - start
     st = await rebuilds.status()
-    rebuilds.applier = None  # the pool is the caller's
     await rebuilds.stop()
     assert st["state"] == "done", st
     return {**st, "wall": wall}
 
 
 async def live_once(redis, bootstrap: str, topics: list[str], prefix: str, n: int,
-                    redis_url: str, workers: int = 0) -> dict:
+                    pool: Pool | None = None) -> dict:
     """The live projector (a fresh consumer group, from offset 0) until it has applied all
-    `n` events: what a worker does when it catches up on a backlog. With `workers`, its
-    batches are applied by that many projection processes (started before the clock runs)."""
+    `n` events: what a worker does when it catches up on a backlog. With `pool` (started
+    before the clock runs), its batches are applied by those projection processes."""
     from services.reporting.feed import Feed
     from services.reporting.projector import LiveProjector
 
@@ -135,7 +151,7 @@ async def live_once(redis, bootstrap: str, topics: list[str], prefix: str, n: in
                               deadletter_topic=prefix + DEADLETTER, store=store,
                               feed=Feed(redis, keys, 10_000), heal=heal,
                               batch_max=ReportingSettings().batch_max,
-                              applier=new_pool(redis_url, workers) if workers else None)
+                              applier=Lent(pool) if pool else None)
     say("live projector starting")
     await asyncio.wait_for(projector.start(), 120)
     say("live projector started")
@@ -281,22 +297,21 @@ async def main(args: argparse.Namespace) -> tuple[str, list[dict]]:
             rebuild.append(await rebuild_once(redis, bootstrap, topics))
             say("rebuild done")
             await redis.flushdb()
+            live.append(await live_once(redis, bootstrap, topics, prefix, len(records)))
+            say("live projector done")
             pool = new_pool(redis_url, args.workers)
             began = time.perf_counter()
             await pool.start()
             spawn.append(time.perf_counter() - began)
             try:
+                await redis.flushdb()
                 prebuild.append(await rebuild_once(redis, bootstrap, topics, pool))
+                say(f"rebuild with {args.workers} projection workers done")
+                await redis.flushdb()
+                plive.append(await live_once(redis, bootstrap, topics, prefix, len(records),
+                                             pool))
             finally:
                 await pool.stop()
-            say(f"rebuild with {args.workers} projection workers done")
-            await redis.flushdb()
-            live.append(await live_once(redis, bootstrap, topics, prefix, len(records),
-                                        redis_url))
-            say("live projector done")
-            await redis.flushdb()
-            plive.append(await live_once(redis, bootstrap, topics, prefix, len(records),
-                                         redis_url, args.workers))
             say(f"live projector with {args.workers} projection workers done")
         runs = [cpu_breakdown([r[2] for r in records]) for _ in range(3)]
         cpu = {stage: max(run[stage] for run in runs) for stage in runs[0]}  # best of 3
