@@ -137,8 +137,12 @@ def _envelope_struct(event_cls: type[Model]) -> type:
 
 
 _HEAD = msgspec.json.Decoder(_Head)
-#: more than microseconds: msgspec rounds them, pydantic truncates (left to pydantic)
-_SUBMICRO = re.compile(rb"\d:\d\d[.,]\d{7}")
+#: more than microseconds: msgspec rounds them, pydantic truncates (left to pydantic). A
+#: comma as the decimal sign msgspec refuses anyway, so only the dot matters; the literal
+#: prefix of `_SEVEN` makes `re` scan with memchr (~0.3 us a record, against ~2.4 us for
+#: `_SUBMICRO` alone), and `_SUBMICRO` confirms the rare hit
+_SEVEN = re.compile(rb"\.\d{7}")
+_SUBMICRO = re.compile(rb"\d:\d\d\.\d{7}")
 #: event type -> (its contract class, a decoder of its whole envelope)
 _DECODERS: dict[str, tuple[type, msgspec.json.Decoder]] = {
     name: (cls, msgspec.json.Decoder(_envelope_struct(cls)))
@@ -149,7 +153,8 @@ _DECODERS: dict[str, tuple[type, msgspec.json.Decoder]] = {
 def decode_fast(raw: bytes | str) -> FastEnvelope | None:
     """The envelope as structs, or None when the strict decoder does not take the record
     (then `contracts.decode` must decide)."""
-    if _SUBMICRO.search(raw if isinstance(raw, bytes) else raw.encode("utf-8", "replace")):
+    data = raw if isinstance(raw, bytes) else raw.encode("utf-8", "replace")
+    if _SEVEN.search(data) and _SUBMICRO.search(data):
         return None
     try:
         head = _HEAD.decode(raw)

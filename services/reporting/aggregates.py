@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from .lists import office_zsets  # queues, search, lists: the office's read side
 from .model import CLOSED_STATUSES, View
+from .timefmt import epoch, local_day
 
 SEP = "|"
 
@@ -45,14 +46,6 @@ class Delta:
                     or any(v for c in self.counters.values() for v in c.values()))
 
 
-def epoch(ts: str) -> float:
-    return round(datetime.fromisoformat(ts).timestamp(), 6)
-
-
-def local_day(ts: str, tz: ZoneInfo) -> str:
-    return datetime.fromisoformat(ts).astimezone(tz).date().isoformat()
-
-
 def contribution(view: View | None, tz: ZoneInfo) -> Contribution:
     out = Contribution()
     if not view:
@@ -73,8 +66,6 @@ def contribution(view: View | None, tz: ZoneInfo) -> Contribution:
             day = local_day(clock["started_at"], tz)
             out.counters["sla"][SEP.join((clock["policy_id"], day, "started"))] += 1
             out.counters["sla"][SEP.join((clock["policy_id"], day, clock["state"]))] += 1
-    from .lists import office_zsets  # queues, search, lists: the office's read side
-
     for name, members in office_zsets(view, tz).items():
         out.zsets[name].update(members)
     return out

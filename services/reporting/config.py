@@ -37,6 +37,10 @@ class ReportingSettings(BaseSettings):
     #: records per transaction of a rebuild: larger, so that a subject's events from its
     #: several topics meet in one batch (its document read, derived and written once)
     rebuild_batch_max: int = 25000
+    #: projection worker processes, each applying the batches of its group of partitions
+    #: (services/reporting/workers.py); 0: all in the service's process. Set it to the
+    #: cores the service may use; needs a shared key store (not memory://)
+    workers: int = 0
     old_version_grace: float = 30.0  # seconds a replaced version stays readable
     feed_maxlen: int = 10000  # escalation feed entries kept for Last-Event-ID resumption
     #: GET /public/status: lookups per client address per window ("N/SECONDS")

@@ -7,7 +7,6 @@ applicant only the name and the masked identity are kept, never `ref` or `sealed
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from contracts import Envelope
@@ -17,14 +16,10 @@ from contracts import documents as doc
 from contracts import intake as i
 from contracts import sla as s
 
+from .filefacts import file_facts  # the case file's texts (its own module)
+from .timefmt import iso
+
 Facts = dict[str, Any]
-
-
-def iso(value: datetime | None) -> str | None:
-    """UTC, fixed width: strings sort like the instants they name."""
-    if value is None:
-        return None
-    return value.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def _drop_none(facts: Facts) -> Facts:
@@ -275,8 +270,6 @@ class NotProjectable(ValueError):
 
 def entry_of(env: Envelope, topic: str) -> dict[str, Any]:
     """The timeline entry of an event: envelope attributes plus the event's facts."""
-    from .filefacts import file_facts  # the case file's texts (its own module)
-
     fn = FACT_FUNCTIONS.get(env.type)
     if fn is None:
         raise NotProjectable(f"{env.type} is not projected by reporting")

@@ -13,7 +13,7 @@ from typing import Any
 
 from contracts import Envelope
 
-from .facts import iso
+from .timefmt import iso
 
 #: event type -> (field of the event's data, ...) copied into the file as they are
 PLAIN: dict[str, tuple[str, ...]] = {

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from .aggregates import epoch, local_day
+from . import queues, search
 from .model import View
+from .timefmt import epoch, local_day
 
 
 def index(view: View | None, tz: ZoneInfo) -> dict[str, dict[str, float]]:
@@ -38,8 +39,6 @@ def index(view: View | None, tz: ZoneInfo) -> dict[str, dict[str, float]]:
 
 def office_zsets(view: View | None, tz: ZoneInfo) -> dict[str, dict[str, float]]:
     """Every sorted-set member the office's read side keeps for one view."""
-    from . import queues, search
-
     out: dict[str, dict[str, float]] = {}
     for part in (queues.memberships(view), search.index(view), index(view, tz)):
         for k, members in part.items():

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -19,47 +18,30 @@ from chassis.kafka import new_consumer, new_producer
 from chassis.metrics import DEADLETTERS
 from contracts import encode
 
-from .feed import ESCALATION_TYPES, Feed
+from .applying import Applier, InProcess
+from .feed import Feed
 from .metrics import APPLIED, DEADLETTERED, DUPLICATES
-from .projection import Doc, Item
-from .records import Poison, dead_letter, item_of
+from .records import dead_letter
 from .store import NoTargets, Store
 
 log = logging.getLogger(__name__)
-
-
-async def apply_partitions(store: Store, by_partition: dict[int, list[Item]],
-                           versions: list[int] | None):
-    """Apply every partition's items concurrently (one transaction per partition)."""
-    parts = sorted(by_partition)
-    results = await asyncio.gather(*(store.apply(p, by_partition[p], versions) for p in parts))
-    return dict(zip(parts, results, strict=True))
-
-
-def split(records: list[Any]) -> tuple[dict[int, list[Item]], list[tuple[Any, str]]]:
-    by_partition: dict[int, list[Item]] = defaultdict(list)
-    poison: list[tuple[Any, str]] = []
-    for record in records:
-        try:
-            p, item = item_of(record)
-        except Poison as exc:
-            poison.append((record, str(exc)))
-            continue
-        by_partition[p].append(item)
-    return by_partition, poison
 
 
 class LiveProjector:
     def __init__(self, *, bootstrap: str, topics: list[str], group_id: str, deadletter_topic: str,
                  store: Store, feed: Feed, heal: Callable[[int], Awaitable[None]],
                  batch_max: int = 2000, session_timeout: float = 10.0,
-                 heartbeat_interval: float = 1.0, clock: Clock | None = None) -> None:
+                 heartbeat_interval: float = 1.0, clock: Clock | None = None,
+                 applier: Applier | None = None) -> None:
         self.bootstrap = bootstrap
         self.clock = clock or SystemClock()  # the service's (`Runtime.clock`)
         self.topics = topics
         self.group_id = group_id
         self.deadletter_topic = deadletter_topic
         self.store = store
+        #: where the CPU part runs: this process, or `workers.Pool` (a process per group of
+        #: partitions); the consumer, its commits and the dead letters stay here
+        self.applier = applier or InProcess(store)
         self.feed = feed
         self.heal = heal
         self.batch_max = batch_max
@@ -74,6 +56,7 @@ class LiveProjector:
         self.last_error: str | None = None
 
     async def start(self) -> None:
+        await self.applier.start()
         self.producer = new_producer(bootstrap_servers=self.bootstrap, acks="all",
                                          enable_idempotence=True)
         await self.producer.start()
@@ -97,6 +80,7 @@ class LiveProjector:
             await self.consumer.stop()
         if self.producer:
             await self.producer.stop()
+        await self.applier.stop()
 
     @property
     def healthy(self) -> bool:
@@ -138,39 +122,20 @@ class LiveProjector:
 
     async def process(self, batch: dict[TopicPartition, list[Any]]) -> None:
         records = [r for rs in batch.values() for r in rs]
-        by_partition, poison = split(records)
-        results = {}
-        while by_partition:
+        while True:
             try:
-                results = await apply_partitions(self.store, by_partition, None)
+                out = await self.applier.apply(records, None, escalations=True)
                 break
             except NoTargets as exc:
                 await self.heal(exc.partition)
-        for result in results.values():
-            poison += [(item.ref, why) for item, why in result.failed]
-        for record, why in poison:
+        for record, why in out.poison:
             await self._dead_letter(record, why)
-        escalations = []
-        for result in results.values():
-            self.counts["applied"] += len(result.applied)
-            self.counts["duplicates"] += len(result.duplicates)
-            APPLIED.labels("live").inc(len(result.applied))
-            DUPLICATES.labels("live").inc(len(result.duplicates))
-            for item in [*result.applied, *result.duplicates]:
-                if item.entry["type"] in ESCALATION_TYPES:
-                    escalations.append((item, result.views.get(item.subject)
-                                        or await self._view(item)))
-        await self.feed.publish_many(escalations)  # one round trip for the batch's feed
+        self.counts["applied"] += out.applied
+        self.counts["duplicates"] += out.duplicates
+        APPLIED.labels("live").inc(out.applied)
+        DUPLICATES.labels("live").inc(out.duplicates)
+        await self.feed.publish_many(out.escalations)  # one round trip for the batch's feed
         self.counts["batches"] += 1
-
-    async def _view(self, item: Item) -> dict | None:
-        """The current view of a subject the batch saw only as a duplicate."""
-        version = await self.store.current_version()
-        if version is None:
-            return None
-        raw = await self.store.redis.get(self.store.keys.doc(version, item.ref.partition,
-                                                             item.subject))
-        return Doc.loads(raw).view if raw else None
 
     async def _dead_letter(self, record: Any, why: str) -> None:
         env = dead_letter(record, why, self.clock.now())

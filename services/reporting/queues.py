@@ -13,12 +13,13 @@ Scopes: `all`, `d:<division>`, `o:<officer>`, `r:<role>` (escalations addressed 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from chassis.auth import Principal
-
-from .aggregates import epoch
 from .model import View
+from .timefmt import epoch
+
+if TYPE_CHECKING:  # an annotation only: the projection (and its workers) import no FastAPI
+    from chassis.auth import Principal
 
 #: no governing clock: sorted after every clocked item (then by request time)
 UNCLOCKED = 1e11

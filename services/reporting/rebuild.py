@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -26,9 +27,9 @@ from redis.exceptions import LockError
 from chassis.clock import Clock, SystemClock
 from chassis.kafka import new_consumer, source_partitions
 
+from .applying import Applier, InProcess
 from .keys import Keys
 from .metrics import APPLIED, DUPLICATES, REBUILD_PROGRESS
-from .projector import apply_partitions, split
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,8 @@ class AlreadyRunning(RuntimeError):
 class Rebuilds:
     def __init__(self, *, redis, store: Store, keys: Keys, bootstrap: str, topics: list[str],
                  partitions: int, batch_max: int = 2000, grace: float = 30.0,
-                 clock: Clock | None = None) -> None:
+                 clock: Clock | None = None,
+                 applier: Callable[[], Applier] | None = None) -> None:
         self.redis = redis
         self.clock = clock or SystemClock()  # the service's (`Runtime.clock`)
         self.store = store
@@ -58,6 +60,11 @@ class Rebuilds:
         self.partitions = partitions
         self.batch_max = batch_max
         self.grace = grace
+        #: makes the rebuilds' applier, at the first rebuild: this process, or
+        #: `workers.Pool` (a process per group of partitions), kept for the next rebuild
+        #: (a dead worker is replaced when it starts) and stopped with the service
+        self.make_applier = applier or (lambda: InProcess(self.store))
+        self.applier: Applier | None = None
         self.task: asyncio.Task | None = None
         self._background: set[asyncio.Task] = set()
 
@@ -111,12 +118,18 @@ class Rebuilds:
         for t in tasks:
             t.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        if self.applier is not None:
+            await self.applier.stop()
 
     async def _run(self, lock: Lock, version: int, previous: int | None) -> None:
         consumer = new_consumer(bootstrap_servers=self.bootstrap, group_id=None,
                                     enable_auto_commit=False, auto_offset_reset="earliest")
         started = time.monotonic()
         try:
+            if self.applier is None:
+                self.applier = self.make_applier()
+            applier = self.applier
+            await applier.start()
             await consumer.start()
             tps = await source_partitions(consumer, self.topics)
             await self.store.register(version, self.partitions)
@@ -127,7 +140,7 @@ class Rebuilds:
                                                               "phase": "replaying"})
             consumer.assign(tps)
             await consumer.seek_to_beginning(*tps)
-            await self._replay(consumer, lock, version, tps, ends, total)
+            await self._replay(consumer, applier, lock, version, tps, ends, total)
             await self._switch(version, previous, total, time.monotonic() - started)
         except asyncio.CancelledError:
             await self._fail(version, "cancelled (service stopping)")
@@ -142,8 +155,8 @@ class Rebuilds:
                 await lock.release()
             REBUILD_PROGRESS.set(0)
 
-    async def _replay(self, consumer: AIOKafkaConsumer, lock: Lock, version: int,
-                      tps: list[TopicPartition], ends: dict, total: int) -> None:
+    async def _replay(self, consumer: AIOKafkaConsumer, applier: Applier, lock: Lock,
+                      version: int, tps: list[TopicPartition], ends: dict, total: int) -> None:
         remaining = {tp for tp in tps if await consumer.position(tp) < ends[tp]}
         counts = {"consumed": 0, "applied": 0, "duplicates": 0, "skipped": 0}
         while remaining:
@@ -156,14 +169,13 @@ class Rebuilds:
                 if await consumer.position(tp) >= ends[tp]:
                     remaining.discard(tp)
                     consumer.pause(tp)
-            by_partition, poison = split(records)
-            results = await apply_partitions(self.store, by_partition, [version])
+            out = await applier.apply(records, [version])
             counts["consumed"] += len(records)
-            counts["skipped"] += len(poison) + sum(len(r.failed) for r in results.values())
-            counts["applied"] += sum(len(r.applied) for r in results.values())
-            counts["duplicates"] += sum(len(r.duplicates) for r in results.values())
-            APPLIED.labels("rebuild").inc(sum(len(r.applied) for r in results.values()))
-            DUPLICATES.labels("rebuild").inc(sum(len(r.duplicates) for r in results.values()))
+            counts["skipped"] += len(out.poison)
+            counts["applied"] += out.applied
+            counts["duplicates"] += out.duplicates
+            APPLIED.labels("rebuild").inc(out.applied)
+            DUPLICATES.labels("rebuild").inc(out.duplicates)
             pct = round(100.0 * counts["consumed"] / total, 1) if total else 100.0
             REBUILD_PROGRESS.set(pct / 100)
             await self.redis.hset(self.keys.rebuild, mapping={**counts, "pct": pct})

@@ -26,6 +26,7 @@ from .projector import LiveProjector
 from .queries import Reader
 from .rebuild import AlreadyRunning, Rebuilds
 from .store import Store
+from .workers import Pool, WorkerConfig
 
 log = logging.getLogger(__name__)
 
@@ -83,20 +84,35 @@ class Runtime:
                                           Limit.parse(rs.public_status_rate),
                                           lambda: self.clock.now().timestamp())
         self.store = Store(self.redis, self.keys, self.tz, self.personal)
+        pool = self._pool_factory()
         self.reader = Reader(self.redis, self.keys, self.partitions)
         self.feed = Feed(self.redis, self.keys, rs.feed_maxlen)
         self.rebuilds = Rebuilds(redis=self.redis, store=self.store, keys=self.keys,
                                  bootstrap=s.kafka_bootstrap, topics=topics,
                                  partitions=self.partitions, batch_max=rs.rebuild_batch_max,
-                                 grace=rs.old_version_grace, clock=self.clock)
+                                 grace=rs.old_version_grace, clock=self.clock,
+                                 applier=pool)
         await self.rebuilds.housekeep()
         self.projector = LiveProjector(
             bootstrap=s.kafka_bootstrap, topics=topics, group_id=rs.group_id,
             deadletter_topic=rs.deadletter_topic, store=self.store, feed=self.feed,
             heal=self.heal, batch_max=rs.batch_max, session_timeout=s.session_timeout,
-            heartbeat_interval=s.heartbeat_interval, clock=self.clock)
+            heartbeat_interval=s.heartbeat_interval, clock=self.clock,
+            applier=pool() if pool else None)
         await self.projector.start()
         self.started = True
+
+    def _pool_factory(self):
+        """Makes a pool of projection workers (`AUDIENSI_REPORTING_WORKERS`), or None."""
+        s, rs = self.settings, self.rs
+        if rs.workers <= 0:
+            return None
+        if (s.keystore_url or s.redis_url) == "memory://":
+            raise ValueError("AUDIENSI_REPORTING_WORKERS needs a key store the workers share "
+                             "(redis://, sqlite:///), not memory://")
+        config = WorkerConfig(redis_url=s.redis_url, key_prefix=rs.key_prefix,
+                              timezone=rs.timezone, personal=True)
+        return lambda: Pool(config, rs.workers)
 
     async def stop(self) -> None:
         self.started = False

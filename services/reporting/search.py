@@ -15,8 +15,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from .aggregates import epoch
 from .model import View
+from .timefmt import epoch
 
 MAX_PREFIX = 24
 WORD = re.compile(r"[^\W_]+", re.UNICODE)
