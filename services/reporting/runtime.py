@@ -13,7 +13,7 @@ from chassis.kafka import broker_reachable, ensure_topics, new_consumer, source_
 from chassis.keystore import open_keystore
 from chassis.org import load_org
 from chassis.ratelimit import Limit, RateLimiter
-from chassis.redis import close, service_redis
+from chassis.redis import close, service_redis, signed_url
 from chassis.sealing import Sealer
 from chassis.settings import Settings
 from chassis.status_codes import StatusCodes
@@ -110,7 +110,7 @@ class Runtime:
         if (s.keystore_url or s.redis_url) == "memory://":
             raise ValueError("AUDIENSI_REPORTING_WORKERS needs a key store the workers share "
                              "(redis://, sqlite:///), not memory://")
-        config = WorkerConfig(redis_url=s.redis_url, key_prefix=rs.key_prefix,
+        config = WorkerConfig(redis_url=signed_url(s.redis_url, s), key_prefix=rs.key_prefix,
                               timezone=rs.timezone, personal=True)
         return lambda: Pool(config, rs.workers)
 

@@ -40,3 +40,9 @@ def test_workers_refuse_a_key_store_they_cannot_share():
 def test_a_pool_needs_a_worker():
     with pytest.raises(ValueError):
         Pool(runtime(2)._pool_factory()().config, 0)
+
+
+def test_workers_sign_in_to_redis_as_the_service():
+    make = runtime(2, redis_url="redis://127.0.0.1:7000/4", redis_user="reporting",
+                   redis_password="s3cret")._pool_factory()
+    assert make().config.redis_url == "redis://reporting:s3cret@127.0.0.1:7000/4"
