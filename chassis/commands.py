@@ -14,6 +14,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from aiokafka.record.default_records import DefaultRecordBatchBuilder
 from pydantic import BaseModel, ConfigDict
 from redis.exceptions import RedisError
 
@@ -121,6 +122,14 @@ class Publisher:
             self._topics[name] = self.app.topic(
                 name, partitions=self.partitions, key_serializer="raw", value_serializer="raw")
         return self._topics[name]
+
+    def fits(self, envelopes: list[Envelope]) -> bool:
+        """Whether the producer takes every one of these records (it refuses one larger
+        than its `max_request_size` when it is handed over, before sending anything): a
+        batch of commands checks each command's events before publishing them together."""
+        most = self.app.conf.producer_max_request_size
+        return all(DefaultRecordBatchBuilder.estimate_size_in_bytes(
+            env.subject.encode(), encode(env), []) <= most for env in envelopes)
 
     async def publish(self, envelopes: list[Envelope]) -> None:
         futures = []
