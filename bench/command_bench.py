@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import pyspy  # noqa: E402
+from bench.command_probe import Probe  # noqa: E402
 from bench.command_steps import STEPS, USERS, request_body  # noqa: E402
 from bench.docs import figure, write_figures, write_section  # noqa: E402
 from stack.kafka import KafkaServer  # noqa: E402
@@ -162,17 +163,21 @@ def bench_stack(label: str, root: Path | None, args) -> Run:
             results = asyncio.run(run_asyncio(urls, args.cases, args.concurrency))
             profiles: dict[str, pyspy.Summary] = {}
             began = time.perf_counter()
-            if args.profile:
-                pids = {n: sup.procs[n].pid for n in names}
-                with pyspy.Profiles(pids, data / "profiles", PROFILE_RATE) as prof:
+            with Probe(kafka.client_settings(), redis.url) as probe:
+                if args.profile:
+                    pids = {n: sup.procs[n].pid for n in names}
+                    with pyspy.Profiles(pids, data / "profiles", PROFILE_RATE) as prof:
+                        paced = run_locust(urls, args.cases, args.concurrency, args.rate)
+                    profiled = time.perf_counter() - began
+                    profiles = {n: pyspy.summary(prof.path(n)) for n in names
+                                if prof.path(n).exists()}
+                else:
                     paced = run_locust(urls, args.cases, args.concurrency, args.rate)
-                profiled = time.perf_counter() - began
-                profiles = {n: pyspy.summary(prof.path(n)) for n in names
-                            if prof.path(n).exists()}
-            else:
-                paced = run_locust(urls, args.cases, args.concurrency, args.rate)
-                profiled = 0.0
-            results[paced_mode(args.concurrency, args.rate)] = paced
+                    profiled = 0.0
+            if probe.error is not None:
+                raise RuntimeError(f"raw probe failed: {probe.error!r}")
+            results[paced_mode(args.concurrency, args.rate)] = {**paced,
+                                                                "raw": probe.samples}
         finally:
             sup.stop_all()
             kafka.stop()
@@ -181,6 +186,11 @@ def bench_stack(label: str, root: Path | None, args) -> Run:
 
 
 PROFILE_RATE = 200  # py-spy samples per second
+RAW_READING = ("Raw round trips on the same broker and Redis while the paced mode ran "
+               "(`bench/command_probe.py`, one of each every 50 ms): a command's answer is "
+               "about three such Kafka trips (the command, its fetch, its events) and up "
+               "to six Redis trips in a row, so these say what the machine makes of each hop at "
+               "that moment:")
 
 
 def table(res: dict) -> list[str]:
@@ -203,6 +213,9 @@ def render(run: Run, cases: int, old: Run | None, paced: tuple[int, float]) -> s
              "bounded by cases and time). Milliseconds, client-side, per endpoint:", ""]
     for mode, res in run.results.items():
         lines += [f"**{mode}** ({res['rate']:.0f} commands/s)", "", *table(res), ""]
+        raw = {label: values for label, values in res.get("raw", {}).items() if values}
+        if raw:
+            lines += [RAW_READING, "", *table({"samples": raw}), ""]
     if old is not None:
         lines += compare(old, run)
     lines += [verdict(run, paced), ""]
@@ -323,6 +336,9 @@ def main() -> None:
                                   "samples", {}) else None)
                        for mode, res in new.results.items()
                        for label, values in res["samples"].items()]
+                      + [figure(f"command.raw_p99_ms.{slug(label)}", pct(values, 99), "ms")
+                         for res in new.results.values()
+                         for label, values in res.get("raw", {}).items() if values]
                       + [figure(f"command.rate.{slug(mode)}", res["rate"], "commands/s",
                                 baseline=old.results[mode]["rate"]
                                 if old is not None and mode in old.results else None)
