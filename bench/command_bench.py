@@ -85,7 +85,27 @@ class Client:
                     await asyncio.sleep(0.05)
 
 
-async def run_asyncio(urls: dict[str, str], cases: int, concurrency: int) -> dict:
+def cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
+    """Each process's CPU time so far (user + system, all threads; /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {}
+    for name, pid in pids.items():
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        out[name] = (int(fields[11]) + int(fields[12])) / tick
+    return out
+
+
+def with_cpu(res: dict, pids: dict[str, int], before: dict[str, float]) -> dict:
+    """`res` with the services' CPU milliseconds per command of the mode (the time a command
+    costs the machine, less at the mercy of the other work on it than its latency)."""
+    after = cpu_seconds(pids)
+    total = sum(len(v) for v in res["samples"].values())
+    return {**res, "cpu_ms": {name: (after[name] - before[name]) * 1000 / total
+                              for name in pids}}
+
+
+async def run_asyncio(urls: dict[str, str], cases: int, concurrency: int,
+                      pids: dict[str, int]) -> dict:
     results = {}
     for mode, conc in (("sequential", 1), (f"{concurrency} concurrent clients", concurrency)):
         client = Client(urls)
@@ -95,11 +115,13 @@ async def run_asyncio(urls: dict[str, str], cases: int, concurrency: int) -> dic
             async with gate:
                 await client.case()
 
+        cpu = cpu_seconds(pids)
         began = time.perf_counter()
         await asyncio.gather(*(one() for _ in range(cases)))
         elapsed = time.perf_counter() - began
         total = sum(len(v) for v in client.samples.values())
-        results[mode] = {"samples": dict(client.samples), "rate": total / elapsed}
+        results[mode] = with_cpu({"samples": dict(client.samples), "rate": total / elapsed},
+                                 pids, cpu)
         await client.http.aclose()
     return results
 
@@ -160,13 +182,15 @@ def bench_stack(label: str, root: Path | None, args) -> Run:
             sup.wait_ready(timeout=180)
             os.environ.update(AUDIENSI_DATA_DIR=str(data))
             urls = {n: sup.url(n) for n in names}
-            results = asyncio.run(run_asyncio(urls, args.cases, args.concurrency))
+            pids = {n: sup.procs[n].pid for n in names}
+            results = asyncio.run(run_asyncio(urls, args.cases, args.concurrency, pids))
             profiles: dict[str, pyspy.Summary] = {}
             began = time.perf_counter()
+            cpu = cpu_seconds(pids)
             with Probe(kafka.client_settings(), redis.url) as probe:
                 if args.profile:
-                    pids = {n: sup.procs[n].pid for n in names}
-                    with pyspy.Profiles(pids, data / "profiles", PROFILE_RATE) as prof:
+                    with pyspy.Profiles(pids, data / "profiles", PROFILE_RATE,
+                                        gil=True) as prof:
                         paced = run_locust(urls, args.cases, args.concurrency, args.rate)
                     profiled = time.perf_counter() - began
                     profiles = {n: pyspy.summary(prof.path(n)) for n in names
@@ -176,8 +200,8 @@ def bench_stack(label: str, root: Path | None, args) -> Run:
                     profiled = 0.0
             if probe.error is not None:
                 raise RuntimeError(f"raw probe failed: {probe.error!r}")
-            results[paced_mode(args.concurrency, args.rate)] = {**paced,
-                                                                "raw": probe.samples}
+            results[paced_mode(args.concurrency, args.rate)] = with_cpu(
+                {**paced, "raw": probe.samples}, pids, cpu)
         finally:
             sup.stop_all()
             kafka.stop()
@@ -212,7 +236,8 @@ def render(run: Run, cases: int, old: Run | None, paced: tuple[int, float]) -> s
              "(`bench/command_locust.py`: FastHttpUser, `constant_throughput`, loopback, "
              "bounded by cases and time). Milliseconds, client-side, per endpoint:", ""]
     for mode, res in run.results.items():
-        lines += [f"**{mode}** ({res['rate']:.0f} commands/s)", "", *table(res), ""]
+        lines += [f"**{mode}** ({res['rate']:.0f} commands/s{cpu_note(res)})", "",
+                  *table(res), ""]
         raw = {label: values for label, values in res.get("raw", {}).items() if values}
         if raw:
             lines += [RAW_READING, "", *table({"samples": raw}), ""]
@@ -231,6 +256,14 @@ def render(run: Run, cases: int, old: Run | None, paced: tuple[int, float]) -> s
     return "\n".join(lines) + "\n"
 
 
+def cpu_note(res: dict) -> str:
+    cpu = res.get("cpu_ms")
+    if not cpu:
+        return ""
+    each = ", ".join(f"{name} {ms:.1f}" for name, ms in cpu.items())
+    return f"; CPU per command {sum(cpu.values()):.1f} ms: {each}"
+
+
 def verdict(run: Run, paced: tuple[int, float]) -> str:
     """P6 as this run saw it: the paced mode's worst p99 and whether the pace was held."""
     users, rate = paced
@@ -246,8 +279,8 @@ def verdict(run: Run, paced: tuple[int, float]) -> str:
 
 
 def compare(old: Run, new: Run) -> list[str]:
-    lines = ["**old vs new in this run** (old: the code before the batched single writer, "
-             "same machine, same sizes, run first; p99 in ms, ratio new/old)", "",
+    lines = ["**old vs new in this run** (old: the code of `--compare`, same machine, same "
+             "sizes, run first; p99 in ms, ratio new/old)", "",
              "| mode | endpoint | old p99 | new p99 | ratio |", "|---|---|---:|---:|---:|"]
     for mode, res in new.results.items():
         before = old.results.get(mode, {}).get("samples", {})
@@ -258,6 +291,10 @@ def compare(old: Run, new: Run) -> list[str]:
         if mode in old.results:
             a, b = old.results[mode]["rate"], res["rate"]
             lines.append(f"| {mode} | commands/s | {a:.0f} | {b:.0f} | {b / a:.2f} |")
+            if old.results[mode].get("cpu_ms") and res.get("cpu_ms"):
+                a, b = sum(old.results[mode]["cpu_ms"].values()), sum(res["cpu_ms"].values())
+                lines.append(f"| {mode} | CPU ms per command (both services) | {a:.1f} | "
+                             f"{b:.1f} | {b / a:.2f} |")
     return lines + [""]
 
 
@@ -265,18 +302,19 @@ def render_profile(runs: list[Run], args) -> str:
     lines = [PROFILE_HEADING, "",
              f"Measured {datetime.now(UTC):%Y-%m-%d} with `.venv/bin/python "
              f"bench/command_bench.py --profile --compare OLD --cases {args.cases}`: "
-             f"py-spy {PROFILE_RATE} Hz (`record --format raw --function --nonblocking`) "
-             f"on each service during the paced mode ({args.concurrency} locust users, "
-             f"{args.rate:g} commands/s asked for), old code and new code in the same run. "
-             "'layer' charges a sample to the library of its innermost frame; 'own "
-             "function' counts a sample for every own function on its stack (so they add "
-             "up to more than 100 %). A thread blocked in `select` or in a "
-             "`Condition.wait` is still sampled with `--nonblocking`: those rows are "
-             "waiting, not work.", "", *PROFILE_READING, ""]
+             f"py-spy {PROFILE_RATE} Hz (`record --format raw --function --nonblocking "
+             f"--gil`) on each service during the paced mode ({args.concurrency} locust "
+             f"users, {args.rate:g} commands/s asked for), old code and new code in the same "
+             "run. Only the thread holding the GIL is sampled, so the samples are Python's "
+             "CPU (without `--gil` py-spy also counts a thread blocked in `select` or a "
+             "`Condition.wait` as busy: the profiles of 2026-12-04 before this one were "
+             "mostly such waiting). 'layer' charges a sample to the library of its "
+             "innermost frame; 'own function' counts a sample for every own function on its "
+             "stack (so they add up to more than 100 %).", "", *PROFILE_READING, ""]
     for run in runs:
         lines += [f"### {run.label}", ""]
         for name, s in run.profiles.items():
-            lines += pyspy.render(name, s, run.profiled_s, PROFILE_RATE)
+            lines += pyspy.render(name, s, run.profiled_s, PROFILE_RATE, gil=True)
     return "\n".join(lines) + "\n"
 
 
@@ -339,6 +377,12 @@ def main() -> None:
                       + [figure(f"command.raw_p99_ms.{slug(label)}", pct(values, 99), "ms")
                          for res in new.results.values()
                          for label, values in res.get("raw", {}).items() if values]
+                      + [figure(f"command.cpu_ms_per_command.{slug(mode)}",
+                                sum(res["cpu_ms"].values()), "ms",
+                                baseline=sum(old.results[mode]["cpu_ms"].values())
+                                if old is not None and old.results.get(mode, {}).get("cpu_ms")
+                                else None)
+                         for mode, res in new.results.items() if res.get("cpu_ms")]
                       + [figure(f"command.rate.{slug(mode)}", res["rate"], "commands/s",
                                 baseline=old.results[mode]["rate"]
                                 if old is not None and mode in old.results else None)
