@@ -100,19 +100,19 @@ class Runtime:
         return await asyncio.to_thread(self.vault.ref, identity.kind, identity.number)
 
 
-def runtime(ctx: Ctx) -> Runtime:
+async def runtime(ctx: Ctx) -> Runtime:
     return ctx.extras["intake"]
 
 
 Rt = Annotated[Runtime, Depends(runtime)]
 
 
-def registrar(rt: Rt) -> CommandBus:
+async def registrar(rt: Rt) -> CommandBus:
     """The registrar's command bus (one partition: visits and new requests)."""
     return rt.registrar()
 
 
-def cases(rt: Rt) -> CommandBus:
+async def cases(rt: Rt) -> CommandBus:
     """The case owners' command bus (keyed by case or complaint id)."""
     return rt.cases()
 
