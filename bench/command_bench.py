@@ -318,19 +318,30 @@ def render_profile(runs: list[Run], args) -> str:
     return "\n".join(lines) + "\n"
 
 
-#: what the profiles said when the batched writer was made (see the figures below them)
+#: what the profiles and the CPU counters said (see the figures below and the CPU per command
+#: in the section above)
 PROFILE_READING = [
-    "Where the milliseconds go (2026-12-04, old code): neither service is busy with its own "
-    "work. Own code (deciders, envelopes, the pipeline) is under 2 % of the samples and "
-    "pydantic 1-3 %; the rest is the event loop waiting in `select`, socket writes "
-    "(`_SelectorSocketTransport.write`, 10-20 %: a produce request, a Redis reply and an "
-    "HTTP answer per command) and the hand-off between faust's consumer thread and the "
-    "loop (`Condition.wait`/`notify`, `_write_to_self`). So a command's latency under "
-    "16 clients is queueing: the single writer waits for the broker's ack of one command "
-    "(acks=all, a few ms, more on a busy machine) before it reads the next, and every "
-    "command behind it waits too. The cut is therefore not CPU but round trips: the "
-    "writer applies what is queued for different cases as one batch with one produce "
-    "flush (`chassis.batching`), so one ack wait serves the batch.",
+    "Where the milliseconds go (2026-12-04). The first profiles of the command path (without "
+    "`--gil`) were mostly threads waiting in `select` and `Condition.wait`, and read as "
+    "'own code under 2 %'; the CPU counters say otherwise: a command cost the two services "
+    "16-24 ms of CPU on this machine (old code, CPU per command above), most of it on the "
+    "HTTP side. FastAPI runs a plain `def` dependency in a worker thread, and every request "
+    "had five or six of them (service context, clock, caller, role check, intake's runtime "
+    "and bus): a hand-off there and back each (`Condition.notify` was a quarter of the "
+    "disposition service's GIL samples); they are `async def` now (in-process, five such "
+    "dependencies: 0.3-0.4x the CPU). The request metrics went through starlette's "
+    "`BaseHTTPMiddleware` (a task group and memory streams per request): a plain ASGI "
+    "middleware now (0.54x the CPU of a trivial request in-process). `POST /requests` "
+    "sealed its texts in three hand-offs to a thread with two Redis round trips per text, "
+    "and issued the status code in a fourth: one hand-off and two round trips now. The "
+    "reply's pop goes to Redis while the broker takes the command. The writers: intake's "
+    "registrar waited for the broker's ack of each request before taking the next; it "
+    "applies what is queued as a batch with one flush now, as the disposition writer does "
+    "(`chassis.batching`; the agenda numbers of a batch are taken in order, and a batch "
+    "the process dies in takes the same numbers again: `services/intake/registrar.py`). "
+    "What is left is the chain itself: about three Kafka and up to six Redis round trips "
+    "in a row per command, on a machine whose raw round trips at that moment are in the "
+    "table above.",
 ]
 
 
