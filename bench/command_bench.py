@@ -9,7 +9,8 @@ during the paced mode; `--compare OLD` first runs the same on another checkout's
 (a worktree of the old code), for ratios measured in one run.
 
     .venv/bin/python bench/command_bench.py [--cases 100] [--concurrency 16] [--rate 100]
-                                            [--profile] [--compare OLD] [--write-doc]
+                                            [--profile] [--compare OLD [--rounds N]]
+                                            [--write-doc]
 """
 
 from __future__ import annotations
@@ -225,7 +226,8 @@ def table(res: dict) -> list[str]:
     return lines
 
 
-def render(run: Run, cases: int, old: Run | None, paced: tuple[int, float]) -> str:
+def render(run: Run, cases: int, old: Run | None, paced: tuple[int, float],
+           rounds: list[str]) -> str:
     lines = [HEADING, "",
              f"Measured {datetime.now(UTC):%Y-%m-%d} with `.venv/bin/python "
              f"bench/command_bench.py` on this machine (2 cores shared with other work; Kafka, "
@@ -242,7 +244,7 @@ def render(run: Run, cases: int, old: Run | None, paced: tuple[int, float]) -> s
         if raw:
             lines += [RAW_READING, "", *table({"samples": raw}), ""]
     if old is not None:
-        lines += compare(old, run)
+        lines += compare(old, run) + rounds
     lines += [verdict(run, paced), ""]
     lines.append("Targets: p99 <= 50 ms at the front desk's pace (sequential, PITFALLS.md) and "
                  "with 16 clients at 100 commands/s (issue 16, P6). "
@@ -354,6 +356,37 @@ def describe_checkout(root: Path) -> str:
     return f"commit {got.stdout.strip()}" if got.returncode == 0 else str(root)
 
 
+def measures(run: Run) -> dict[tuple[str, str], float]:
+    """(mode, measure) -> value: each endpoint's p99, the rate and the CPU per command."""
+    out: dict[tuple[str, str], float] = {}
+    for mode, res in run.results.items():
+        for label, values in res["samples"].items():
+            out[(mode, f"`{label}` p99 ms")] = pct(values, 99)
+        out[(mode, "commands/s")] = res["rate"]
+        if res.get("cpu_ms"):
+            out[(mode, "CPU ms per command (both services)")] = sum(res["cpu_ms"].values())
+    return out
+
+
+def rounds_table(pairs: list[tuple[Run, Run]]) -> list[str]:
+    """new/old of every measure in each round (old and new run one after the other), and
+    their median: on a machine whose load moves by more than the change between two runs,
+    the rounds say how far one pair can be trusted."""
+    per = [(measures(o), measures(n)) for o, n in pairs]
+    heads = " | ".join(f"round {i + 1}" for i in range(len(pairs)))
+    lines = [f"**new/old, {len(pairs)} rounds** (each round: the old code's stack, then the "
+             "new code's; ratio new/old; median over the rounds; docs/performance.json holds the "
+             "medians of the values over the rounds)", "",
+             f"| mode | measure | {heads} | median |",
+             "|---|---|" + "---:|" * (len(pairs) + 1)]
+    for key in per[-1][1]:
+        ratios = [n[key] / o[key] for o, n in per if o.get(key) and key in n]
+        if len(ratios) == len(pairs):
+            cells = " | ".join(f"{r:.2f}" for r in ratios)
+            lines.append(f"| {key[0]} | {key[1]} | {cells} | {statistics.median(ratios):.2f} |")
+    return lines + [""]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cases", type=int, default=100)
@@ -364,12 +397,19 @@ def main() -> None:
                         help="py-spy the services during the paced mode")
     parser.add_argument("--compare", type=Path, default=None, metavar="OLD_CHECKOUT",
                         help="first run the same modes on another checkout's services")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="with --compare: old then new, this many times")
     parser.add_argument("--write-doc", action="store_true")
     args = parser.parse_args()
-    old = bench_stack(f"old code ({describe_checkout(args.compare)})", args.compare.resolve(),
-                      args) if args.compare else None
-    new = bench_stack("new code (this checkout)", None, args)
-    section = render(new, args.cases, old, (args.concurrency, args.rate))
+    pairs: list[tuple[Run, Run]] = []
+    for _ in range(args.rounds if args.compare else 1):
+        old = bench_stack(f"old code ({describe_checkout(args.compare)})",
+                          args.compare.resolve(), args) if args.compare else None
+        new = bench_stack("new code (this checkout)", None, args)
+        pairs.append((old, new))
+    old, new = pairs[-1]
+    section = render(new, args.cases, old, (args.concurrency, args.rate),
+                     rounds_table(pairs) if old is not None and len(pairs) > 1 else [])
     print(section)
     runs = [r for r in (old, new) if r is not None and r.profiles]
     profile = render_profile(runs, args) if runs else ""
@@ -378,26 +418,24 @@ def main() -> None:
         write_section(HEADING, section)
         if profile:
             write_section(PROFILE_HEADING, profile)
-        write_figures([figure(f"command.p99_ms.{slug(mode)}.{slug(label)}",
-                              pct(values, 99), "ms",
-                              baseline=pct(old.results[mode]["samples"][label], 99)
-                              if old is not None and label in old.results.get(mode, {}).get(
-                                  "samples", {}) else None)
-                       for mode, res in new.results.items()
-                       for label, values in res["samples"].items()]
+        news = [measures(n) for _, n in pairs]
+        olds = [measures(o) for o, _ in pairs] if old is not None else []
+
+        def median(of: list[dict], key) -> float | None:
+            got = [m[key] for m in of if key in m]
+            return statistics.median(got) if got else None
+
+        names = {"commands/s": "rate", "CPU ms per command (both services)":
+                 "cpu_ms_per_command"}
+        write_figures([figure(f"command.{names.get(what, 'p99_ms')}.{slug(mode)}"
+                              + ("" if what in names else f".{slug(what[1:].split('`')[0])}"),
+                              median(news, (mode, what)),
+                              "commands/s" if what == "commands/s" else "ms",
+                              baseline=median(olds, (mode, what)))
+                       for mode, what in news[-1]]
                       + [figure(f"command.raw_p99_ms.{slug(label)}", pct(values, 99), "ms")
                          for res in new.results.values()
-                         for label, values in res.get("raw", {}).items() if values]
-                      + [figure(f"command.cpu_ms_per_command.{slug(mode)}",
-                                sum(res["cpu_ms"].values()), "ms",
-                                baseline=sum(old.results[mode]["cpu_ms"].values())
-                                if old is not None and old.results.get(mode, {}).get("cpu_ms")
-                                else None)
-                         for mode, res in new.results.items() if res.get("cpu_ms")]
-                      + [figure(f"command.rate.{slug(mode)}", res["rate"], "commands/s",
-                                baseline=old.results[mode]["rate"]
-                                if old is not None and mode in old.results else None)
-                         for mode, res in new.results.items()])
+                         for label, values in res.get("raw", {}).items() if values])
 
 
 if __name__ == "__main__":
