@@ -184,30 +184,38 @@ def bench_stack(label: str, root: Path | None, args) -> Run:
             os.environ.update(AUDIENSI_DATA_DIR=str(data))
             urls = {n: sup.url(n) for n in names}
             pids = {n: sup.procs[n].pid for n in names}
-            results = asyncio.run(run_asyncio(urls, args.cases, args.concurrency, pids))
-            profiles: dict[str, pyspy.Summary] = {}
-            began = time.perf_counter()
-            cpu = cpu_seconds(pids)
-            with Probe(kafka.client_settings(), redis.url) as probe:
-                if args.profile:
-                    with pyspy.Profiles(pids, data / "profiles", PROFILE_RATE,
-                                        gil=True) as prof:
-                        paced = run_locust(urls, args.cases, args.concurrency, args.rate)
-                    profiled = time.perf_counter() - began
-                    profiles = {n: pyspy.summary(prof.path(n)) for n in names
-                                if prof.path(n).exists()}
-                else:
-                    paced = run_locust(urls, args.cases, args.concurrency, args.rate)
-                    profiled = 0.0
+            probe = Probe(kafka.client_settings(), redis.url).start()  # connects meanwhile
+            try:
+                results = asyncio.run(run_asyncio(urls, args.cases, args.concurrency, pids))
+                paced, profiles, profiled = paced_run(urls, pids, probe, data, args)
+            finally:
+                probe.stop()
             if probe.error is not None:
                 raise RuntimeError(f"raw probe failed: {probe.error!r}")
-            results[paced_mode(args.concurrency, args.rate)] = with_cpu(
-                {**paced, "raw": probe.samples}, pids, cpu)
+            results[paced_mode(args.concurrency, args.rate)] = paced
         finally:
             sup.stop_all()
             kafka.stop()
             redis.stop()
     return Run(label, results, profiles, profiled)
+
+
+def paced_run(urls: dict[str, str], pids: dict[str, int], probe: Probe, data: Path,
+              args) -> tuple[dict, dict[str, pyspy.Summary], float]:
+    """The paced mode (with py-spy on the services if asked) and the raw probes meanwhile."""
+    profiles: dict[str, pyspy.Summary] = {}
+    began = time.perf_counter()
+    cpu = cpu_seconds(pids)
+    with probe.recording():
+        if args.profile:
+            with pyspy.Profiles(pids, data / "profiles", PROFILE_RATE, gil=True) as prof:
+                paced = run_locust(urls, args.cases, args.concurrency, args.rate)
+            profiled = time.perf_counter() - began
+            profiles = {n: pyspy.summary(prof.path(n)) for n in pids if prof.path(n).exists()}
+        else:
+            paced = run_locust(urls, args.cases, args.concurrency, args.rate)
+            profiled = 0.0
+    return (with_cpu({**paced, "raw": probe.samples}, pids, cpu), profiles, profiled)
 
 
 PROFILE_RATE = 200  # py-spy samples per second

@@ -5,16 +5,19 @@ data key, the produce of the command; the writer: the fetch, the produce of its 
 Redis reply; the HTTP side: the pop and the idempotency record), so the raw figures of the
 same moment say what the machine makes of each hop, beside what the command path makes of
 the whole chain. The probe runs in a thread of its own with its own event loop (the paced
-mode is a locust process), one probe of each kind every `every` seconds, and stops with its
-`with` block.
+mode is a locust process), one probe of each kind every `every` seconds, from `start()` (it
+connects meanwhile, so the bench does not wait for it) to `stop()`; only the probes inside
+`with probe.recording():` count.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -30,17 +33,26 @@ class Probe:
         self.samples: dict[str, list[float]] = {PRODUCE: [], ROUND_TRIP: [], REDIS: []}
         self._stop = threading.Event()
         self._ready = threading.Event()
+        self._record = threading.Event()
         self._thread = threading.Thread(target=lambda: asyncio.run(self._run()), daemon=True)
         self.error: BaseException | None = None
 
-    def __enter__(self) -> Probe:
+    def start(self) -> Probe:
         self._thread.start()
-        self._ready.wait(timeout=60)
         return self
 
-    def __exit__(self, *exc) -> None:
+    def stop(self) -> None:
         self._stop.set()
         self._thread.join(timeout=60)
+
+    @contextlib.contextmanager
+    def recording(self) -> Iterator[Probe]:
+        self._ready.wait(timeout=60)
+        self._record.set()
+        try:
+            yield self
+        finally:
+            self._record.clear()
 
     async def _run(self) -> None:
         try:
@@ -79,9 +91,10 @@ class Probe:
                 done = time.perf_counter()
                 await redis.ping()
                 pong = time.perf_counter()
-                self.samples[PRODUCE].append((acked - began) * 1000)
-                self.samples[ROUND_TRIP].append((done - began) * 1000)
-                self.samples[REDIS].append((pong - done) * 1000)
+                if self._record.is_set():
+                    self.samples[PRODUCE].append((acked - began) * 1000)
+                    self.samples[ROUND_TRIP].append((done - began) * 1000)
+                    self.samples[REDIS].append((pong - done) * 1000)
                 await asyncio.sleep(max(0.0, self.every - (pong - began)))
         finally:
             await redis.aclose()
