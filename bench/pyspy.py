@@ -98,8 +98,11 @@ def summary(path: Path, top: int = 12) -> Summary:
 class Profiles:
     """py-spy record on each {name: pid} while the block runs; files in `out_dir`."""
 
-    def __init__(self, pids: dict[str, int], out_dir: Path, rate: int = 200) -> None:
-        self.pids, self.out_dir, self.rate = pids, out_dir, rate
+    def __init__(self, pids: dict[str, int], out_dir: Path, rate: int = 200,
+                 gil: bool = False) -> None:
+        """`gil`: sample only the thread holding the GIL (Python's own CPU: py-spy's idle
+        test does not see a thread blocked in `select` or a `Condition.wait` as idle)."""
+        self.pids, self.out_dir, self.rate, self.gil = pids, out_dir, rate, gil
         self.procs: list[subprocess.Popen] = []
 
     def path(self, name: str) -> Path:
@@ -111,7 +114,8 @@ class Profiles:
         for name, pid in self.pids.items():
             self.procs.append(subprocess.Popen(
                 [exe, "record", "--pid", str(pid), "--format", "raw", "--function",
-                 "--nonblocking", "--rate", str(self.rate), "--output", str(self.path(name))],
+                 "--nonblocking", *(["--gil"] if self.gil else []), "--rate", str(self.rate),
+                 "--output", str(self.path(name))],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         return self
 
@@ -127,11 +131,12 @@ class Profiles:
                 proc.wait(5)
 
 
-def render(name: str, s: Summary, seconds: float, rate: int) -> list[str]:
+def render(name: str, s: Summary, seconds: float, rate: int, gil: bool = False) -> list[str]:
     busy = s.samples / rate
-    lines = [f"**{name}**: {s.samples} samples = {busy:.1f} thread-seconds not idle by "
-             f"py-spy's measure, in {seconds:.0f} s (all threads: the event loop, faust's "
-             "consumer thread, the executor)", "",
+    what = ("seconds holding the GIL (Python's CPU, any thread)" if gil else
+            "thread-seconds not idle by py-spy's measure")
+    lines = [f"**{name}**: {s.samples} samples = {busy:.1f} {what}, in {seconds:.0f} s "
+             "(all threads: the event loop, faust's consumer thread, the executor)", "",
              "| layer (leaf frame) | share |", "|---|---:|"]
     lines += [f"| {k} | {v:.1%} |" for k, v in s.layers]
     lines += ["", "| own function (inclusive) | share |", "|---|---:|"]

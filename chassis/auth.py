@@ -13,6 +13,7 @@ has the wrong type.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Iterable
@@ -163,13 +164,18 @@ def _log_refusal(exc: Exception, reason: str = "") -> None:
     log.info("bearer token refused", extra={"error": type(exc).__name__, "reason": reason})
 
 
-def current_principal(
+async def current_principal(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> Principal:
+    """On the event loop (a plain `def` dependency would be a hand-off to a worker thread
+    per request); only a JWKS look-up, which may go over the network, goes to a thread."""
     token = credentials.credentials.strip() if credentials else ""
     if not token:
         raise Unauthorized(TOKEN_MISSING)
-    return verify_token(token, get_settings())
+    settings = get_settings()
+    if settings.jwt_jwks_url:
+        return await asyncio.to_thread(verify_token, token, settings)
+    return verify_token(token, settings)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
@@ -179,7 +185,7 @@ def require_roles(*roles: str):
     """Dependency: the caller has one of `roles` (else 403)."""
     allowed = frozenset(roles)
 
-    def check(principal: CurrentPrincipal) -> Principal:
+    async def check(principal: CurrentPrincipal) -> Principal:
         if not principal.has_any(allowed):
             need = ", ".join(sorted(allowed))
             raise Forbidden(Text(

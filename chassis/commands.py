@@ -14,6 +14,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from aiokafka.record.default_records import DefaultRecordBatchBuilder
 from pydantic import BaseModel, ConfigDict
 from redis.exceptions import RedisError
 
@@ -69,14 +70,22 @@ class CommandBus:
     async def ask(self, msg: CommandMessage) -> Reply:
         reply_to = f"audiensi:reply:{msg.command_id}:{uuid.uuid4().hex[:8]}"
         msg = msg.model_copy(update={"reply_to": reply_to})
+        # the pop is on its way to Redis while the broker takes the command (no reply can
+        # come before that): one round trip less on the command's path
+        waiting = asyncio.ensure_future(self._wait_reply(reply_to))
+        waiting.add_done_callback(_seen)
         try:
             fut = await self.topic.send(key=msg.subject.encode(), value=msg.to_bytes(),
                                         force=True)
             await fut
         except Exception as exc:  # broker down, metadata timeout
+            waiting.cancel()
             raise Unavailable(Text("Broker tidak tersedia, coba lagi",
                                    "The broker is unavailable, try again")) from exc
-        got = await self._wait_reply(reply_to)
+        except BaseException:  # the request was cancelled: so is its wait
+            waiting.cancel()
+            raise
+        got = await waiting
         if got is None:
             raise Unavailable(Text("Perintah belum dijawab tepat waktu, coba lagi",
                                    "The command was not answered in time, try again"))
@@ -96,6 +105,13 @@ class CommandBus:
             raise Unavailable(Text("Redis tidak tersedia, coba lagi",
                                    "Redis is unavailable, try again")) from exc
         return None
+
+
+def _seen(fut: asyncio.Future) -> None:
+    """A wait given up on (the send failed first) must not log 'exception never
+    retrieved': what the caller answers is the send's failure."""
+    if not fut.cancelled():
+        fut.exception()
 
 
 async def send_reply(redis, msg: CommandMessage, reply: Reply) -> None:
@@ -121,6 +137,14 @@ class Publisher:
             self._topics[name] = self.app.topic(
                 name, partitions=self.partitions, key_serializer="raw", value_serializer="raw")
         return self._topics[name]
+
+    def fits(self, envelopes: list[Envelope]) -> bool:
+        """Whether the producer takes every one of these records (it refuses one larger
+        than its `max_request_size` when it is handed over, before sending anything): a
+        batch of commands checks each command's events before publishing them together."""
+        most = self.app.conf.producer_max_request_size
+        return all(DefaultRecordBatchBuilder.estimate_size_in_bytes(
+            env.subject.encode(), encode(env), []) <= most for env in envelopes)
 
     async def publish(self, envelopes: list[Envelope]) -> None:
         futures = []

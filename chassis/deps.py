@@ -18,18 +18,20 @@ from .settings import Settings
 from .web import ServiceContext
 
 
-def service_context(request: Request) -> ServiceContext:
+async def service_context(request: Request) -> ServiceContext:
+    # the dependencies here are `async def`: FastAPI runs a plain `def` dependency in a
+    # worker thread (a hand-off there and back for every dependency of every request)
     return request.app.state.ctx
 
 
 Ctx = Annotated[ServiceContext, Depends(service_context)]
 
 
-def clock(ctx: Ctx) -> Clock:
+async def clock(ctx: Ctx) -> Clock:
     return ctx.clock
 
 
-def settings(ctx: Ctx) -> Settings:
+async def settings(ctx: Ctx) -> Settings:
     return ctx.settings
 
 
@@ -40,7 +42,7 @@ Config = Annotated[Settings, Depends(settings)]
 Caller = CurrentPrincipal
 
 
-def organisation(settings: Config) -> Org:
+async def organisation(settings: Config) -> Org:
     """The office's people and divisions (`config/org.yaml`, loaded once per path)."""
     return load_org(settings.org_file)
 

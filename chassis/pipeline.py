@@ -118,17 +118,21 @@ class AgentIO:
 
     async def answer(self, event, msg: CommandMessage,
                      decide: Callable[[], Awaitable[Reply]]) -> None:
-        """Run one command's decision and reply with its outcome: a refusal of the domain
-        as its problem, a payload the decider cannot read as a dead letter (500), events
-        too large for the broker as 500 (nothing was published)."""
+        """Run one command's decision and reply with its outcome (`settle`)."""
+        await self.reply(msg, await self.settle(event, msg, decide))
+
+    async def settle(self, event, msg: CommandMessage,
+                     decide: Callable[[], Awaitable[Reply]]) -> Reply:
+        """One command's outcome: the decision's reply, a refusal of the domain as its
+        problem, a payload the decider cannot read as a dead letter (500), events too large
+        for the broker as 500 (nothing was published)."""
         try:
-            reply = await decide()
+            return await decide()
         except DomainError as err:
-            reply = refusal(err)
+            return refusal(err)
         except ValidationError as exc:
             await self.dead_letter(event.message, f"invalid {msg.name}: {describe(exc)}")
-            reply = internal_reply()
+            return internal_reply()
         except MessageSizeTooLargeError:
             log.error("events too large for the broker", extra={"command_id": msg.command_id})
-            reply = internal_reply()
-        await self.reply(msg, reply)
+            return internal_reply()

@@ -39,13 +39,23 @@ class Sealer:
     # -- sealing ------------------------------------------------------------------------
     def seal(self, key_id: str, text: str | None) -> str | None:
         """`text` sealed under `key_id` (made if new); None stays None."""
-        if text is None:
-            return None
+        return self.seal_many(key_id, {"": text})[""]
+
+    def seal_many(self, key_id: str, texts: dict[str, str | None]) -> dict[str, str | None]:
+        """Each of `texts` sealed under `key_id`, the key asked of the store once (made if
+        new); None stays None (and needs no key)."""
+        if all(text is None for text in texts.values()):
+            return dict(texts)
         key = self.store.get_or_create(key_id)
         self._keys[key_id] = (self._now(), key)
-        nonce = os.urandom(12)
-        raw = nonce + AESGCM(key).encrypt(nonce, text.encode("utf-8"), _aad(key_id))
-        return f"{PREFIX}{key_id}.{base64.urlsafe_b64encode(raw).rstrip(b'=').decode()}"
+        aead, aad = AESGCM(key), _aad(key_id)
+
+        def token(text: str) -> str:
+            nonce = os.urandom(12)
+            raw = nonce + aead.encrypt(nonce, text.encode("utf-8"), aad)
+            return f"{PREFIX}{key_id}.{base64.urlsafe_b64encode(raw).rstrip(b'=').decode()}"
+
+        return {name: None if text is None else token(text) for name, text in texts.items()}
 
     # -- opening ------------------------------------------------------------------------
     def _load(self, key_ids: Iterable[str]) -> None:

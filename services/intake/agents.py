@@ -2,7 +2,7 @@
 
 - `registrar`: the single-partition registrar topic -> guest book and agenda book (one
   writer for the agenda counter); publishes VisitorCheckedIn, AudienceRequested and
-  RequestRegistered.
+  RequestRegistered; applies what is queued as a batch with one flush (`Registrar`).
 - `cases`: the per-case command topic + `audiensi.intake.v1` + `audiensi.complaints.v1` +
   `audiensi.disposition.v1` as ONE stream (co-partitioned by case id): learns the cases the
   registrar created, is the only writer of everything that happens to a case or a complaint
@@ -14,11 +14,15 @@ Each: decode -> pure decision -> publish (durable) -> store state -> reply over 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from aiokafka.errors import MessageSizeTooLargeError
+
+from chassis.batching import current, run_batched
 from chassis.commands import CommandMessage, Publisher, Reply
 from chassis.durability import OwnEventFold, Published, co_partitioned_fold, make_fold
 from chassis.errors import internal_reply
@@ -78,9 +82,13 @@ def install(app, ctx: ServiceContext) -> Wiring:
     async def run_registrar(stream):
         # a table write before the producer knows the changelog topic would crash the agent
         await producer_knows(app, [book_table.changelog_topic.get_topic_name()])
-        async for event in stream.events():
-            await registrar.fold.ensure(event.message.partition)
-            await registrar.handle(event)
+
+        async def apply(events: list) -> None:
+            for partition in sorted({event.message.partition for event in events}):
+                await registrar.fold.ensure(partition)
+            await registrar.on_batch(events)
+
+        await run_batched(stream, apply, SOURCE)
 
     @app.agent(case_stream, name="intake-cases")
     async def run_cases(stream):
@@ -123,24 +131,75 @@ class _Writer:
         await self.io.answer(event, msg, decide)
 
 
+@dataclass
+class Step:
+    """One registrar command of a batch, decided: its events and its writes to the books
+    (set only when the decision succeeded) and its answer."""
+
+    event: Any
+    msg: CommandMessage
+    envelopes: list[Envelope] = field(default_factory=list)
+    writes: dict[str, Any] = field(default_factory=dict)
+    reply: Reply | None = None
+
+
 class Registrar(_Writer):
-    """The guest book and the agenda book (single partition, single writer)."""
+    """The guest book and the agenda book (single partition, single writer).
+
+    What is queued is applied as a batch (`chassis.batching.run_batched`): the commands
+    are decided one after the other, each seeing the books as the ones before it left them
+    (their writes are pending in memory), so the numbers are taken in order within the
+    batch; then all their events are published with one flush, the books are written, and
+    every command is answered. Nothing is written or answered before the flush is
+    acknowledged: a batch the process dies in is redelivered and takes the same numbers
+    again (`registrar.next_number`). A command whose events the producer would refuse (too
+    large) is refused before the flush and takes no number."""
 
     async def handle(self, event) -> None:
-        EVENTS_CONSUMED.labels(SOURCE, event.message.topic).inc()
-        msg = await self.command(event)
-        if msg is None:
-            return
+        await self.on_batch([event])
 
-        async def decide() -> Reply:
-            if msg.name == c.CHECK_IN:
-                return await self.check_in(msg, event.message)
-            if msg.name == c.REQUEST_AUDIENCE:
-                return await self.request(msg, event.message)
-            await self.dead_letter(event, f"unknown registrar command {msg.name!r}")
-            return internal_reply()
+    async def on_batch(self, events: list) -> None:
+        pending: dict[str, Any] = {}
 
-        await self.answer(event, msg, decide)
+        def get(key: str):
+            return pending[key] if key in pending else self.table.get(key)
+
+        steps: list[Step] = []
+        for event in events:
+            EVENTS_CONSUMED.labels(SOURCE, event.message.topic).inc()
+            msg = await self.command(event)
+            if msg is None:
+                continue
+            step = Step(event, msg)
+            step.reply = await self.io.settle(event, msg,
+                                              lambda step=step: self.decide(step, get))
+            pending.update(step.writes)
+            steps.append(step)
+        await self.publish([env for step in steps for env in step.envelopes])
+        self.store(steps)
+        await asyncio.gather(*(self.reply(step.msg, step.reply) for step in steps))
+
+    def store(self, steps: list[Step]) -> None:
+        """The books after the batch: each key's last value (the book before the cases
+        and visits, as in each command's writes), after the flush."""
+        writes: dict[str, Any] = {}
+        for step in steps:
+            if step.writes and not self.faults.lose_state_write(step.msg.name,
+                                                                step.event.message):
+                writes.update(step.writes)
+        if writes:
+            with current(steps[-1].event):  # one partition: the book table's only one
+                for key, value in writes.items():
+                    self.table[key] = value
+
+    async def decide(self, step: Step, get) -> Reply:
+        msg = step.msg
+        if msg.name == c.CHECK_IN:
+            return self.check_in(step, get)
+        if msg.name == c.REQUEST_AUDIENCE:
+            return self.request(step, get)
+        await self.dead_letter(step.event, f"unknown registrar command {msg.name!r}")
+        return internal_reply()
 
     def fold_published(self, published: Published) -> bool:
         """Apply one registrar event from the topic that the books do not show yet."""
@@ -154,44 +213,52 @@ class Registrar(_Writer):
             self.table[key] = value
         return bool(writes)
 
-    def _get(self, key: str, model):
-        raw = self.table.get(key)
+    @staticmethod
+    def _get(get, key: str, model):
+        raw = get(key)
         return None if raw is None else model.model_validate(raw)
 
-    async def check_in(self, msg: CommandMessage, message) -> Reply:
+    def decided(self, step: Step, envelopes: list[Envelope], writes: dict[str, Any]) -> None:
+        if not self.io.publisher.fits(envelopes):
+            raise MessageSizeTooLargeError(f"the events of {step.msg.name} are too large")
+        step.envelopes, step.writes = envelopes, writes
+
+    def check_in(self, step: Step, get) -> Reply:
+        msg = step.msg
         cmd = c.CheckIn.model_validate(msg.payload)
-        existing = self._get(books.visit_key(cmd.visit_id), books.VisitRecord)
+        existing = self._get(get, books.visit_key(cmd.visit_id), books.VisitRecord)
         outcome = books.check_in(existing, cmd, msg.command_id, msg.at)
-        if outcome.events:
-            await self.publish(wrap(outcome.events, msg, 1))
-        if outcome.visit is not None and not self.faults.lose_state_write(msg.name, message):
-            self.table[books.visit_key(cmd.visit_id)] = outcome.visit.model_dump(mode="json")
+        writes = ({books.visit_key(cmd.visit_id): outcome.visit.model_dump(mode="json")}
+                  if outcome.visit is not None else {})
+        self.decided(step, wrap(outcome.events, msg, 1), writes)
         return Reply(status=201, body={
             "visit_id": cmd.visit_id, "status": "checked_in",
             "events": refs_for(msg.command_id, ["VisitorCheckedIn"])})
 
-    def store_registration(self, outcome: books.Outcome, year: int, case_id: str,
-                           known) -> None:
+    @staticmethod
+    def registration_writes(outcome: books.Outcome, year: int, case_id: str,
+                            known) -> dict[str, Any]:
+        writes: dict[str, Any] = {}
         if outcome.book is not None:  # the book first: see registrar.register
-            self.table[books.book_key(year)] = outcome.book.model_dump(mode="json")
+            writes[books.book_key(year)] = outcome.book.model_dump(mode="json")
         if outcome.case_number is not None and known is None:
-            self.table[books.case_key(case_id)] = outcome.case_number
+            writes[books.case_key(case_id)] = outcome.case_number
         if outcome.visit is not None:
-            self.table[books.visit_key(outcome.visit.visit_id)] = outcome.visit.model_dump(
+            writes[books.visit_key(outcome.visit.visit_id)] = outcome.visit.model_dump(
                 mode="json")
+        return writes
 
-    async def request(self, msg: CommandMessage, message) -> Reply:
+    def request(self, step: Step, get) -> Reply:
+        msg = step.msg
         cmd = c.RequestAudience.model_validate(msg.payload)
         year = agenda_year(msg.at)
-        book = self._get(books.book_key(year), books.AgendaBook)
-        visit = (self._get(books.visit_key(cmd.visit_id), books.VisitRecord)
+        book = self._get(get, books.book_key(year), books.AgendaBook)
+        visit = (self._get(get, books.visit_key(cmd.visit_id), books.VisitRecord)
                  if cmd.visit_id else None)
-        known = self.table.get(books.case_key(cmd.case_id))
+        known = get(books.case_key(cmd.case_id))
         outcome = books.register(book, visit, cmd, msg.command_id, msg.at, known)
-        if outcome.events:
-            await self.publish(wrap(outcome.events, msg, 1))
-        if not self.faults.lose_state_write(msg.name, message):
-            self.store_registration(outcome, year, cmd.case_id, known)
+        self.decided(step, wrap(outcome.events, msg, 1),
+                     self.registration_writes(outcome, year, cmd.case_id, known))
         number = outcome.agenda_number
         if not outcome.replay:
             log.info("request registered" if number else "urgent walk-in requested",

@@ -92,21 +92,22 @@ async def request_audience(body: RequestIn, request: Request, rt: Rt, bus: Regis
     record = case_key(case_id)
     if body.visit_id is not None:  # its applicant is the visitor: erasing them reaches it
         await rt.link_records(visit_key(body.visit_id), record)
-    applicant, refs = None, {}
-    if body.applicant is not None:
-        a = body.applicant
+    applicant, refs, letter = None, {}, None
+    a = body.applicant
+    texts = {"purpose": body.purpose}  # every personal text of the request, sealed at once
+    if a is not None:
+        texts.update(name=a.name, organization=a.organization, contact=a.contact)
+    if body.letter is not None:
+        texts["sender"] = body.letter.sender
+    sealed, (code, digest) = await rt.seal_with_code(record, command_id, **texts)
+    if a is not None:
         identity = await rt.protect(a.identity, record) if a.identity else None
         if identity is not None:
             refs["applicant.identity"] = identity.ref
-        applicant = Applicant(identity=identity, **await rt.seal(
-            record, name=a.name, organization=a.organization, contact=a.contact))
-    letter = None
+        applicant = Applicant(identity=identity, name=sealed["name"],
+                              organization=sealed["organization"], contact=sealed["contact"])
     if body.letter is not None:
-        fields = body.letter.model_dump()
-        fields.update(await rt.seal(record, sender=fields["sender"]))
-        letter = Letter(**fields)
-    sealed = await rt.seal(record, purpose=body.purpose)
-    code, digest = await rt.status_code(command_id)
+        letter = Letter(**{**body.letter.model_dump(), "sender": sealed["sender"]})
     payload = c.RequestAudience(
         case_id=case_id, channel=body.channel, urgent=body.urgent, visit_id=body.visit_id,
         applicant=applicant, purpose=sealed["purpose"],

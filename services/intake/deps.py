@@ -73,39 +73,46 @@ class Runtime:
         await asyncio.to_thread(self.vault.link_records, record_key, derived_key)
 
     async def seal(self, record_key: str, **fields: str | None) -> dict[str, str | None]:
-        """Each field's text sealed under the record's data key (None stays None)."""
-        def run() -> dict[str, str | None]:
-            return {k: self.vault.sealer.seal(record_key, v) for k, v in fields.items()}
-        return await asyncio.to_thread(run)
+        """Each field's text sealed under the record's data key (None stays None): one
+        hand-off to a thread, one look-up of the key."""
+        return await asyncio.to_thread(self.vault.sealer.seal_many, record_key, fields)
 
     async def unseal(self, value: Any) -> Any:
         """`value` (a reply body) with every sealed token opened; an erased one is None."""
         return await asyncio.to_thread(self.vault.sealer.open_tree, value)
 
+    def _code(self, command_id: str) -> tuple[str, str]:
+        code = self.codes.issue(command_id)
+        return code, self.codes.digest(code) or ""
+
     async def status_code(self, command_id: str) -> tuple[str, str]:
         """(the citizen's status code of the record this command creates, its digest)."""
-        def run() -> tuple[str, str]:
-            code = self.codes.issue(command_id)
-            return code, self.codes.digest(code) or ""
+        return await asyncio.to_thread(self._code, command_id)
+
+    async def seal_with_code(self, record_key: str, command_id: str, **fields: str | None
+                             ) -> tuple[dict[str, str | None], tuple[str, str]]:
+        """`seal` and `status_code` for a new record, in one hand-off to a thread."""
+        def run():
+            return (self.vault.sealer.seal_many(record_key, fields), self._code(command_id))
         return await asyncio.to_thread(run)
 
     async def ref(self, identity: IdentityIn) -> str:
         return await asyncio.to_thread(self.vault.ref, identity.kind, identity.number)
 
 
-def runtime(ctx: Ctx) -> Runtime:
+async def runtime(ctx: Ctx) -> Runtime:
     return ctx.extras["intake"]
 
 
 Rt = Annotated[Runtime, Depends(runtime)]
 
 
-def registrar(rt: Rt) -> CommandBus:
+async def registrar(rt: Rt) -> CommandBus:
     """The registrar's command bus (one partition: visits and new requests)."""
     return rt.registrar()
 
 
-def cases(rt: Rt) -> CommandBus:
+async def cases(rt: Rt) -> CommandBus:
     """The case owners' command bus (keyed by case or complaint id)."""
     return rt.cases()
 

@@ -90,3 +90,20 @@ def test_a_dead_letter_is_counted_per_service_and_topic():
              if m.name == "audiensi_deadletters" for s in m.samples
              if s.labels.get("service") == "dl-test" and s.name.endswith("_total")}
     assert found == {"audiensi.dl-test.commands.v1": 1.0}
+
+
+def test_a_request_is_counted_by_its_route_template_and_status():
+    api = FastAPI()
+    install_metrics(api, "route-test")
+
+    @api.get("/cases/{case_id}")
+    def case(case_id: str) -> dict:
+        return {"case_id": case_id}
+
+    client = TestClient(api)
+    assert client.get("/cases/c-1").status_code == 200
+    assert client.get("/cases/c-2").status_code == 200
+    counted = {(s.labels["route"], s.labels["status"]): s.value for m in REGISTRY.collect()
+               if m.name == "audiensi_http_requests" for s in m.samples
+               if s.labels.get("service") == "route-test" and s.name.endswith("_total")}
+    assert counted == {("/cases/{case_id}", "200"): 2.0}

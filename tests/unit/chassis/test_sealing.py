@@ -64,3 +64,24 @@ def test_open_tree_opens_every_token_and_keeps_the_rest():
            "list": [s.seal("case:c", "a"), "plain", None]}
     assert s.open_tree(doc) == {"name": "Budi", "n": 2, "list": ["a", "plain", None]}
     assert key_ids_in(doc) == {"visit:v", "case:c"}
+
+
+class CountingStore(MemoryKeyStore):
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked = 0
+
+    def get_or_create(self, key_id: str) -> bytes:
+        self.asked += 1
+        return super().get_or_create(key_id)
+
+
+def test_several_texts_of_a_record_are_sealed_with_one_look_up_of_its_key():
+    store = CountingStore()
+    s = Sealer(store)
+    sealed = s.seal_many(case_key("c-1"), {"name": "Budi", "contact": None, "purpose": "PKH"})
+    assert store.asked == 1
+    assert sealed["contact"] is None
+    assert s.open(sealed["name"]) == "Budi" and s.open(sealed["purpose"]) == "PKH"
+    assert s.seal_many(case_key("c-2"), {"name": None}) == {"name": None}
+    assert store.asked == 1, "nothing to seal: no key made"
