@@ -125,7 +125,7 @@ class KafkaServer:
                  controller_port_env: str = "AUDIENSI_KAFKA_CONTROLLER_PORT",
                  node_id: int = 1, voters: str | None = None, cluster_size: int = 1,
                  home: Path | None = None, shared: Path | None = None,
-                 heap: str = "768m") -> None:
+                 heap: str = "768m", launcher: list[str] | None = None) -> None:
         self.home = Path(home) if home is not None else Path(data_dir) / "kafka"
         # credentials and cluster id: one set for every node of a cluster (`stack.kafka_cluster`)
         self.shared = Path(shared) if shared is not None else self.home
@@ -134,6 +134,9 @@ class KafkaServer:
         self.node_id, self.cluster_size = node_id, cluster_size
         self.voters = voters or f"{node_id}@{host}:{self.controller_port}"
         self.heap = heap
+        # prepended to the JVM's argv; it must exec it (the pid stays the JVM's): e.g. `ip
+        # netns exec NS`, a node in a network namespace of the fault run's (`tests/chaos`)
+        self.launcher = list(launcher or [])
         self.java, self.mvn, self.cache = java, mvn, cache
         self.port_env, self.controller_port_env = port_env, controller_port_env
         self._proc: subprocess.Popen[bytes] | None = None
@@ -193,14 +196,15 @@ class KafkaServer:
         self.home.mkdir(parents=True, exist_ok=True)
         self.shared.mkdir(parents=True, exist_ok=True)
         reap_stale(self.pid_file, str(self.properties_file))
-        require_free_port(self.port, "Kafka", self.port_env, self.host)
-        require_free_port(self.controller_port, "Kafka controller", self.controller_port_env,
-                          self.host)
+        if not self.launcher:  # (elsewhere, e.g. in a namespace: its host is not ours)
+            require_free_port(self.port, "Kafka", self.port_env, self.host)
+            require_free_port(self.controller_port, "Kafka controller",
+                              self.controller_port_env, self.host)
         self.properties_file.write_text(self.server_properties())
         classpath = f"{libs}/*"
         self._format(java, classpath)
-        argv = [java, *self._jvm_opts(), *self._log_opts(), "-cp", classpath, "kafka.Kafka",
-                str(self.properties_file)]
+        argv = [*self.launcher, java, *self._jvm_opts(), *self._log_opts(), "-cp", classpath,
+                "kafka.Kafka", str(self.properties_file)]
         self._proc = spawn(argv, self.out_file, cwd=self.home)
         write_pid(self.pid_file, self._proc.pid)
 

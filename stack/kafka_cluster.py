@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from chassis.kafka import min_insync_replicas, new_admin
@@ -37,24 +37,32 @@ def cluster_ports(base: int, brokers: int) -> tuple[list[int], list[int]]:
 
 
 class KafkaCluster:
-    """`len(ports)` combined nodes with ids 1..N on `host`. Also serves where a single
-    `KafkaServer` does (`bootstrap`, `credentials_file`, `signin_env`, `client_settings`,
-    `start` / `stop` / `restart`, `astart` / `astop`, `is_running`)."""
+    """`len(ports)` combined nodes with ids 1..N on `host` (or node i on `hosts[i-1]`,
+    started behind `launchers.get(i)`: the fault run's node in a network namespace). Also
+    serves where a single `KafkaServer` does (`bootstrap`, `credentials_file`, `signin_env`,
+    `client_settings`, `start` / `stop` / `restart`, `astart` / `astop`, `is_running`)."""
 
     def __init__(self, data_dir: Path | str, ports: Sequence[int],
                  controller_ports: Sequence[int], *, host: str = "127.0.0.1",
                  java: str | None = None, mvn: str = "mvn", cache: Path | None = None,
-                 heap: str = "512m") -> None:
+                 heap: str = "512m", hosts: Sequence[str] | None = None,
+                 launchers: Mapping[int, list[str]] | None = None) -> None:
         if len(ports) != len(controller_ports) or len(ports) < 1:
             raise ValueError("one controller port per broker port")
+        hosts = list(hosts or [host] * len(ports))
+        if len(hosts) != len(ports):
+            raise ValueError("one host per broker port")
         self.shared = Path(data_dir) / "kafka"
         self.host = host
-        voters = ",".join(f"{i}@{host}:{c}" for i, c in enumerate(controller_ports, start=1))
+        voters = ",".join(f"{i}@{h}:{c}" for i, (h, c) in
+                          enumerate(zip(hosts, controller_ports, strict=True), start=1))
         self.nodes = [
-            KafkaServer(data_dir, port, ctl, host=host, java=java, mvn=mvn, cache=cache,
+            KafkaServer(data_dir, port, ctl, host=h, java=java, mvn=mvn, cache=cache,
                         node_id=i, voters=voters, cluster_size=len(ports),
-                        home=self.shared / f"node-{i}", shared=self.shared, heap=heap)
-            for i, (port, ctl) in enumerate(zip(ports, controller_ports, strict=True), start=1)]
+                        home=self.shared / f"node-{i}", shared=self.shared, heap=heap,
+                        launcher=(launchers or {}).get(i))
+            for i, (h, port, ctl) in enumerate(zip(hosts, ports, controller_ports,
+                                                   strict=True), start=1)]
         self.started_in: float | None = None
 
     bootstrap = property(lambda self: ",".join(n.bootstrap for n in self.nodes))

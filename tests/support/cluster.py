@@ -27,6 +27,7 @@ from tests.e2e.client import NIK
 from tests.support.auth import auth
 from tests.support.kafka import signed_in
 from tests.support.letters import letter_body
+from tests.support.netcut import NetNamespace
 from tests.support.waiting import eventually_sync, free_port
 
 BROKERS = 3
@@ -39,6 +40,8 @@ class ClusterSystem:
     kafka: KafkaCluster
     redis: RedisServer | RedisCluster
     data_dir: Path
+    #: the namespace node `BROKERS` runs in, behind a veth (`running_cluster(netns=...)`)
+    netns: NetNamespace | None = None
 
     def url(self, name: str) -> str:
         return self.supervisor.url(name)
@@ -173,14 +176,23 @@ def worker_specs(names: Iterable[str], workers: int | Mapping[str, int] = 1
 def running_cluster(data_dir: Path, names: Iterable[str],
                     workers: int | Mapping[str, int] = 1,
                     extra_env: dict[str, str] | None = None,
-                    redis_cluster: bool = False) -> Iterator[ClusterSystem]:
+                    redis_cluster: bool = False,
+                    netns: NetNamespace | None = None) -> Iterator[ClusterSystem]:
     """Three KRaft nodes, Redis (`redis_cluster`: 3 masters + 3 replicas), and `workers`
     processes of each of `names`; everything stopped on exit. Inside, this process signs in
-    to the cluster as admin."""
+    to the cluster as admin. With `netns` (open) node `BROKERS` runs inside it on its
+    address, the other nodes listen on the host's end of its veth (so that every node and
+    client reaches it, and a cut of the namespace cuts that node off); else everything is on
+    127.0.0.1."""
     from tests.conftest import new_redis_cluster
 
+    hosts, launchers = None, None
+    if netns is not None:
+        hosts = [netns.host_addr] * (BROKERS - 1) + [netns.ns_addr]
+        launchers = {BROKERS: netns.exec_prefix()}
     kafka = KafkaCluster(data_dir, [free_port() for _ in range(BROKERS)],
-                         [free_port() for _ in range(BROKERS)])
+                         [free_port() for _ in range(BROKERS)], hosts=hosts,
+                         launchers=launchers)
     redis = new_redis_cluster(data_dir) if redis_cluster else RedisServer(data_dir, free_port())
     env = {"AUDIENSI_REDIS_URL": redis.url, **redis.signin_env(),
            "AUDIENSI_DATA_DIR": str(data_dir),
@@ -192,7 +204,7 @@ def running_cluster(data_dir: Path, names: Iterable[str],
         supervisor.start_all()
         supervisor.wait_ready(timeout=240)
         with signed_in(kafka):
-            yield ClusterSystem(supervisor, kafka, redis, data_dir)
+            yield ClusterSystem(supervisor, kafka, redis, data_dir, netns)
     finally:
         supervisor.stop_all()
         kafka.stop()
