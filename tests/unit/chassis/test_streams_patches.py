@@ -25,6 +25,10 @@ def test_every_patch_is_applied_once_and_again_changes_nothing():
     assert ProducerBuffer.flush is flush  # not wrapped twice
     assert Recovery._build_offsets is build_offsets
     assert Consumer.ack is ack
+    assert getattr(Consumer._new_offset, MARK) and getattr(Consumer.getmany, MARK)
+    new_offset, getmany = Consumer._new_offset, Consumer.getmany
+    apply_all(0.005)
+    assert Consumer._new_offset is new_offset and Consumer.getmany is getmany
     assert Fetcher.__init__.__kwdefaults__["prefetch_backoff"] == 0.005
 
 
@@ -121,9 +125,9 @@ async def test_every_faust_producer_is_idempotent_with_acks_all(tmp_path):
         "127.0.0.1:1", "127.0.0.1:2"]  # a cluster's bootstrap list reaches faust whole
 
 
-async def test_a_gap_faust_will_commit_over_is_logged(caplog):
-    """faust's `_add_gap` (offsets it never delivered, counted as done) leaves a warning
-    naming the partition and the offsets, and still does what faust does."""
+async def test_a_gap_faust_would_commit_over_is_logged(caplog):
+    """faust's `_add_gap` (offsets it never delivered, which faust counts as done) leaves a
+    warning naming the partition and the offsets, and still does what faust does."""
     from collections import defaultdict
 
     from faust.transport.consumer import Consumer
@@ -140,7 +144,7 @@ async def test_a_gap_faust_will_commit_over_is_logged(caplog):
     fake = Fake()
     with caplog.at_level("WARNING", logger="chassis.streams.patches"):
         await Consumer._add_gap(fake, TP("audiensi.intake.v1", 7), 42, 43)
-    found = [r for r in caplog.records if "committed over" in r.getMessage()]
+    found = [r for r in caplog.records if "skipped on an input" in r.getMessage()]
     assert [(r.topic, r.partition, getattr(r, "from"), r.to) for r in found] == [
         ("audiensi.intake.v1", 7, 42, 43)]
     assert sorted((i.begin, i.end) for i in fake._gap[TP("audiensi.intake.v1", 7)]) == [
@@ -213,3 +217,95 @@ async def test_a_message_skipped_across_a_rebalance_is_not_committed_past(tmp_pa
                                   b"v", None, generation_id=2)
         assert message.ack(consumer) is True
     assert consumer._filter_committable_offsets([tp]) == {tp: 44}  # noqa: SLF001
+
+
+def _consumer_missing_its_committed_offset(tmp_path, *, gap: bool):
+    """The chaos finding of SLA: committed 43; 43 never reached the stream (and 44 neither,
+    with `gap`: faust saw 45 right after 43), 45 acknowledged in the current generation."""
+    from faust.types.tuples import ConsumerMessage
+
+    app, consumer, tp, _ = _consumer_across_a_rebalance(tmp_path)
+    app.flow_control.resume()  # recovery done, sought to the committed offset
+    consumer._committed_offset[tp] = 43  # noqa: SLF001
+    later = [45] if gap else [44, 45]
+    if gap:
+        asyncio.get_event_loop().run_until_complete(consumer._add_gap(tp, 44, 45))  # noqa: SLF001
+    messages = {o: ConsumerMessage(tp.topic, tp.partition, o, 0.0, None, None, b"k", b"v",
+                                   None, generation_id=2) for o in (43, *later)}
+    for offset in later:
+        assert messages[offset].ack(consumer) is True
+    return consumer, tp, messages
+
+
+@pytest.mark.parametrize("gap", [False, True])
+def test_fausts_own_commit_passes_an_unacknowledged_committed_offset(tmp_path, gap):
+    """Upstream (faust-streaming 0.15.3): 43 never acknowledged, and still committed past
+    (the gap filled in, or the head check off by one). If this fails, faust fixed it."""
+    from faust.transport.consumer import Consumer
+
+    apply_all(0.005)
+    consumer, tp, _ = _consumer_missing_its_committed_offset(tmp_path, gap=gap)
+    patched = Consumer._new_offset
+    try:
+        Consumer._new_offset = patched.__wrapped_original__
+        assert consumer._filter_committable_offsets([tp]) == {tp: 46}  # noqa: SLF001
+    finally:
+        Consumer._new_offset = patched
+
+
+@pytest.mark.parametrize("gap", [False, True])
+def test_nothing_is_committed_past_an_unprocessed_offset_and_it_is_read_again(tmp_path, gap,
+                                                                             caplog):
+    """Patched: nothing committed while 43 is not acknowledged; the fetcher is asked to seek
+    back (once: not again on the next commit); once 43 is read again and acknowledged, the
+    commit goes on to 46 (44 acknowledged again after the re-read is counted once)."""
+    from faust.types.tuples import ConsumerMessage
+
+    apply_all(0.005)
+    consumer, tp, messages = _consumer_missing_its_committed_offset(tmp_path, gap=gap)
+    with caplog.at_level("WARNING", logger="chassis.streams.patches"):
+        assert consumer._filter_committable_offsets([tp]) == {}  # noqa: SLF001
+    assert getattr(consumer, patches.REREAD) is True
+    assert [(r.topic, r.partition, r.offset) for r in caplog.records
+            if "never processed" in r.getMessage()] == [(tp.topic, tp.partition, 43)]
+    setattr(consumer, patches.REREAD, False)  # the fetcher sought back
+    assert consumer._filter_committable_offsets([tp]) == {}  # noqa: SLF001
+    assert getattr(consumer, patches.REREAD) is False  # asked once, not on every commit
+    again = [ConsumerMessage(tp.topic, tp.partition, o, 0.0, None, None, b"k", b"v", None,
+                             generation_id=2) for o in (43, 44, 45)]
+    assert again[0].ack(consumer) is True
+    for message in again[1:]:
+        message.ack(consumer)
+    assert consumer._filter_committable_offsets([tp]) == {tp: 46}  # noqa: SLF001
+
+
+def test_an_unacknowledged_committed_offset_in_flight_is_waited_for(tmp_path):
+    """43 delivered to the stream and not yet acknowledged: no commit past it, no re-read."""
+    apply_all(0.005)
+    consumer, tp, messages = _consumer_missing_its_committed_offset(tmp_path, gap=False)
+    consumer.track_message(messages[43])
+    assert consumer._filter_committable_offsets([tp]) == {}  # noqa: SLF001
+    assert not getattr(consumer, patches.REREAD, False)
+    messages[43].ack(consumer)
+    assert consumer._filter_committable_offsets([tp]) == {tp: 46}  # noqa: SLF001
+
+
+async def test_the_fetcher_seeks_back_before_its_next_fetch_when_asked(tmp_path):
+    """A pending re-read: `getmany` seeks every partition to its committed offset first
+    (once), then fetches as faust does."""
+    app, consumer, tp, _ = _consumer_across_a_rebalance(tmp_path)
+    apply_all(0.005)
+    sought: list[int] = []
+
+    async def perform_seek() -> None:
+        sought.append(1)
+
+    async def nothing(timeout):
+        return None, None
+
+    consumer.perform_seek = perform_seek  # the broker's part: not in a unit test
+    consumer._wait_next_records = nothing  # noqa: SLF001
+    setattr(consumer, patches.REREAD, True)
+    assert [m async for m in consumer.getmany(0.01)] == []
+    assert [m async for m in consumer.getmany(0.01)] == []
+    assert sought == [1] and getattr(consumer, patches.REREAD) is False
