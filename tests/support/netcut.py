@@ -26,6 +26,7 @@ import os
 import re
 import shutil
 import subprocess
+from pathlib import Path
 from types import TracebackType
 
 PREFIX = "audns"
@@ -34,11 +35,16 @@ NET_METRIC = 4000
 
 
 def available() -> str | None:
-    """None when namespaces can be made here, else the reason they cannot."""
-    if os.geteuid() != 0:
-        return "network namespaces need root"
+    """None when namespaces can be made here, else the reason they cannot (no `ip`, or not
+    root: without CAP_NET_ADMIN and CAP_SYS_ADMIN, e.g. in an unprivileged container)."""
     if shutil.which("ip") is None:
         return "iproute2's `ip` is not installed"
+    status = Path("/proc/self/status").read_text()
+    caps = int(re.search(r"^CapEff:\s*([0-9a-f]+)", status, re.M).group(1), 16)
+    missing = [name for name, bit in (("CAP_NET_ADMIN", 12), ("CAP_SYS_ADMIN", 21))
+               if not caps >> bit & 1]
+    if os.geteuid() != 0 or missing:
+        return f"network namespaces need root ({', '.join(missing) or 'euid 0'} missing)"
     return None
 
 
