@@ -103,8 +103,9 @@ soak: install
 	bash stack/soak.sh $(or $(SOAK_RUNS),20)
 
 # tests/chaos: steady load (letters, walk-ins, complaints) on three brokers and a Redis
-# Cluster while a leader broker, a Redis master and a worker are killed, a worker added and a
-# broker cut off for 30 s. Not in `make test`: a run takes ~4 minutes even at 30 s of load.
+# Cluster while a leader broker, a Redis master and a worker of each service are killed, a
+# worker added to each and a broker cut off the network for 30 s (in a network namespace of
+# its own: needs root). Not in `make test`: a run takes ~6-7 minutes even at 30 s of load.
 chaos: install
 	AUDIENSI_CHAOS_SECONDS=$(or $(CHAOS_SECONDS),300) $(BIN)/pytest -q -s -p no:cacheprovider --timeout=1800 tests/chaos
 
