@@ -54,6 +54,24 @@ def test_every_node_is_controller_and_broker_of_one_quorum_of_three(cluster, tmp
     assert cluster.bootstrap == "127.0.0.1:9092,127.0.0.1:9094,127.0.0.1:9096"
 
 
+def test_a_node_of_its_own_host_is_reached_there_and_started_behind_its_launcher(tmp_path):
+    """The fault run's shape: node 3 in a network namespace on 10.201.1.2, the others on the
+    host's end of the veth; every node's quorum and advertised listeners say so."""
+    cluster = KafkaCluster(tmp_path, [9092, 9094, 9096], [9093, 9095, 9097],
+                           hosts=["10.201.1.1", "10.201.1.1", "10.201.1.2"],
+                           launchers={3: ["ip", "netns", "exec", "audns-1-1"]})
+    voters = "1@10.201.1.1:9093,2@10.201.1.1:9095,3@10.201.1.2:9097"
+    assert cluster.bootstrap == "10.201.1.1:9092,10.201.1.1:9094,10.201.1.2:9096"
+    for node, host in zip(cluster.nodes, ["10.201.1.1"] * 2 + ["10.201.1.2"], strict=True):
+        p = props(node.server_properties())
+        assert p["controller.quorum.voters"] == voters
+        assert p["advertised.listeners"] == f"CLIENT://{host}:{node.port}"
+        assert p["listeners"] == f"CLIENT://{host}:{node.port},CONTROLLER://{host}:{node.controller_port}"
+    assert [n.launcher for n in cluster.nodes] == [[], [], ["ip", "netns", "exec", "audns-1-1"]]
+    with pytest.raises(ValueError):
+        KafkaCluster(tmp_path, [9092, 9094], [9093, 9095], hosts=["10.201.1.1"])
+
+
 def test_the_single_broker_keeps_its_settings(tmp_path):
     from stack.kafka import KafkaServer
 
