@@ -161,12 +161,12 @@ async def test_a_failing_input_is_dead_lettered_and_the_others_still_apply(monke
     proc, _ = make()
     real = domain_module._Tx.follow
 
-    def flaky(self, policy, calendar, clock, cycle):
+    def flaky(self, policy, calendar, clock, cycle, *rest):
         if cycle.end is not None:
-            real(self, policy, calendar, clock, cycle)  # stopped, announced ...
+            real(self, policy, calendar, clock, cycle, *rest)  # stopped, announced ...
             self.state.clocks.clear()  # ... and half-done damage
             raise RuntimeError("boom")
-        return real(self, policy, calendar, clock, cycle)
+        return real(self, policy, calendar, clock, cycle, *rest)
 
     monkeypatch.setattr(domain_module._Tx, "follow", flaky)
     tick_at = T0 + timedelta(minutes=50)
