@@ -23,6 +23,7 @@ import asyncio
 import json
 import logging
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -70,13 +71,36 @@ PHASE = Histogram("audiensi_sla_batch_phase_seconds", "Time per phase of an agen
                                       1, 2.5))
 
 
-# --- table values: "<partition>|<next due timestamp or ->|<state JSON>" --------------------
+# --- table values: "<partition>|<next due timestamp or ->|<state>" -------------------------
+# <state> is "z1" + the state's JSON deflated with `_ZDICT_1` as preset dictionary (a clock's
+# JSON is ~900 bytes, mostly field names and ISO instants: ~200 bytes deflated this way; the
+# memory store holds every open subject's value), or the plain JSON (`{...}`) that values
+# written before it carry. `_ZDICT_1` must never change: a new dictionary gets a new tag.
+
+_ZDICT_1 = (
+    b'"to_division":null,"division":"due_at":"scheduled_at":"raised_at":"state":"open",'
+    b'"acknowledged_by":null,"acknowledged_at":null,"note":null,"resolved_at":null,'
+    b'"resolution":null},{"escalation_id":"clock_id":"policy_id":"level":1,"reason":'
+    b'"at_risk","breached","to_role":"division_head","head_of_office","secretariat",'
+    b'"threshold_pct":100.0,"at":"fired_at":null}],"breached_at":null,"stopped_at":null,'
+    b'"elapsed_seconds":null}],"commands":[{"command_id":"body":{"subject":"partition":'
+    b'"sequences":{"audiensi.sla.v1":1,"audiensi.escalations.v1":1},"applied":{"intake":1,'
+    b'"complaints":1,"disposition":1},"division_at":"facts":{"inform-applicant":'
+    b'"receive-disposition":"dispose-request":[{"time":"role":"start","stop","cancel",'
+    b'"event_id":"event_type":"DispositionReceived"}]},"clocks":[{"clock_id":"policy_id":'
+    b'"cycle":1,"calendar_id":"office","wall","start_event_id":"started_at":"state":'
+    b'"running","due_at":"transitions":[],"steps":[{"level":1,"reason":"breached",'
+    b'"to_role":"division_head","threshold_pct":75.0,"at":".000000Z","fired_at":null}'
+)
+_TAG_1 = b"z1"
 
 
 def pack(state: SubjectState) -> bytes:
     due = state.next_due()
-    head = f"{state.partition}|{due.timestamp() if due else '-'}|"
-    return head.encode() + state.model_dump_json().encode()
+    head = f"{state.partition}|{due.timestamp() if due else '-'}|".encode()
+    deflate = zlib.compressobj(6, zlib.DEFLATED, -15, 9, zlib.Z_DEFAULT_STRATEGY, _ZDICT_1)
+    body = deflate.compress(state.model_dump_json().encode()) + deflate.flush()
+    return head + _TAG_1 + body
 
 
 def unpack_head(raw: bytes) -> tuple[int, float | None]:
@@ -84,8 +108,17 @@ def unpack_head(raw: bytes) -> tuple[int, float | None]:
     return int(partition), None if due == b"-" else float(due)
 
 
+def state_json(raw: bytes) -> bytes:
+    """The state's JSON in a table value (either form)."""
+    body = raw.split(b"|", 2)[2]
+    if body[:2] == _TAG_1:
+        inflate = zlib.decompressobj(-15, _ZDICT_1)
+        return inflate.decompress(body[2:]) + inflate.flush()
+    return body
+
+
 def unpack(raw: bytes) -> SubjectState:
-    return SubjectState.model_validate_json(raw.split(b"|", 2)[2])
+    return SubjectState.model_validate_json(state_json(raw))
 
 
 @dataclass
@@ -175,7 +208,7 @@ class Processor:
             return False
         topic = published.topic
         raw = self.table.get(published.subject.encode())
-        if raw is not None and published.sequence <= json.loads(raw.split(b"|", 2)[2]).get(
+        if raw is not None and published.sequence <= json.loads(state_json(raw)).get(
                 "sequences", {}).get(topic, 0):
             return False  # held already: no need to validate it
         w = self.load(published.subject, published.partition)

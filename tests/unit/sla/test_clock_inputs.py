@@ -75,6 +75,18 @@ def test_table_values_carry_partition_and_next_due_ahead_of_the_state():
     assert unpack(packed) == state
     done = given(received(0), tick(500))
     assert unpack_head(pack(done.state))[1] is None
+    assert unpack(pack(done.state)) == done.state  # escalations, fired steps, breach
+
+
+def test_table_values_hold_the_state_deflated_and_the_plain_json_of_older_ones():
+    state = given(received(0), tick(500)).state
+    packed = pack(state)
+    head = packed[:packed.index(b"|", packed.index(b"|") + 1) + 1]
+    assert packed[len(head):len(head) + 2] == b"z1"
+    assert state.model_dump_json().encode() not in packed
+    older = head + state.model_dump_json().encode()  # a value written before deflating
+    assert unpack(older) == state and unpack_head(older) == unpack_head(packed)
+    assert pack(unpack(older)) == packed
 
 
 class Recorder:
