@@ -132,6 +132,18 @@ class _Work:
 
 
 @dataclass
+class Decided:
+    """A batch decided and not finished yet: per subject its work, the replies, the
+    dead letters, whether the fault hook drops its table writes."""
+
+    work: dict[str, _Work] = field(default_factory=dict)
+    replies: list[tuple[CommandMessage, Reply]] = field(default_factory=list)
+    letters: list[Envelope] = field(default_factory=list)
+    lost: bool = False
+    seconds: float = 0.0  # the decide half's time
+
+
+@dataclass
 class Processor:
     policies: PolicySet
     table: Any  # faust Table: bytes key -> packed bytes
@@ -142,6 +154,9 @@ class Processor:
     faults: Any = None  # chassis.faults.Faults (test-only hooks)
     processed: dict[tuple[str, int], int] = field(default_factory=dict)  # (topic, p) -> offset
     last_input_at: dict[int, float] = field(default_factory=dict)  # partition -> monotonic
+    #: subject -> its state as decided by a batch not finished yet (the table has the one
+    #: before): what the next batch decides on
+    unwritten: dict[str, SubjectState] = field(default_factory=dict)
     _projections: asyncio.Queue | None = None
     _projector: asyncio.Task | None = None
 
@@ -149,12 +164,17 @@ class Processor:
         self.relevant = relevant_types(self.policies)
 
     async def process(self, events: list[Any]) -> None:
+        """One batch from start to end (the agent overlaps the two halves: `agents`)."""
+        await self.finish(await self.decide(events))
+
+    async def decide(self, events: list[Any]) -> Decided:
+        """The first half of a batch: each message parsed and decided, in order. The states
+        decided are what the next batch decides on even before this one's table writes
+        (`unwritten`), unless the fault hook dropped them."""
         BATCH_SIZE.observe(len(events))
         began = time.perf_counter()
-        work: dict[str, _Work] = {}
-        replies: list[tuple[CommandMessage, Reply]] = []
-        letters: list[Envelope] = []
-        lost = False  # the fault hook drops this batch's table writes
+        batch = Decided()
+        work = batch.work
         for n, event in enumerate(events):
             if n and n % DECIDE_SLICE == 0:
                 await asyncio.sleep(0)  # the batch's work so far is in `work`, not shared
@@ -166,7 +186,7 @@ class Processor:
             try:
                 parsed = parse(msg.topic, event.value, self.relevant)
             except BadInput as exc:
-                letters.append(self.dead_letter(msg, str(exc)))
+                batch.letters.append(self.dead_letter(msg, str(exc)))
                 continue
             if parsed is None:
                 continue
@@ -175,28 +195,41 @@ class Processor:
             try:
                 decision = self.apply(w, parsed)
             except DomainError as err:
-                replies += self.refusal(parsed, err)
+                batch.replies += self.refusal(parsed, err)
                 continue
             except Exception as exc:  # noqa: BLE001 - a bug must not stop the stream
                 # the decider is pure: the subject's state is as it was before this input
                 log.exception("cannot apply %s to %s", msg.topic, parsed.subject)
-                letters.append(self.dead_letter(msg, f"apply: {describe(exc)}"))
+                batch.letters.append(self.dead_letter(msg, f"apply: {describe(exc)}"))
                 continue
             if parsed.command is not None and decision.reply is not None:
-                replies.append((parsed.command, _reply(decision.reply)))
+                batch.replies.append((parsed.command, _reply(decision.reply)))
             if (self.faults is not None and w.envelopes
                     and self.faults.lose_state_write(command_name(parsed), msg,
                                                    parsed.subject)):
-                lost = True
-        decided = time.perf_counter()
-        await self.publish([e for w in work.values() for e in w.envelopes] + letters)
+                batch.lost = True
+        if not batch.lost:
+            for subject, w in work.items():
+                self.unwritten[subject] = w.state
+        batch.seconds = time.perf_counter() - began
+        return batch
+
+    async def finish(self, batch: Decided) -> None:
+        """The second half: publish and wait for the acknowledgements, then the table, the
+        deadline index and the read model. The agent finishes batches in their order."""
+        work = batch.work
+        began = time.perf_counter()
+        await self.publish([e for w in work.values() for e in w.envelopes] + batch.letters)
         published = time.perf_counter()
-        changed = [] if lost else self.remember(work)
+        changed = [] if batch.lost else self.remember(work)
+        for subject, w in work.items():  # in the table now (or lost): no longer pending
+            if self.unwritten.get(subject) is w.state:
+                del self.unwritten[subject]
         self.schedule(work)
         remembered = time.perf_counter()
-        if changed or replies:
-            await self.projection_queue().put((changed, replies))
-        for phase, seconds in (("decide", decided - began), ("publish", published - decided),
+        if changed or batch.replies:
+            await self.projection_queue().put((changed, batch.replies))
+        for phase, seconds in (("decide", batch.seconds), ("publish", published - began),
                                ("table", remembered - published)):
             PHASE.labels(phase).observe(seconds)
 
@@ -234,6 +267,9 @@ class Processor:
         return decision
 
     def load(self, subject: str, partition: int) -> _Work:
+        pending = self.unwritten.get(subject)
+        if pending is not None:  # decided by a batch still waiting for its acknowledgements
+            return _Work(pack(pending), readmodel.views(pending), pending)
         raw = self.table.get(subject.encode())
         if raw is None:
             return _Work(None, readmodel.NEW, initial_state(subject, partition))
