@@ -184,35 +184,37 @@ class Processor:
             if msg.topic != COMMANDS:
                 self.last_input_at[msg.partition] = time.monotonic()
             try:
-                parsed = parse(msg.topic, event.value, self.relevant)
+                inputs = parse(msg.topic, event.value, self.relevant)
             except BadInput as exc:
                 batch.letters.append(self.dead_letter(msg, str(exc)))
                 continue
-            if parsed is None:
-                continue
-            w = work.get(parsed.subject) or self.load(parsed.subject, msg.partition)
-            work[parsed.subject] = w
-            try:
-                decision = self.apply(w, parsed)
-            except DomainError as err:
-                batch.replies += self.refusal(parsed, err)
-                continue
-            except Exception as exc:  # noqa: BLE001 - a bug must not stop the stream
-                # the decider is pure: the subject's state is as it was before this input
-                log.exception("cannot apply %s to %s", msg.topic, parsed.subject)
-                batch.letters.append(self.dead_letter(msg, f"apply: {describe(exc)}"))
-                continue
-            if parsed.command is not None and decision.reply is not None:
-                batch.replies.append((parsed.command, _reply(decision.reply)))
-            if (self.faults is not None and w.envelopes
-                    and self.faults.lose_state_write(command_name(parsed), msg,
-                                                   parsed.subject)):
-                batch.lost = True
+            for parsed in inputs:
+                self.decide_one(batch, msg, parsed)
         if not batch.lost:
             for subject, w in work.items():
                 self.unwritten[subject] = w.state
         batch.seconds = time.perf_counter() - began
         return batch
+
+    def decide_one(self, batch: Decided, msg, parsed: Parsed) -> None:
+        work = batch.work
+        w = work.get(parsed.subject) or self.load(parsed.subject, msg.partition)
+        work[parsed.subject] = w
+        try:
+            decision = self.apply(w, parsed)
+        except DomainError as err:
+            batch.replies += self.refusal(parsed, err)
+            return
+        except Exception as exc:  # noqa: BLE001 - a bug must not stop the stream
+            # the decider is pure: the subject's state is as it was before this input
+            log.exception("cannot apply %s to %s", msg.topic, parsed.subject)
+            batch.letters.append(self.dead_letter(msg, f"apply: {describe(exc)}"))
+            return
+        if parsed.command is not None and decision.reply is not None:
+            batch.replies.append((parsed.command, _reply(decision.reply)))
+        if (self.faults is not None and w.envelopes
+                and self.faults.lose_state_write(command_name(parsed), msg, parsed.subject)):
+            batch.lost = True
 
     async def finish(self, batch: Decided) -> None:
         """The second half: publish and wait for the acknowledgements, then the table, the

@@ -229,3 +229,20 @@ async def test_a_long_batch_lets_other_tasks_run_while_it_is_decided():
     await other
     assert any(off is not None and first <= off < last for off in seen), seen  # mid-batch
     assert types(proc) == ["ClockStarted"] * len(batch)  # and the batch is whole
+
+
+async def test_a_ticks_record_decides_each_subject_as_a_tick_record_each_would():
+    from services.sla.inputs import ticks_message
+
+    at = T0 + timedelta(minutes=61)
+    starts = [received("c1"), received("c2")]  # the same facts (ids) for both
+    outcomes = []
+    for ticks in ([command(ticks_message(["c1", "c2"], at, Principal(sub="t")))],
+                  [command(tick_message(s, at, Principal(sub="t"))) for s in ("c1", "c2")]):
+        proc, _ = make()
+        await proc.process(starts)
+        await proc.process(ticks)
+        outcomes.append(([(e.subject, e.type, e.id, e.causationid)
+                          for e in proc.publisher.published], dict(proc.table)))
+    assert outcomes[0] == outcomes[1]
+    assert [t for s, t, *_ in outcomes[0][0]].count("EscalationRaised") == 4
