@@ -60,9 +60,10 @@ log = logging.getLogger(__name__)
 SERVICE = "sla"
 OWN_SOURCES = frozenset(SOURCES.values())
 PROJECTION_BACKLOG = 20  # batches of read-model writes the agent may run ahead of Redis
-#: messages decided between two yields to the event loop: the HTTP API, the ticker and the
-#: Kafka client share the loop with the agent, and a herd's batch of 500 decided at once
-#: held every request for its whole decide phase
+#: messages read and inputs decided between two yields to the event loop (a `ticks` record
+#: carries many inputs): the HTTP API, the ticker and the Kafka client share the loop with
+#: the agent, and a herd's batch of 500 decided at once held every request for its whole
+#: decide phase
 DECIDE_SLICE = 50
 BATCH_SIZE = Histogram("audiensi_sla_batch_messages", "Messages per agent batch",
                        buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500))
@@ -175,9 +176,12 @@ class Processor:
         began = time.perf_counter()
         batch = Decided()
         work = batch.work
-        for n, event in enumerate(events):
-            if n and n % DECIDE_SLICE == 0:
+        steps = 0  # messages read and inputs decided since the last yield
+        for event in events:
+            if steps >= DECIDE_SLICE:
+                steps = 0
                 await asyncio.sleep(0)  # the batch's work so far is in `work`, not shared
+            steps += 1
             msg = event.message
             self.processed[(msg.topic, msg.partition)] = msg.offset
             EVENTS_CONSUMED.labels(SERVICE, msg.topic).inc()
@@ -188,7 +192,11 @@ class Processor:
             except BadInput as exc:
                 batch.letters.append(self.dead_letter(msg, str(exc)))
                 continue
-            for parsed in inputs:
+            for parsed in inputs:  # a `ticks` record: many
+                if steps >= DECIDE_SLICE:
+                    steps = 0
+                    await asyncio.sleep(0)
+                steps += 1
                 self.decide_one(batch, msg, parsed)
         if not batch.lost:
             for subject, w in work.items():
