@@ -1,8 +1,10 @@
 """The SLA agent's CPU per started clock, in process: `Processor.process` on batches of
 `DispositionReceived` with an in-memory table and no-op producer and Redis (no I/O), so
-what is left is the decide, pack and read-model work a clock costs the agent's core.
+what is left is the decide, pack and read-model work a clock costs the agent's core; then
+the same for a tick of each of them past its due (what a herd costs: the tick command
+opened, the state unpacked, the ladder fired, the escalation and breach wrapped, packed).
 
-    .venv/bin/python bench/sla_cpu_bench.py                # 5,000 clocks
+    .venv/bin/python bench/sla_cpu_bench.py                # 5,000 clocks, then their ticks
     .venv/bin/python bench/sla_cpu_bench.py --profile      # and cProfile's top entries
 """
 
@@ -16,22 +18,24 @@ import pstats
 import sys
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from chassis.auth import Principal  # noqa: E402
 from contracts import encode, envelope  # noqa: E402
 from contracts.disposition import DispositionReceived  # noqa: E402
 from contracts.topics import DISPOSITION  # noqa: E402
 from services.sla.deadlines import DeadlineIndex  # noqa: E402
+from services.sla.inputs import COMMANDS, tick_message  # noqa: E402
 from services.sla.policy import load_policies  # noqa: E402
 from services.sla.processor import Processor  # noqa: E402
 
 
 class _Message:
-    def __init__(self, offset: int, key: bytes, value: bytes) -> None:
-        self.topic, self.partition, self.offset = DISPOSITION, 0, offset
+    def __init__(self, offset: int, key: bytes, value: bytes, topic: str = DISPOSITION) -> None:
+        self.topic, self.partition, self.offset = topic, 0, offset
         self.key, self.value = key, value
 
 
@@ -41,8 +45,10 @@ class _Event:
 
 
 class _Publisher:
+    raised = 0
+
     async def publish(self, envelopes) -> None:
-        return None
+        self.raised += sum(1 for e in envelopes if e.type == "EscalationRaised")
 
 
 class _Pipeline:
@@ -64,8 +70,7 @@ class _Redis:
         return _Pipeline()
 
 
-def batches(clocks: int, size: int) -> list[list[_Event]]:
-    now = datetime.now(UTC)
+def batches(clocks: int, size: int, now: datetime) -> list[list[_Event]]:
     events = []
     for offset in range(clocks):
         case = f"cpu-{uuid.uuid4()}"
@@ -76,27 +81,59 @@ def batches(clocks: int, size: int) -> list[list[_Event]]:
     return [events[i:i + size] for i in range(0, clocks, size)]
 
 
-async def run(args) -> float:
-    from chassis.settings import get_settings
+def tick_batches(subjects: list[str], size: int, at: datetime) -> list[list[_Event]]:
+    actor = Principal(sub="sla-ticker", name="SLA ticker", roles=("system",))
+    events = [_Event(_Message(n, s.encode(), tick_message(s, at, actor).to_bytes(), COMMANDS))
+              for n, s in enumerate(subjects)]
+    return [events[i:i + size] for i in range(0, len(events), size)]
 
-    policies = load_policies(get_settings().sla_policies)
-    redis = _Redis()
-    proc = Processor(policies, {}, _Publisher(), DeadlineIndex(), lambda: redis)
-    work = batches(args.clocks, args.batch)
-    profile = cProfile.Profile() if args.profile else None
-    began = time.perf_counter()
-    if profile:
-        profile.enable()
+
+async def timed(proc: Processor, work: list[list[_Event]], profile: bool) -> float:
+    """CPU seconds of processing the batches (and the read-model writes they queue)."""
+    prof = cProfile.Profile() if profile else None
+    began = time.process_time()
+    if prof:
+        prof.enable()
     for batch in work:
         await proc.process(batch)
         while proc._projections is not None and not proc._projections.empty():
             await asyncio.sleep(0)
-    if profile:
-        profile.disable()
-    took = time.perf_counter() - began
-    if profile:
-        pstats.Stats(profile).sort_stats("cumulative").print_stats(30)
-    return took
+    if prof:
+        prof.disable()
+        pstats.Stats(prof).sort_stats("cumulative").print_stats(30)
+    return time.process_time() - began
+
+
+def rss_kib() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+async def run(args) -> tuple[float, float, int]:
+    """(seconds for the starts, seconds for the ticks, escalations raised)."""
+    from chassis.settings import get_settings
+
+    policies = load_policies(get_settings().sla_policies)
+    redis, table, published = _Redis(), {}, _Publisher()
+    proc = Processor(policies, table, published, DeadlineIndex(), lambda: redis)
+    now = datetime.now(UTC)
+    work = batches(args.clocks, args.batch, now)
+    await proc.process(batches(50, 50, now)[0])  # warm: calendars, holidays, imports
+    gc.collect()
+    before = rss_kib()
+    started = await timed(proc, work, args.profile)
+    gc.collect()
+    grown = rss_kib() - before
+    values = [v for k, v in table.items() if k.startswith(b"cpu-")]
+    print(f"memory: table values {sum(map(len, values)) / len(values):,.0f} bytes each; RSS "
+          f"grew {grown / args.clocks:.2f} KiB per open clock (table, deadline index)")
+    ticks = tick_batches([e.key.decode() for b in work for e in b], args.batch,
+                         now + timedelta(days=30))
+    raised = published.raised
+    ticked = await timed(proc, ticks, args.profile)
+    return started, ticked, published.raised - raised
 
 
 def main() -> None:
@@ -108,9 +145,13 @@ def main() -> None:
     args = parser.parse_args()
     if args.no_gc:
         gc.disable()
-    took = asyncio.run(run(args))
+    took, ticked, raised = asyncio.run(run(args))
+    gc_state = "off" if args.no_gc else "on"
     print(f"{args.clocks:,} clocks in {took:.2f} s: {args.clocks / took:,.0f} clocks/s, "
-          f"{took / args.clocks * 1e6:,.0f} us of CPU each (gc {'off' if args.no_gc else 'on'})")
+          f"{took / args.clocks * 1e6:,.0f} us of CPU each (gc {gc_state})")
+    print(f"{args.clocks:,} ticks past due in {ticked:.2f} s ({raised:,} escalations): "
+          f"{args.clocks / ticked:,.0f} ticks/s, {ticked / args.clocks * 1e6:,.0f} us of CPU "
+          f"each (gc {gc_state})")
 
 
 if __name__ == "__main__":

@@ -15,9 +15,11 @@ class DirectPublisher:
     def __init__(self, app) -> None:
         self.app = app
 
-    async def send(self, topic: str, key: str, value: bytes) -> asyncio.Future:
-        """Hand one record to the producer; the returned future completes on the broker's ack."""
-        return await self.app.producer.send(topic, key.encode(), value, partition=None,
+    async def send(self, topic: str, key: str, value: bytes,
+                   partition: int | None = None) -> asyncio.Future:
+        """Hand one record to the producer (to `partition`, else the key's); the returned
+        future completes on the broker's ack."""
+        return await self.app.producer.send(topic, key.encode(), value, partition=partition,
                                             timestamp=None, headers=None)
 
     async def publish(self, envelopes: list[Envelope]) -> None:

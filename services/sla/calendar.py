@@ -68,6 +68,7 @@ class Calendar(Protocol):
     working_day: timedelta
 
     def add(self, start: datetime, duration: timedelta) -> datetime: ...
+    def add_many(self, start: datetime, durations: list[timedelta]) -> list[datetime]: ...
     def elapsed(self, start: datetime, end: datetime) -> timedelta: ...
     def is_working(self, t: datetime) -> bool: ...
     def next_working_instant(self, t: datetime) -> datetime: ...
@@ -89,6 +90,9 @@ class WallClock:
         if duration < _ZERO:
             raise ValueError("duration must not be negative")
         return _utc(start) + duration
+
+    def add_many(self, start: datetime, durations: list[timedelta]) -> list[datetime]:
+        return [self.add(start, d) for d in durations]
 
     def elapsed(self, start: datetime, end: datetime) -> timedelta:
         return _utc(end) - _utc(start)
@@ -336,6 +340,32 @@ class BusinessCalendar:
                 if remaining <= end - begin:
                     return begin + remaining
                 remaining -= end - begin
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def add_many(self, start: datetime, durations: list[timedelta]) -> list[datetime]:
+        """`[add(start, d) for d in durations]` in one walk over the working intervals (a
+        clock's due and ladder instants all count from its start)."""
+        t = _utc(start)
+        if any(d < _ZERO for d in durations):
+            raise ValueError("duration must not be negative")
+        out = [t] * len(durations)
+        pending = sorted((d, i) for i, d in enumerate(durations) if d != _ZERO)
+        if not pending:
+            return out
+        n, used = 0, _ZERO  # pending[n] is the next to place; working time walked so far
+        for intervals in self._days_from(t):
+            for begin, end in intervals:
+                if end <= t:
+                    continue
+                begin = max(begin, t)
+                span = end - begin
+                while pending[n][0] - used <= span:
+                    d, i = pending[n]
+                    out[i] = begin + (d - used)
+                    n += 1
+                    if n == len(pending):
+                        return out
+                used += span
         raise AssertionError("unreachable")  # pragma: no cover
 
     def elapsed(self, start: datetime, end: datetime) -> timedelta:

@@ -24,6 +24,9 @@ from services.sla.policy import PolicySet
 
 COMMANDS = command_topic("sla")
 TICK = "tick"
+#: one record for many subjects of one partition (`payload.subjects`): each a `Tick` at the
+#: record's time, the same as a `tick` record each (what the ticker sends)
+TICKS = "ticks"
 ACKNOWLEDGE = "acknowledge"
 #: events that tell the case's division (used for escalations to division heads)
 #: (DispositionReturned: the case has no division any more)
@@ -46,8 +49,9 @@ def relevant_types(policies: PolicySet) -> frozenset[str]:
     return policies.event_types | DIVISION_EVENTS
 
 
-def parse(topic: str, value: bytes, relevant: frozenset[str]) -> Parsed | None:
-    """The input a message carries, or None if the SLA engine has nothing to do with it."""
+def parse(topic: str, value: bytes, relevant: frozenset[str]) -> list[Parsed]:
+    """The inputs a message carries (none if the SLA engine has nothing to do with it; a
+    `ticks` record carries one per subject)."""
     if topic == COMMANDS:
         return parse_command(value)
     try:
@@ -57,16 +61,16 @@ def parse(topic: str, value: bytes, relevant: frozenset[str]) -> Parsed | None:
     if not isinstance(body, dict):
         raise BadInput("not a JSON object")
     if body.get("type") not in relevant:
-        return None
+        return []
     try:
         env = decode(body)
     except DecodeError as exc:
         raise BadInput(str(exc)) from exc
     fact: Fact = fact_from_envelope(env)
-    return Parsed(env.subject, fact)
+    return [Parsed(env.subject, fact)]
 
 
-def parse_command(value: bytes) -> Parsed:
+def parse_command(value: bytes) -> list[Parsed]:
     try:
         msg = CommandMessage.from_bytes(value)
     except ForgedCommand as exc:
@@ -74,17 +78,34 @@ def parse_command(value: bytes) -> Parsed:
     except ValidationError as exc:
         raise BadInput(f"not a command: {describe(exc)}") from exc  # fields, never values
     if msg.name == TICK:
-        return Parsed(msg.subject, Tick(command_id=msg.command_id, at=msg.at))
+        return [Parsed(msg.subject, Tick(command_id=msg.command_id, at=msg.at))]
+    if msg.name == TICKS:
+        subjects = msg.payload.get("subjects")
+        if not isinstance(subjects, list) or not all(isinstance(s, str) and s
+                                                     for s in subjects):
+            raise BadInput("ticks: payload.subjects must be a list of subject ids")
+        return [Parsed(s, Tick(command_id=tick_id(s, msg.at), at=msg.at)) for s in subjects]
     if msg.name == ACKNOWLEDGE:
         inp = Acknowledge(command_id=msg.command_id, by=msg.actor.sub, role=msg.actor.role,
                           escalation_id=str(msg.payload.get("escalation_id", "")),
                           note=msg.payload.get("note"), at=msg.at,
                           correlation_id=msg.correlation_id)
-        return Parsed(msg.subject, inp, msg)
+        return [Parsed(msg.subject, inp, msg)]
     raise BadInput(f"unknown command {msg.name!r}")
 
 
+def tick_id(subject: str, at: datetime) -> str:
+    return f"tick:{subject}:{at.timestamp():.6f}"
+
+
 def tick_message(subject: str, at: datetime, actor) -> CommandMessage:
-    return CommandMessage(command_id=f"tick:{subject}:{at.timestamp():.6f}", name=TICK,
+    return CommandMessage(command_id=tick_id(subject, at), name=TICK,
                           subject=subject, actor=actor, at=at,
                           correlation_id=f"tick:{at.timestamp():.3f}")
+
+
+def ticks_message(subjects: list[str], at: datetime, actor) -> CommandMessage:
+    """One record of ticks for subjects of one partition (sent to that partition)."""
+    return CommandMessage(command_id=f"ticks:{subjects[0]}:{len(subjects)}:{at.timestamp():.6f}",
+                          name=TICKS, subject=subjects[0], payload={"subjects": subjects},
+                          actor=actor, at=at, correlation_id=f"tick:{at.timestamp():.3f}")

@@ -299,11 +299,11 @@ def schedule(
     point already passed is due at `start`. `calendar` must be the policy's.
     """
 
-    def after(offset: timedelta) -> datetime:
-        return calendar.add(start, max(offset - consumed, _ZERO))
-
-    steps = tuple(ScheduledStep(step, after(step.offset)) for step in policy.escalations)
-    return Schedule(due=after(policy.duration), steps=steps)
+    offsets = [max(step.offset - consumed, _ZERO) for step in policy.escalations]
+    *instants, due = calendar.add_many(start, [*offsets, max(policy.duration - consumed, _ZERO)])
+    steps = tuple(ScheduledStep(step, at) for step, at in zip(policy.escalations, instants,
+                                                              strict=True))
+    return Schedule(due=due, steps=steps)
 
 
 class PolicySet:
@@ -318,6 +318,13 @@ class PolicySet:
             events = {t.event for role in ROLES for t in policy.triggers(role)}
             for event in sorted(events):
                 self._by_event.setdefault(event, []).append(policy)
+        #: event type -> (policy, role, that role's triggers on this event type), in file
+        #: then `ROLES` order: `matching` tests only these
+        self._roles_by_event: dict[str, list[tuple[Policy, Role, tuple[Trigger, ...]]]] = {}
+        for event, interested in self._by_event.items():
+            self._roles_by_event[event] = [
+                (policy, role, on) for policy in interested for role in ROLES
+                if (on := tuple(t for t in policy.triggers(role) if t.event == event))]
 
     def __iter__(self) -> Iterator[Policy]:
         return iter(self.policies)
@@ -348,8 +355,8 @@ class PolicySet:
         """Which role this event plays for which policy, in file order."""
         return tuple(
             Match(policy, role)
-            for policy in self._by_event.get(event_type, ())
-            for role in policy.roles_of(event_type, data)
+            for policy, role, triggers in self._roles_by_event.get(event_type, ())
+            if any(t.matches(event_type, data) for t in triggers)
         )
 
     def schedule(

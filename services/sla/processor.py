@@ -23,6 +23,7 @@ import asyncio
 import json
 import logging
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -59,9 +60,10 @@ log = logging.getLogger(__name__)
 SERVICE = "sla"
 OWN_SOURCES = frozenset(SOURCES.values())
 PROJECTION_BACKLOG = 20  # batches of read-model writes the agent may run ahead of Redis
-#: messages decided between two yields to the event loop: the HTTP API, the ticker and the
-#: Kafka client share the loop with the agent, and a herd's batch of 500 decided at once
-#: held every request for its whole decide phase
+#: messages read and inputs decided between two yields to the event loop (a `ticks` record
+#: carries many inputs): the HTTP API, the ticker and the Kafka client share the loop with
+#: the agent, and a herd's batch of 500 decided at once held every request for its whole
+#: decide phase
 DECIDE_SLICE = 50
 BATCH_SIZE = Histogram("audiensi_sla_batch_messages", "Messages per agent batch",
                        buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500))
@@ -70,13 +72,36 @@ PHASE = Histogram("audiensi_sla_batch_phase_seconds", "Time per phase of an agen
                                       1, 2.5))
 
 
-# --- table values: "<partition>|<next due timestamp or ->|<state JSON>" --------------------
+# --- table values: "<partition>|<next due timestamp or ->|<state>" -------------------------
+# <state> is "z1" + the state's JSON deflated with `_ZDICT_1` as preset dictionary (a clock's
+# JSON is ~900 bytes, mostly field names and ISO instants: ~200 bytes deflated this way; the
+# memory store holds every open subject's value), or the plain JSON (`{...}`) that values
+# written before it carry. `_ZDICT_1` must never change: a new dictionary gets a new tag.
+
+_ZDICT_1 = (
+    b'"to_division":null,"division":"due_at":"scheduled_at":"raised_at":"state":"open",'
+    b'"acknowledged_by":null,"acknowledged_at":null,"note":null,"resolved_at":null,'
+    b'"resolution":null},{"escalation_id":"clock_id":"policy_id":"level":1,"reason":'
+    b'"at_risk","breached","to_role":"division_head","head_of_office","secretariat",'
+    b'"threshold_pct":100.0,"at":"fired_at":null}],"breached_at":null,"stopped_at":null,'
+    b'"elapsed_seconds":null}],"commands":[{"command_id":"body":{"subject":"partition":'
+    b'"sequences":{"audiensi.sla.v1":1,"audiensi.escalations.v1":1},"applied":{"intake":1,'
+    b'"complaints":1,"disposition":1},"division_at":"facts":{"inform-applicant":'
+    b'"receive-disposition":"dispose-request":[{"time":"role":"start","stop","cancel",'
+    b'"event_id":"event_type":"DispositionReceived"}]},"clocks":[{"clock_id":"policy_id":'
+    b'"cycle":1,"calendar_id":"office","wall","start_event_id":"started_at":"state":'
+    b'"running","due_at":"transitions":[],"steps":[{"level":1,"reason":"breached",'
+    b'"to_role":"division_head","threshold_pct":75.0,"at":".000000Z","fired_at":null}'
+)
+_TAG_1 = b"z1"
 
 
 def pack(state: SubjectState) -> bytes:
     due = state.next_due()
-    head = f"{state.partition}|{due.timestamp() if due else '-'}|"
-    return head.encode() + state.model_dump_json().encode()
+    head = f"{state.partition}|{due.timestamp() if due else '-'}|".encode()
+    deflate = zlib.compressobj(6, zlib.DEFLATED, -15, 9, zlib.Z_DEFAULT_STRATEGY, _ZDICT_1)
+    body = deflate.compress(state.model_dump_json().encode()) + deflate.flush()
+    return head + _TAG_1 + body
 
 
 def unpack_head(raw: bytes) -> tuple[int, float | None]:
@@ -84,8 +109,17 @@ def unpack_head(raw: bytes) -> tuple[int, float | None]:
     return int(partition), None if due == b"-" else float(due)
 
 
+def state_json(raw: bytes) -> bytes:
+    """The state's JSON in a table value (either form)."""
+    body = raw.split(b"|", 2)[2]
+    if body[:2] == _TAG_1:
+        inflate = zlib.decompressobj(-15, _ZDICT_1)
+        return inflate.decompress(body[2:]) + inflate.flush()
+    return body
+
+
 def unpack(raw: bytes) -> SubjectState:
-    return SubjectState.model_validate_json(raw.split(b"|", 2)[2])
+    return SubjectState.model_validate_json(state_json(raw))
 
 
 @dataclass
@@ -99,6 +133,18 @@ class _Work:
 
 
 @dataclass
+class Decided:
+    """A batch decided and not finished yet: per subject its work, the replies, the
+    dead letters, whether the fault hook drops its table writes."""
+
+    work: dict[str, _Work] = field(default_factory=dict)
+    replies: list[tuple[CommandMessage, Reply]] = field(default_factory=list)
+    letters: list[Envelope] = field(default_factory=list)
+    lost: bool = False
+    seconds: float = 0.0  # the decide half's time
+
+
+@dataclass
 class Processor:
     policies: PolicySet
     table: Any  # faust Table: bytes key -> packed bytes
@@ -109,6 +155,9 @@ class Processor:
     faults: Any = None  # chassis.faults.Faults (test-only hooks)
     processed: dict[tuple[str, int], int] = field(default_factory=dict)  # (topic, p) -> offset
     last_input_at: dict[int, float] = field(default_factory=dict)  # partition -> monotonic
+    #: subject -> its state as decided by a batch not finished yet (the table has the one
+    #: before): what the next batch decides on
+    unwritten: dict[str, SubjectState] = field(default_factory=dict)
     _projections: asyncio.Queue | None = None
     _projector: asyncio.Task | None = None
 
@@ -116,54 +165,81 @@ class Processor:
         self.relevant = relevant_types(self.policies)
 
     async def process(self, events: list[Any]) -> None:
+        """One batch from start to end (the agent overlaps the two halves: `agents`)."""
+        await self.finish(await self.decide(events))
+
+    async def decide(self, events: list[Any]) -> Decided:
+        """The first half of a batch: each message parsed and decided, in order. The states
+        decided are what the next batch decides on even before this one's table writes
+        (`unwritten`), unless the fault hook dropped them."""
         BATCH_SIZE.observe(len(events))
         began = time.perf_counter()
-        work: dict[str, _Work] = {}
-        replies: list[tuple[CommandMessage, Reply]] = []
-        letters: list[Envelope] = []
-        lost = False  # the fault hook drops this batch's table writes
-        for n, event in enumerate(events):
-            if n and n % DECIDE_SLICE == 0:
+        batch = Decided()
+        work = batch.work
+        steps = 0  # messages read and inputs decided since the last yield
+        for event in events:
+            if steps >= DECIDE_SLICE:
+                steps = 0
                 await asyncio.sleep(0)  # the batch's work so far is in `work`, not shared
+            steps += 1
             msg = event.message
             self.processed[(msg.topic, msg.partition)] = msg.offset
             EVENTS_CONSUMED.labels(SERVICE, msg.topic).inc()
             if msg.topic != COMMANDS:
                 self.last_input_at[msg.partition] = time.monotonic()
             try:
-                parsed = parse(msg.topic, event.value, self.relevant)
+                inputs = parse(msg.topic, event.value, self.relevant)
             except BadInput as exc:
-                letters.append(self.dead_letter(msg, str(exc)))
+                batch.letters.append(self.dead_letter(msg, str(exc)))
                 continue
-            if parsed is None:
-                continue
-            w = work.get(parsed.subject) or self.load(parsed.subject, msg.partition)
-            work[parsed.subject] = w
-            try:
-                decision = self.apply(w, parsed)
-            except DomainError as err:
-                replies += self.refusal(parsed, err)
-                continue
-            except Exception as exc:  # noqa: BLE001 - a bug must not stop the stream
-                # the decider is pure: the subject's state is as it was before this input
-                log.exception("cannot apply %s to %s", msg.topic, parsed.subject)
-                letters.append(self.dead_letter(msg, f"apply: {describe(exc)}"))
-                continue
-            if parsed.command is not None and decision.reply is not None:
-                replies.append((parsed.command, _reply(decision.reply)))
-            if (self.faults is not None and w.envelopes
-                    and self.faults.lose_state_write(command_name(parsed), msg,
-                                                   parsed.subject)):
-                lost = True
-        decided = time.perf_counter()
-        await self.publish([e for w in work.values() for e in w.envelopes] + letters)
+            for parsed in inputs:  # a `ticks` record: many
+                if steps >= DECIDE_SLICE:
+                    steps = 0
+                    await asyncio.sleep(0)
+                steps += 1
+                self.decide_one(batch, msg, parsed)
+        if not batch.lost:
+            for subject, w in work.items():
+                self.unwritten[subject] = w.state
+        batch.seconds = time.perf_counter() - began
+        return batch
+
+    def decide_one(self, batch: Decided, msg, parsed: Parsed) -> None:
+        work = batch.work
+        w = work.get(parsed.subject) or self.load(parsed.subject, msg.partition)
+        work[parsed.subject] = w
+        try:
+            decision = self.apply(w, parsed)
+        except DomainError as err:
+            batch.replies += self.refusal(parsed, err)
+            return
+        except Exception as exc:  # noqa: BLE001 - a bug must not stop the stream
+            # the decider is pure: the subject's state is as it was before this input
+            log.exception("cannot apply %s to %s", msg.topic, parsed.subject)
+            batch.letters.append(self.dead_letter(msg, f"apply: {describe(exc)}"))
+            return
+        if parsed.command is not None and decision.reply is not None:
+            batch.replies.append((parsed.command, _reply(decision.reply)))
+        if (self.faults is not None and w.envelopes
+                and self.faults.lose_state_write(command_name(parsed), msg, parsed.subject)):
+            batch.lost = True
+
+    async def finish(self, batch: Decided) -> None:
+        """The second half: publish and wait for the acknowledgements, then the table, the
+        deadline index and the read model. The agent finishes batches in their order."""
+        work = batch.work
+        began = time.perf_counter()
+        await self.publish([e for w in work.values() for e in w.envelopes] + batch.letters)
         published = time.perf_counter()
-        changed = [] if lost else self.remember(work)
+        changed = [] if batch.lost else self.remember(work)
+        for subject, w in work.items():  # in the table now (or lost): no longer pending
+            if self.unwritten.get(subject) is w.state:
+                del self.unwritten[subject]
         self.schedule(work)
         remembered = time.perf_counter()
-        if changed or replies:
-            await self.projection_queue().put((changed, replies))
-        for phase, seconds in (("decide", decided - began), ("publish", published - decided),
+        if changed or batch.replies:
+            await self.projection_queue().put((changed, batch.replies))
+        for phase, seconds in (("decide", batch.seconds), ("publish", published - began),
                                ("table", remembered - published)):
             PHASE.labels(phase).observe(seconds)
 
@@ -175,7 +251,7 @@ class Processor:
             return False
         topic = published.topic
         raw = self.table.get(published.subject.encode())
-        if raw is not None and published.sequence <= json.loads(raw.split(b"|", 2)[2]).get(
+        if raw is not None and published.sequence <= json.loads(state_json(raw)).get(
                 "sequences", {}).get(topic, 0):
             return False  # held already: no need to validate it
         w = self.load(published.subject, published.partition)
@@ -201,6 +277,9 @@ class Processor:
         return decision
 
     def load(self, subject: str, partition: int) -> _Work:
+        pending = self.unwritten.get(subject)
+        if pending is not None:  # decided by a batch still waiting for its acknowledgements
+            return _Work(pack(pending), readmodel.views(pending), pending)
         raw = self.table.get(subject.encode())
         if raw is None:
             return _Work(None, readmodel.NEW, initial_state(subject, partition))

@@ -1,7 +1,9 @@
 """The ticker: every `sla_tick_interval` (on every worker, not only the leader), hand the
-subjects whose next due has come to the agent as `tick` commands on the sla command topic,
-keyed by subject, so the partition owner applies them inside its stream (the single writer
-of the table). A tick carries its time; the state remembers which steps fired, so a
+subjects whose next due has come to the agent as `ticks` commands on the sla command topic,
+one record per partition and up to `TICKS_PER_RECORD` subjects, sent to that partition (the
+one the subjects' inputs are on), so the partition owner applies them inside its stream (the
+single writer of the table); a record per tick had cost a seal, a produce and a consume each.
+A tick carries its time; the state remembers which steps fired, so a
 duplicate tick raises nothing twice.
 
 After partitions are assigned and the table recovered, the deadline index is rebuilt from
@@ -33,12 +35,15 @@ from chassis.clock import Clock
 from chassis.streams import Backlog, backlog
 from services.sla import readmodel
 from services.sla.deadlines import DeadlineIndex
-from services.sla.inputs import COMMANDS, tick_message
+from services.sla.inputs import COMMANDS, ticks_message
 from services.sla.processor import Processor, unpack, unpack_head
 
 log = logging.getLogger(__name__)
 SYSTEM = Principal(sub="sla-ticker", name="SLA ticker", roles=("system",))
 INDEX_SIZE = Gauge("audiensi_sla_deadline_index_size", "Subjects waiting for a deadline")
+#: subjects per `ticks` record: the agent decides a record's ticks without yielding to the
+#: event loop, so about `processor.DECIDE_SLICE`
+TICKS_PER_RECORD = 50
 TICK_LAG = Histogram("audiensi_sla_tick_lag_seconds", "From a due instant to its tick being sent",
                      buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 30, 300, 3600))
 
@@ -161,11 +166,19 @@ class Ticker:
         return len(due)
 
     async def send(self, due: list[tuple[str, int]], now: datetime) -> None:
+        """One `ticks` record per partition and up to `TICKS_PER_RECORD` subjects, to that
+        partition (the one each subject's inputs are on: the index keeps it)."""
+        by_partition: dict[int, list[str]] = {}
+        for subject, partition in due:
+            by_partition.setdefault(partition, []).append(subject)
         futures = []
         try:
-            for subject, _ in due:
-                msg = tick_message(subject, now, SYSTEM)
-                futures.append(await self.publisher.send(COMMANDS, subject, msg.to_bytes()))
+            for partition, subjects in sorted(by_partition.items()):
+                for i in range(0, len(subjects), TICKS_PER_RECORD):
+                    chunk = subjects[i:i + TICKS_PER_RECORD]
+                    msg = ticks_message(chunk, now, SYSTEM)
+                    futures.append(await self.publisher.send(COMMANDS, chunk[0], msg.to_bytes(),
+                                                             partition=partition))
             await asyncio.gather(*futures)
         except Exception as exc:  # noqa: BLE001 - in-flight ticks are handed out again later
             log.warning("sending ticks failed: %r", exc)

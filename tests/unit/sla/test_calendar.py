@@ -65,6 +65,18 @@ def test_adding_durations_composes(start, a, b):
 
 
 @settings(deadline=None)
+@given(start=instants | year_end, many=st.lists(durations, max_size=6))
+def test_adding_several_durations_in_one_walk_is_adding_each(start, many):
+    assert OFFICE.add_many(start, many) == [OFFICE.add(start, d) for d in many]
+    assert WallClock().add_many(start, many) == [WallClock().add(start, d) for d in many]
+
+
+def test_adding_several_durations_refuses_a_negative_one():
+    with pytest.raises(ValueError):
+        OFFICE.add_many(wib(2026, 7, 10, 9), [timedelta(hours=1), timedelta(hours=-1)])
+
+
+@settings(deadline=None)
 @given(start=instants | year_end, duration=durations)
 def test_elapsed_working_time_up_to_the_due_time_is_the_duration(start, duration):
     assert OFFICE.elapsed(start, OFFICE.add(start, duration)) == duration

@@ -14,7 +14,14 @@ from contracts.disposition import CaseDisposed, DispositionReceived, OfficerAssi
 from contracts.topics import DISPOSITION
 from services.sla import readmodel
 from services.sla.domain import Acknowledge, Fact, Tick
-from services.sla.inputs import COMMANDS, BadInput, parse, relevant_types, tick_message
+from services.sla.inputs import (
+    COMMANDS,
+    BadInput,
+    parse,
+    relevant_types,
+    tick_message,
+    ticks_message,
+)
 from services.sla.processor import pack, unpack, unpack_head
 from tests.unit.sla.clock_support import POLICIES, given, informed, received, tick
 
@@ -27,8 +34,8 @@ def raw(event, seq: int = 1) -> bytes:
 
 
 def test_a_policy_event_becomes_a_fact_with_its_own_time_and_sequence():
-    parsed = parse(DISPOSITION, raw(DispositionReceived(case_id="c1", division="rehsos",
-                                                         received_by="k"), seq=7), RELEVANT)
+    [parsed] = parse(DISPOSITION, raw(DispositionReceived(case_id="c1", division="rehsos",
+                                                           received_by="k"), seq=7), RELEVANT)
     assert parsed.subject == "c1" and isinstance(parsed.input, Fact)
     fact = parsed.input
     assert (fact.event_type, fact.source, fact.sequence, fact.time) == (
@@ -38,12 +45,12 @@ def test_a_policy_event_becomes_a_fact_with_its_own_time_and_sequence():
 
 def test_events_no_policy_cares_about_are_skipped():
     event = OfficerAssigned(case_id="c1", officer_id="o", assigned_by="k")
-    assert parse(DISPOSITION, raw(event), RELEVANT) is None
+    assert parse(DISPOSITION, raw(event), RELEVANT) == []
 
 
 def test_division_events_are_read_even_without_a_policy():
     event = CaseDisposed(case_id="c1", division="rehsos", instructions="-", disposed_by="k")
-    assert parse(DISPOSITION, raw(event), RELEVANT) is not None
+    assert len(parse(DISPOSITION, raw(event), RELEVANT)) == 1
 
 
 @pytest.mark.parametrize("value", [b"not json", b"[1, 2]", json.dumps(
@@ -55,16 +62,29 @@ def test_unreadable_messages_are_refused(value):
 
 def test_commands_become_ticks_and_acknowledgements():
     actor = Principal(sub="kabid-rehsos", roles=("division_head",), division="rehsos")
-    t = parse(COMMANDS, tick_message("c1", NOW, actor).to_bytes(), RELEVANT)
+    [t] = parse(COMMANDS, tick_message("c1", NOW, actor).to_bytes(), RELEVANT)
     assert isinstance(t.input, Tick) and t.input.at == NOW and t.command is None
     msg = CommandMessage(command_id="x", name="acknowledge", subject="c1",
                          payload={"escalation_id": "e", "note": "n"}, actor=actor, at=NOW,
                          correlation_id="k")
-    a = parse(COMMANDS, msg.to_bytes(), RELEVANT)
+    [a] = parse(COMMANDS, msg.to_bytes(), RELEVANT)
     assert isinstance(a.input, Acknowledge) and a.command == msg
     assert (a.input.by, a.input.role, a.input.note) == ("kabid-rehsos", "division_head", "n")
     with pytest.raises(BadInput):
         parse(COMMANDS, msg.model_copy(update={"name": "explode"}).to_bytes(), RELEVANT)
+
+
+def test_one_ticks_record_is_a_tick_of_each_subject_the_same_as_a_tick_record_each():
+    actor = Principal(sub="sla-ticker", roles=("system",))
+    many = parse(COMMANDS, ticks_message(["c1", "c2", "c3"], NOW, actor).to_bytes(), RELEVANT)
+    one_each = [p for s in ("c1", "c2", "c3")
+                for p in parse(COMMANDS, tick_message(s, NOW, actor).to_bytes(), RELEVANT)]
+    assert [(p.subject, p.input, p.command) for p in many] == [
+        (p.subject, p.input, p.command) for p in one_each]
+    for bad in ({"subjects": "c1"}, {"subjects": [1]}, {"subjects": [""]}, {}):
+        msg = ticks_message(["c1"], NOW, actor).model_copy(update={"payload": bad})
+        with pytest.raises(BadInput):
+            parse(COMMANDS, msg.to_bytes(), RELEVANT)
 
 
 def test_table_values_carry_partition_and_next_due_ahead_of_the_state():
@@ -75,6 +95,18 @@ def test_table_values_carry_partition_and_next_due_ahead_of_the_state():
     assert unpack(packed) == state
     done = given(received(0), tick(500))
     assert unpack_head(pack(done.state))[1] is None
+    assert unpack(pack(done.state)) == done.state  # escalations, fired steps, breach
+
+
+def test_table_values_hold_the_state_deflated_and_the_plain_json_of_older_ones():
+    state = given(received(0), tick(500)).state
+    packed = pack(state)
+    head = packed[:packed.index(b"|", packed.index(b"|") + 1) + 1]
+    assert packed[len(head):len(head) + 2] == b"z1"
+    assert state.model_dump_json().encode() not in packed
+    older = head + state.model_dump_json().encode()  # a value written before deflating
+    assert unpack(older) == state and unpack_head(older) == unpack_head(packed)
+    assert pack(unpack(older)) == packed
 
 
 class Recorder:

@@ -161,12 +161,12 @@ async def test_a_failing_input_is_dead_lettered_and_the_others_still_apply(monke
     proc, _ = make()
     real = domain_module._Tx.follow
 
-    def flaky(self, policy, calendar, clock, cycle):
+    def flaky(self, policy, calendar, clock, cycle, *rest):
         if cycle.end is not None:
-            real(self, policy, calendar, clock, cycle)  # stopped, announced ...
+            real(self, policy, calendar, clock, cycle, *rest)  # stopped, announced ...
             self.state.clocks.clear()  # ... and half-done damage
             raise RuntimeError("boom")
-        return real(self, policy, calendar, clock, cycle)
+        return real(self, policy, calendar, clock, cycle, *rest)
 
     monkeypatch.setattr(domain_module._Tx, "follow", flaky)
     tick_at = T0 + timedelta(minutes=50)
@@ -229,3 +229,46 @@ async def test_a_long_batch_lets_other_tasks_run_while_it_is_decided():
     await other
     assert any(off is not None and first <= off < last for off in seen), seen  # mid-batch
     assert types(proc) == ["ClockStarted"] * len(batch)  # and the batch is whole
+
+
+async def test_a_ticks_record_decides_each_subject_as_a_tick_record_each_would():
+    from services.sla.inputs import ticks_message
+
+    at = T0 + timedelta(minutes=61)
+    starts = [received("c1"), received("c2")]  # the same facts (ids) for both
+    outcomes = []
+    for ticks in ([command(ticks_message(["c1", "c2"], at, Principal(sub="t")))],
+                  [command(tick_message(s, at, Principal(sub="t"))) for s in ("c1", "c2")]):
+        proc, _ = make()
+        await proc.process(starts)
+        await proc.process(ticks)
+        outcomes.append(([(e.subject, e.type, e.id, e.causationid)
+                          for e in proc.publisher.published], dict(proc.table)))
+    assert outcomes[0] == outcomes[1]
+    assert [t for s, t, *_ in outcomes[0][0]].count("EscalationRaised") == 4
+
+
+async def test_a_ticks_record_of_many_subjects_lets_other_tasks_run_while_it_is_decided():
+    """Inputs count towards processor.DECIDE_SLICE, not only messages: one `ticks` record
+    carries many subjects."""
+    from services.sla.inputs import ticks_message
+    from services.sla.processor import DECIDE_SLICE
+
+    proc, _ = make()
+    subjects = [f"many-{n}" for n in range(DECIDE_SLICE * 3)]
+    await proc.process([received(s) for s in subjects])
+    ticks = command(ticks_message(subjects, T0 + timedelta(minutes=61), Principal(sub="t")))
+    ran_mid_record: list[int] = []
+
+    async def other_task() -> None:  # e.g. a request handler waiting for the loop
+        while not ran_mid_record:
+            ran_mid_record.extend([len(proc.unwritten)] if proc.processed.get(
+                (COMMANDS, 0)) == ticks.message.offset else [])
+            await asyncio.sleep(0)
+
+    other = asyncio.ensure_future(other_task())
+    decided = await proc.decide([ticks])
+    await other
+    assert ran_mid_record == [0]  # ran while the record was being decided
+    assert sum(1 for w in decided.work.values() for e in w.envelopes
+               if e.type == "EscalationRaised") == 2 * len(subjects)

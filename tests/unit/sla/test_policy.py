@@ -141,6 +141,19 @@ def test_each_event_plays_its_role_for_its_policies():
     assert "AudienceRescheduled" not in POLICIES.event_types  # no clock restarts on it
 
 
+@pytest.mark.parametrize("data", [{}, {"channel": "walk_in", "urgent": True},
+                                  {"channel": "walk_in", "urgent": False}, {"channel": "letter"}])
+def test_the_index_by_event_type_matches_what_each_policy_says(data):
+    from contracts.envelope import EVENT_TYPES
+    from tests.unit.sla.clock_support import POLICIES as TEST_POLICIES
+
+    for policies in (POLICIES, TEST_POLICIES):
+        for event_type in EVENT_TYPES:
+            expected = [(p.id, role) for p in policies for role in p.roles_of(event_type, data)]
+            assert [(m.policy.id, m.role) for m in policies.matching(event_type, data)] == \
+                expected, event_type
+
+
 def test_conditions_can_use_lists_and_dotted_fields():
     text = BASE.replace(
         "starts_on: [DispositionReceived]",
