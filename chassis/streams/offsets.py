@@ -42,17 +42,17 @@ async def backlog(bootstrap: str, group_id: str, partitions: Iterable[tuple[str,
 
 
 def never_committed(beginnings: dict, ends: dict, committed: dict) -> dict:
-    """The partitions that hold messages but have no offset committed by the group (none, or
-    0: aiokafka treats both alike), each with the first offset still on the broker. Pure."""
-    return {tp: beginnings[tp] for tp in ends
-            if not committed.get(tp) and ends[tp] > beginnings.get(tp, 0)}
+    """The partitions that have no offset committed by the group (none, or 0: aiokafka treats
+    both alike), each with the first offset still on the broker (for an empty one, where its
+    first message will be). Pure."""
+    return {tp: beginnings.get(tp, 0) for tp in ends if not committed.get(tp)}
 
 
 async def unread_from_start(bootstrap: str, group_id: str,
                             partitions: Iterable[tuple[str, int]],
                             timeout: float = 10.0) -> Backlog | None:
-    """Partitions with messages but no committed offset, and the offset to read them from
-    (None if the broker could not tell). Why: `chassis.streams.rewind`."""
+    """Partitions without a committed offset, and the offset to read them from (None if the
+    broker could not tell). Why: `chassis.streams.rewind`."""
     tps = [TopicPartition(topic, p) for topic, p in partitions]
     if not tps:
         return {}

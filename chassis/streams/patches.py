@@ -229,8 +229,24 @@ def no_acks_across_a_rebalance() -> None:
 # was acknowledged, the fetcher seeks every partition back to its committed offset before
 # its next fetch (what faust does itself when it fetched while flow was stopped), so C is
 # read again; messages after it are processed again (every consumer here is idempotent).
+# A partition the group never committed has no committed offset to hold the commit at (faust
+# also reads a committed 0 as none): its floor is the offset it is read from, the first one
+# on the broker, which `chassis.streams.rewind` records after every rebalance (`set_floors`).
+# Seen in the chaos run: two SLA clocks started in the run's first seconds whose stops, on
+# never-committed input partitions, were committed past without being applied.
 REREAD = "_audiensi_reread"  # the consumer's pending request to seek back
 REREAD_AGAIN_AFTER = 10.0  # seconds before the same missing offset is asked for again
+FLOOR = "_audiensi_floor"  # {TP: offset}: where a never-committed partition is read from
+
+
+def set_floors(consumer, floors) -> None:
+    """The offsets the assigned never-committed partitions are read from (replacing the
+    previous assignment's)."""
+    consumer.__dict__[FLOOR] = dict(floors)
+
+
+def floors_of(consumer) -> dict:
+    return consumer.__dict__.get(FLOOR, {})
 
 
 def no_commit_past_an_unprocessed_offset() -> None:
@@ -258,6 +274,8 @@ def no_commit_past_an_unprocessed_offset() -> None:
             if not acked:
                 return None
             committed = self._committed_offset[tp]
+            if committed is None:  # never committed: held at the offset it is read from
+                committed = floors_of(self).get(tp)
             offsets = sorted(set(acked))
             if committed is not None:
                 done = [o for o in offsets if o < committed]  # acked again after a re-read
@@ -286,6 +304,11 @@ def no_commit_past_an_unprocessed_offset() -> None:
             if getattr(self, REREAD, False):
                 setattr(self, REREAD, False)
                 await self.perform_seek()  # here: no message of this fetcher half delivered
+                floors = floors_of(self)
+                assigned = self.assignment() if floors else set()
+                for tp, offset in floors.items():  # faust's seek skips these
+                    if tp in assigned and self._committed_offset.get(tp) is None:
+                        await self.seek(tp, offset)
             async for item in original(self, timeout):
                 yield item
         return getmany

@@ -1,5 +1,5 @@
-"""After a rebalance, re-read input partitions that hold messages but have no committed offset
-from their start - for every service built on `chassis.streams.make_faust_app`.
+"""After a rebalance, re-read input partitions that have no committed offset from their start -
+for every service built on `chassis.streams.make_faust_app` - and hold their commits there.
 
 Why: faust drops the records it fetched while its flow was stopped for a rebalance (a
 message of an older generation, or one that arrives while flow control is suspended, is
@@ -29,6 +29,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from faust.types import TP
 
 from .offsets import Backlog, unread_from_start
+from .patches import set_floors
 
 log = logging.getLogger(__name__)
 
@@ -67,8 +68,11 @@ class NeverCommittedRewind:
         starts = await self.unread(self.bootstrap, self.app.conf.id, parts) if parts else {}
         if not starts:
             return {}
-        await self.app.consumer.seek_wait({TP(topic, p): offset
-                                           for (topic, p), offset in starts.items()})
+        floors = {TP(topic, p): offset for (topic, p), offset in starts.items()}
+        await self.app.consumer.seek_wait(floors)
+        # nothing is committed past an offset from there on that was never acknowledged
+        # (`patches.no_commit_past_an_unprocessed_offset`: there is no committed offset)
+        set_floors(self.app.consumer, floors)
         self.last = dict(starts)
         log.info("reading partitions without a committed offset from their start",
                  extra={"partitions": {f"{t}/{p}": o for (t, p), o in starts.items()}})

@@ -309,3 +309,67 @@ async def test_the_fetcher_seeks_back_before_its_next_fetch_when_asked(tmp_path)
     assert [m async for m in consumer.getmany(0.01)] == []
     assert [m async for m in consumer.getmany(0.01)] == []
     assert sought == [1] and getattr(consumer, patches.REREAD) is False
+
+
+def _never_committed_consumer(tmp_path):
+    """The chaos finding of SLA at the start of a run: a partition the group never committed
+    (faust holds None); 0 never reached the stream, 1 and 2 were acknowledged."""
+    from faust.types.tuples import ConsumerMessage
+
+    app, consumer, tp, _ = _consumer_across_a_rebalance(tmp_path)
+    app.flow_control.resume()
+    consumer._committed_offset[tp] = None  # noqa: SLF001
+    for offset in (1, 2):
+        message = ConsumerMessage(tp.topic, tp.partition, offset, 0.0, None, None, b"k",
+                                  b"v", None, generation_id=2)
+        assert message.ack(consumer) is True
+    return consumer, tp
+
+
+def test_without_a_floor_a_never_committed_partition_is_committed_past_its_first_offset(
+        tmp_path):
+    """What the patch alone does for a partition without a committed offset (as faust):
+    offset 0 never acknowledged, committed past (3). The rewind's floor closes it (below)."""
+    apply_all(0.005)
+    consumer, tp = _never_committed_consumer(tmp_path)
+    assert consumer._filter_committable_offsets([tp]) == {tp: 3}  # noqa: SLF001
+
+
+def test_a_never_committed_partition_is_held_at_its_floor_and_read_again(tmp_path):
+    from faust.types.tuples import ConsumerMessage
+
+    apply_all(0.005)
+    consumer, tp = _never_committed_consumer(tmp_path)
+    patches.set_floors(consumer, {tp: 0})  # what the rewind records after the rebalance
+    assert consumer._filter_committable_offsets([tp]) == {}  # noqa: SLF001
+    assert getattr(consumer, patches.REREAD) is True
+    for offset in (0, 1, 2):
+        ConsumerMessage(tp.topic, tp.partition, offset, 0.0, None, None, b"k", b"v", None,
+                        generation_id=2).ack(consumer)
+    assert consumer._filter_committable_offsets([tp]) == {tp: 3}  # noqa: SLF001
+
+
+async def test_the_re_read_seeks_a_never_committed_partition_to_its_floor(tmp_path):
+    """faust's seek to the committed offsets skips a partition without one: the fetcher seeks
+    it to its floor itself."""
+    app, consumer, tp, _ = _consumer_across_a_rebalance(tmp_path)
+    apply_all(0.005)
+    sought: list = []
+
+    async def perform_seek() -> None:
+        sought.append("committed")
+
+    async def seek(partition, offset) -> None:
+        sought.append((partition, offset))
+
+    async def nothing(timeout):
+        return None, None
+
+    consumer.perform_seek, consumer.seek = perform_seek, seek  # the broker's part
+    consumer.assignment = lambda: {tp}
+    consumer._wait_next_records = nothing  # noqa: SLF001
+    consumer._committed_offset[tp] = None  # noqa: SLF001
+    patches.set_floors(consumer, {tp: 5})
+    setattr(consumer, patches.REREAD, True)
+    assert [m async for m in consumer.getmany(0.01)] == []
+    assert sought == ["committed", (tp, 5)]

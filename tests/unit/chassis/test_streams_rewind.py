@@ -12,17 +12,19 @@ from faust.types import TP
 
 from chassis.settings import Settings
 from chassis.streams import make_faust_app, never_committed
+from chassis.streams.patches import floors_of
 from chassis.streams.rewind import NeverCommittedRewind, install_rewind
 
 
-def test_only_partitions_with_messages_and_no_committed_offset_are_rewound():
+def test_only_partitions_without_a_committed_offset_are_rewound_from_their_first_offset():
     a, b, c, d, e = "a", "b", "c", "d", "e"
     beginnings = {a: 0, b: 0, c: 0, d: 40, e: 0}
     ends = {a: 3, b: 3, c: 0, d: 40, e: 7}
     committed = {a: None, b: 2, c: None, d: None, e: 0}
     # a: never committed; e: committed 0 (aiokafka does not seek there either);
-    # b: committed (faust seeks it back itself); c, d: nothing to read
-    assert never_committed(beginnings, ends, committed) == {a: 0, e: 0}
+    # b: committed (faust seeks it back itself); c, d: empty, their first message to come
+    # at 0 and 40 (the floor their commits are held at)
+    assert never_committed(beginnings, ends, committed) == {a: 0, c: 0, d: 40, e: 0}
 
 
 def test_a_partition_whose_first_messages_expired_is_read_from_the_first_one_left():
@@ -66,6 +68,7 @@ async def test_the_assigned_input_partitions_that_were_never_committed_are_sough
     assert asked == [("kafka", "audiensi-sla", [("cmd", 3), ("disposition", 3)])]
     assert consumer.seeks == [{TP("cmd", 3): 0}]
     assert rewind.last == {("cmd", 3): 0}
+    assert floors_of(consumer) == {TP("cmd", 3): 0}  # its commits are held there
 
 
 async def test_nothing_is_sought_when_every_partition_was_committed_or_the_broker_is_away():
