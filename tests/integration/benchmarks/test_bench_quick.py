@@ -15,13 +15,14 @@ from bench.docs import write_figures
 pytestmark = pytest.mark.integration
 
 NAMES = {"reporting.raw_consume", "reporting.rebuild", "reporting.live_projector",
-         "reporting.rebuild_small_batches",
+         "reporting.rebuild_workers", "reporting.live_projector_workers",
          "reporting.decode.pydantic", "reporting.decode.msgspec_read", "reporting.facts",
          "reporting.project_and_json"}
 
 
 async def test_the_reporting_bench_measures_every_figure(stack_env, tmp_path):
-    args = argparse.Namespace(cases=20, rounds=1, sse_samples=0, bootstrap=stack_env.bootstrap,
+    args = argparse.Namespace(cases=20, rounds=1, workers=2, sse_samples=0,
+                              bootstrap=stack_env.bootstrap,
                               redis=stack_env.redis_url, redis_db=9, time_limit=120.0)
     text, figures = await reporting_bench.main(args)
     assert "| projection rebuild" in text and "| live projector" in text
@@ -30,7 +31,7 @@ async def test_the_reporting_bench_measures_every_figure(stack_env, tmp_path):
     for f in figures:
         assert f["value"] > 0 and f["unit"] == "events/s" and f["date"]
     for name in ("reporting.rebuild", "reporting.live_projector",
-                 "reporting.rebuild_small_batches"):
+                 "reporting.rebuild_workers", "reporting.live_projector_workers"):
         f = by_name[name]
         assert f["baseline"] == by_name["reporting.raw_consume"]["value"]
         assert f["ratio"] == pytest.approx(f["value"] / f["baseline"], rel=1e-3)
