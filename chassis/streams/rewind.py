@@ -64,6 +64,7 @@ class NeverCommittedRewind:
 
     async def run(self) -> Backlog:
         self.last = {}
+        set_floors(self.app.consumer, {})  # the previous assignment's are not this one's
         parts = self.input_partitions()
         starts = await self.unread(self.bootstrap, self.app.conf.id, parts) if parts else {}
         if not starts:

@@ -12,7 +12,7 @@ from faust.types import TP
 
 from chassis.settings import Settings
 from chassis.streams import make_faust_app, never_committed
-from chassis.streams.patches import floors_of
+from chassis.streams.patches import floors_of, set_floors
 from chassis.streams.rewind import NeverCommittedRewind, install_rewind
 
 
@@ -74,9 +74,11 @@ async def test_the_assigned_input_partitions_that_were_never_committed_are_sough
 async def test_nothing_is_sought_when_every_partition_was_committed_or_the_broker_is_away():
     for found in ({}, None):
         consumer = FakeConsumer({TP("cmd", 0)})
+        set_floors(consumer, {TP("cmd", 0): 3})  # an earlier assignment's
         rewind, _ = rewind_with(consumer, found)
         await rewind.on_rebalance_complete(object())
         assert consumer.seeks == [] and rewind.last == {}
+        assert floors_of(consumer) == {}  # no stale floor holds a commit
 
 
 async def test_nothing_is_asked_without_input_partitions():
