@@ -15,6 +15,7 @@ from services.sla.agents import Overlapped
 from services.sla.deadlines import DeadlineIndex
 from services.sla.inputs import tick_message
 from services.sla.processor import Processor, unpack
+from tests.support.waiting import stays_true_for
 from tests.unit.sla.clock_support import POLICIES
 from tests.unit.sla.test_clock_processor import (
     T0,
@@ -146,9 +147,8 @@ async def test_a_batch_with_a_partition_not_folded_yet_waits_for_the_previous_on
     await until(lambda: publisher.waiting == 1)
     fold.done.clear()  # e.g. after a rebalance
     second = asyncio.ensure_future(batches.submit(counted([informed("c1", 2, 30)])))
-    for _ in range(50):
-        await asyncio.sleep(0)
-    assert fold.ensured == [] and not second.done()  # waits for the first batch's table write
+    # waits for the first batch's table write
+    await stays_true_for(0.3, lambda: fold.ensured == [] and not second.done(), every=0.01)
     publisher.release()
     await until(lambda: fold.ensured == [0])
     await second
@@ -176,9 +176,8 @@ async def test_the_batch_after_a_lost_table_write_decides_on_the_table_without_i
     await batches.submit(counted([received("c1")]))
     await until(lambda: publisher.waiting == 1)
     second = asyncio.ensure_future(batches.submit(counted([received("c2")])))
-    for _ in range(50):
-        await asyncio.sleep(0)
-    assert not second.done() and "c1" not in proc.unwritten
+    await stays_true_for(0.3, lambda: not second.done() and "c1" not in proc.unwritten,
+                         every=0.01)
     publisher.release()
     await second
     publisher.release()
