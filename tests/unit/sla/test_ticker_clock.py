@@ -28,12 +28,18 @@ class Sent:
         return done
 
 
-async def test_ticks_go_when_the_clock_says_and_carry_its_time():
+def open_ticker() -> tuple[FixedClock, Sent, DeadlineIndex, Ticker]:
+    """A ticker ready and open (caught up), on a fixed clock, sending to `Sent`."""
     clock, sent, index = FixedClock(FIXED_NOW), Sent(), DeadlineIndex()
     app = SimpleNamespace(rebalancing=False, in_recovery=False)
     ticker = Ticker(app, table={}, index=index, processor=None, publisher=sent,
                     redis=lambda: None, input_topics=(), bootstrap="kafka", clock=clock)
     ticker.ready = ticker.open = True
+    return clock, sent, index, ticker
+
+
+async def test_ticks_go_when_the_clock_says_and_carry_its_time():
+    clock, sent, index, ticker = open_ticker()
     ticker.partitions = {0}
     index.set("due", 0, FIXED_NOW - timedelta(minutes=1))
     index.set("later", 0, FIXED_NOW + timedelta(hours=1))
@@ -50,11 +56,7 @@ async def test_ticks_go_when_the_clock_says_and_carry_its_time():
 
 
 async def test_due_subjects_go_as_one_record_per_partition_to_that_partition():
-    clock, sent, index = FixedClock(FIXED_NOW), Sent(), DeadlineIndex()
-    app = SimpleNamespace(rebalancing=False, in_recovery=False)
-    ticker = Ticker(app, table={}, index=index, processor=None, publisher=sent,
-                    redis=lambda: None, input_topics=(), bootstrap="kafka", clock=clock)
-    ticker.ready = ticker.open = True
+    clock, sent, index, ticker = open_ticker()
     ticker.partitions = {0, 3}
     subjects = {f"c{n}": (0 if n % 2 else 3) for n in range(2 * TICKS_PER_RECORD + 20)}
     for subject, partition in subjects.items():
