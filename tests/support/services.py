@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -77,3 +78,13 @@ class ServiceProcess:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+
+def writer_batch_figures(metrics: str, service: str) -> tuple[float, float]:
+    """(flushes, records) of a service's batched single writer (`chassis.batching`), read
+    from its /metrics text."""
+    def value(name: str) -> float:
+        m = re.search(rf'^{name}\{{service="{service}"\}} (\S+)$', metrics, re.M)
+        return float(m.group(1)) if m else 0.0
+    return (value("audiensi_writer_batch_records_count"),
+            value("audiensi_writer_batch_records_sum"))

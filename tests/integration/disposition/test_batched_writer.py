@@ -5,7 +5,6 @@ command only after its events are on the log."""
 from __future__ import annotations
 
 import asyncio
-import re
 import uuid
 from datetime import UTC, datetime
 
@@ -20,6 +19,7 @@ from chassis.redis import make_redis
 from chassis.settings import get_settings
 from contracts.topics import DISPOSITION, command_topic
 from tests.support.kafka import read_events
+from tests.support.services import writer_batch_figures
 from tests.support.waiting import eventually
 
 from .support import headers, new_case_id, produce, request_events
@@ -55,12 +55,8 @@ def command(case_id: str, step: str, user: str, payload: dict) -> CommandMessage
 
 
 def batch_figures(metrics: str) -> tuple[float, float]:
-    """(flushes, records) of the disposition writer."""
-    def value(name: str) -> float:
-        m = re.search(rf'^{name}\{{service="disposition"\}} (\S+)$', metrics, re.M)
-        return float(m.group(1)) if m else 0.0
-    return (value("audiensi_writer_batch_records_count"),
-            value("audiensi_writer_batch_records_sum"))
+    """(flushes, records) of the disposition service's batched writer."""
+    return writer_batch_figures(metrics, "disposition")
 
 
 async def test_commands_for_different_cases_share_one_flush_and_one_case_keeps_its_order(

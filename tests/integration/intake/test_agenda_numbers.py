@@ -24,6 +24,7 @@ from contracts.topics import INTAKE
 from services.intake import commands as c
 from services.intake.agents import REGISTRAR_TOPIC
 from tests.support.auth import auth
+from tests.support.services import writer_batch_figures
 from tests.unit.intake.builders import check_in_cmd, letter_cmd, walk_in_cmd
 
 from .support import TODAY, letter_body, made_by_intake, topic_events
@@ -118,13 +119,8 @@ def registrar_command(name: str, subject: str, command_id: str, payload) -> Comm
 
 
 def batch_figures(metrics: str) -> tuple[float, float]:
-    """(flushes, records) of the registrar's batches (the intake service's one batched
-    writer)."""
-    def value(name: str) -> float:
-        m = re.search(rf'^{name}\{{service="intake"\}} (\S+)$', metrics, re.M)
-        return float(m.group(1)) if m else 0.0
-    return (value("audiensi_writer_batch_records_count"),
-            value("audiensi_writer_batch_records_sum"))
+    """(flushes, records) of the intake service's batched writer."""
+    return writer_batch_figures(metrics, "intake")
 
 
 async def test_the_registrar_applies_a_queue_of_requests_with_fewer_flushes_in_order(
